@@ -1,0 +1,58 @@
+# mlxchat: `make demo` shows the main job, `make test` runs every check.
+# Both create .venv on first use; re-running is fast when nothing changed (a stamp file
+# remembers the inputs of the last install).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+UNAME  := $(shell uname -s)
+
+ifeq ($(UNAME),Linux)
+# No Metal on Linux: MLX runs on its CPU backend. A plain install of mlx-openai-server pulls
+# the CUDA build of MLX and GBs of CUDA torch, so install a pinned CPU set without resolving.
+SERVER_REQS := requirements/servers-linux.txt
+define install_servers
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet --no-deps -r $(SERVER_REQS)
+endef
+else
+SERVER_REQS := requirements/servers-macos.txt
+define install_servers
+	$(BIN)/pip install --quiet -r $(SERVER_REQS)
+endef
+endif
+
+.PHONY: test lint typecheck pytest demo bench completions clean install
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml $(SERVER_REQS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(install_servers)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+test: $(STAMP) lint typecheck pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(STAMP)
+	$(BIN)/mypy
+
+pytest: $(STAMP)
+	$(BIN)/pytest
+
+demo: $(STAMP)
+	$(BIN)/python tools/demo.py
+
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py
+
+completions: $(STAMP)
+	$(BIN)/python tools/make_completions.py
+
+clean:
+	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

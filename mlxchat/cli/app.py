@@ -1,0 +1,90 @@
+"""The root command and the one boundary where exceptions become messages and exit codes.
+
+Command modules register themselves on ``app``; they import heavy modules inside the command
+functions so that ``mlxchat --version`` and ``--help`` stay fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+
+from mlxchat import __version__
+from mlxchat.errors import MlxchatError
+from mlxchat.exitcodes import ExitCode
+
+app = typer.Typer(
+    name="mlxchat",
+    help="Run local MLX language-model servers by profile and chat with them.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"mlxchat {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: bool = typer.Option(
+        False, "--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True
+    ),
+) -> None:
+    """Run local MLX language-model servers by profile and chat with them."""
+
+
+def _register_commands() -> None:
+    from mlxchat.cli import commands
+
+    commands.register(app)
+
+
+def _quiet_broken_pipe() -> None:
+    """stdout's reader went away (``| head -1``): a normal end. Silence the final flush."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return the exit code. Every exception is mapped here and nowhere else."""
+    # typer >= 0.29 vendors click; its exception classes live there.
+    from typer._click import exceptions as click_exceptions
+
+    from mlxchat.errors import OutputClosed
+    from mlxchat.terminal import Terminal
+
+    _register_commands()
+    try:
+        result = app(args=argv, prog_name="mlxchat", standalone_mode=False)
+    except OutputClosed:
+        # stdout's reader went away (`| head -1`): what it wanted was written; a normal end.
+        _quiet_broken_pipe()
+        return int(ExitCode.OK)
+    except MlxchatError as exc:
+        Terminal().error(exc.message, exc.hint)
+        return int(exc.exit_code)
+    except typer.Abort:
+        return int(ExitCode.INTERRUPTED)
+    except click_exceptions.ClickException as exc:
+        exc.show()
+        return int(ExitCode.USAGE)
+    except typer.Exit as exc:
+        return int(exc.exit_code)
+    except KeyboardInterrupt:
+        Terminal().info("interrupted")
+        return int(ExitCode.INTERRUPTED)
+    except BrokenPipeError:
+        _quiet_broken_pipe()
+        return int(ExitCode.OK)
+    return int(result) if isinstance(result, int) else int(ExitCode.OK)

@@ -1,0 +1,105 @@
+"""The facts about the terminal, decided in one place, and every message mlxchat writes to stderr.
+
+stdout carries data only (answers, JSON, NDJSON). Progress, warnings, errors and hints go to
+stderr. Colour follows NO_COLOR / FORCE_COLOR / TERM=dumb and whether stderr is a terminal.
+The core never prints: commands hand its results to this module or to mlxchat.output.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, TextIO
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+def _isatty(stream: TextIO) -> bool:
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+def color_wanted(is_tty: bool, env: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+    """NO_COLOR wins, then FORCE_COLOR, then TERM=dumb, then whether the stream is a terminal."""
+    if env.get("NO_COLOR"):
+        return False
+    if env.get("FORCE_COLOR"):
+        return True
+    if env.get("TERM") == "dumb":
+        return False
+    return is_tty
+
+
+@dataclass
+class Terminal:
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stderr: TextIO = field(default_factory=lambda: sys.stderr)
+    stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    _err_console: Console | None = field(default=None, init=False, repr=False)
+
+    @property
+    def stdout_isatty(self) -> bool:
+        return _isatty(self.stdout)
+
+    @property
+    def stderr_isatty(self) -> bool:
+        return _isatty(self.stderr)
+
+    @property
+    def stdin_isatty(self) -> bool:
+        return _isatty(self.stdin)
+
+    @property
+    def stderr_color(self) -> bool:
+        return color_wanted(self.stderr_isatty)
+
+    @property
+    def stdout_color(self) -> bool:
+        return color_wanted(self.stdout_isatty)
+
+    def err_console(self) -> Console:
+        """A Rich console on stderr (spinners, tables of warnings); created on first use."""
+        if self._err_console is None:
+            from rich.console import Console
+
+            self._err_console = Console(
+                file=self.stderr,
+                force_terminal=self.stderr_color if self.stderr_color else None,
+                no_color=not self.stderr_color,
+                highlight=False,
+                soft_wrap=True,
+            )
+        return self._err_console
+
+    def _styled(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self.stderr_color else text
+
+    def _say(self, line: str) -> None:
+        try:
+            self.stderr.write(line + "\n")
+            self.stderr.flush()
+        except (BrokenPipeError, ValueError):
+            pass
+
+    def info(self, message: str) -> None:
+        self._say(message)
+
+    def warn(self, message: str) -> None:
+        self._say(f"{self._styled('warning:', '33;1')} {message}")
+
+    def error(self, message: str, hint: str | None = None) -> None:
+        self._say(f"{self._styled('error:', '31;1')} {message}")
+        if hint:
+            self._say(f"{self._styled('hint:', '2')} {hint}")
+
+    def dim(self, text: str) -> str:
+        return self._styled(text, "2")
+
+    def write_out(self, text: str) -> None:
+        """Data to stdout (BrokenPipeError propagates to the CLI boundary, which ends quietly)."""
+        self.stdout.write(text)
+        self.stdout.flush()

@@ -1,0 +1,1 @@
+"""A small OpenAI-compatible stand-in server that can be told to misbehave (see server.py)."""
