@@ -6,4 +6,8 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    from mlxchat.cli import chat_cmd, lifecycle_cmds, profile_cmds
+
+    profile_cmds.register(app)
+    lifecycle_cmds.register(app)
+    chat_cmd.register(app)

@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scenarios import SCENARIOS, Responder  # noqa: E402
+from scenarios import SCENARIOS, Responder
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -88,13 +88,21 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--scenario", default="think-content", choices=sorted(SCENARIOS))
     p.add_argument("--startup-delay", type=float, default=0.0, help="seconds before binding the port")
-    p.add_argument("--exit-during-startup", type=int, default=None, metavar="CODE",
-                   help="write a few log lines, then exit with CODE before binding")
+    p.add_argument(
+        "--exit-during-startup",
+        type=int,
+        default=None,
+        metavar="CODE",
+        help="write a few log lines, then exit with CODE before binding",
+    )
     p.add_argument("--never-ready", action="store_true", help="bind, but /health answers 503 forever")
     p.add_argument("--ignore-sigterm", action="store_true")
     p.add_argument("--ignore-sigint", action="store_true")
-    p.add_argument("--spawn-child", action="store_true",
-                   help="start a child process (in our process group) that outlives nothing on its own")
+    p.add_argument(
+        "--spawn-child",
+        action="store_true",
+        help="start a child process (in our process group) that outlives nothing on its own",
+    )
     p.add_argument("--chunks", type=int, default=200, help="chunk count for the 'fast' scenario")
     p.add_argument("--delay", type=float, default=0.0, help="seconds between chunks of normal scenarios")
     return p.parse_args(argv)
@@ -112,8 +120,12 @@ def main(argv: list[str] | None = None) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_IGN if options.ignore_sigterm else (lambda *_: sys.exit(0)))
     if options.spawn_child:
         child = subprocess.Popen(
-            [sys.executable, "-c", "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
-             "while True: time.sleep(1)"]
+            [
+                sys.executable,
+                "-c",
+                "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                "while True: time.sleep(1)",
+            ]
         )
         print(f"standin: spawned child {child.pid}", flush=True)
     if options.startup_delay:
