@@ -49,7 +49,7 @@ demo: $(STAMP)
 	$(BIN)/python tools/demo.py
 
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks.run
 
 completions: $(STAMP)
 	$(BIN)/python tools/make_completions.py

@@ -1,0 +1,49 @@
+"""Shared timing helpers for the benchmarks: whole-process wall time, medians, ratios.
+
+These machines are shared and noisy, so every figure is a median over several runs and is
+reported as a ratio against a baseline measured in the same run, interleaved with it.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import time
+from collections.abc import Sequence
+
+
+def wall_time(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
+    """Seconds of wall time for one run of a whole process (output discarded)."""
+    started = time.perf_counter()
+    subprocess.run(
+        list(argv),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env={**os.environ, **(env or {})},
+        check=True,
+    )
+    return time.perf_counter() - started
+
+
+def interleaved(
+    commands: dict[str, Sequence[str]], runs: int = 15, env: dict[str, str] | None = None
+) -> dict[str, list[float]]:
+    """Run every command ``runs`` times, taking turns, so drifting load hits all of them alike."""
+    samples: dict[str, list[float]] = {name: [] for name in commands}
+    for argv in commands.values():  # warm caches once
+        wall_time(argv, env)
+    for _ in range(runs):
+        for name, argv in commands.items():
+            samples[name].append(wall_time(argv, env))
+    return samples
+
+
+def median_ms(values: Sequence[float]) -> float:
+    return statistics.median(values) * 1000.0
+
+
+def report(label: str, values: Sequence[float], baseline: Sequence[float], baseline_label: str) -> str:
+    value = median_ms(values)
+    base = median_ms(baseline)
+    return f"{label}: median {value:.1f} ms, {value / base:.2f}x {baseline_label} ({base:.1f} ms)"
