@@ -1,0 +1,1 @@
+"""Pretty terminal rendering with Rich: live Markdown answers, thinking that collapses when done."""

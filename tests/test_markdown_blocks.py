@@ -1,0 +1,83 @@
+"""The incremental Markdown splitter: blocks come out once, whatever the chunking."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from mlxchat.render.markdown_blocks import MarkdownBlocks
+
+DOC = (
+    "# Title\n"
+    "Intro *para*\nstill intro.\n\n"
+    "- a\n- b\n\n  continued item b\n\n"
+    "1. one\n2. two\n\n"
+    "Text before a fence\n"
+    "```python\nx = 1\n\n\ny = 2\n```\n"
+    "| a | b |\n|---|---|\n| 1 | 2 |\n\n"
+    "~~~\n```not a close\n~~~\n\n"
+    "End."
+)
+
+EXPECTED = [
+    "# Title",
+    "Intro *para*\nstill intro.",
+    "- a\n- b\n\n  continued item b",
+    "1. one\n2. two",
+    "Text before a fence",
+    "```python\nx = 1\n\n\ny = 2\n```",
+    "| a | b |\n|---|---|\n| 1 | 2 |",
+    "~~~\n```not a close\n~~~",
+    "End.",
+]
+
+
+def split(chunks: list[str]) -> list[str]:
+    splitter = MarkdownBlocks()
+    blocks: list[str] = []
+    for chunk in chunks:
+        blocks.extend(splitter.feed(chunk))
+    return blocks + splitter.close()
+
+
+def test_whole_document_splits_into_its_blocks() -> None:
+    assert split([DOC]) == EXPECTED
+
+
+def test_blocks_are_released_as_soon_as_they_are_final() -> None:
+    splitter = MarkdownBlocks()
+    assert splitter.feed("# Head") == []
+    assert splitter.tail == "# Head"
+    assert splitter.feed("ing\nSome text") == ["# Heading"]
+    assert splitter.feed("\n\n") == []  # a blank line alone does not end it: an indented line may follow
+    assert splitter.feed("More") == ["Some text"]
+    assert splitter.tail == "More"
+
+
+def test_open_code_fence_keeps_blank_lines_inside_the_block() -> None:
+    splitter = MarkdownBlocks()
+    assert splitter.feed("```\na\n\n\nb\n") == []
+    assert splitter.tail == "```\na\n\n\nb\n"
+    assert splitter.feed("```\n") == ["```\na\n\n\nb\n```"]
+
+
+def test_unclosed_fence_is_the_last_block_at_the_end() -> None:
+    assert split(["```sh\necho hi\n"]) == ["```sh\necho hi"]
+
+
+@given(st.lists(st.integers(min_value=0, max_value=len(DOC)), max_size=30))
+def test_any_chunking_gives_the_same_blocks(cuts: list[int]) -> None:
+    points = sorted(set(cuts))
+    chunks = [DOC[a:b] for a, b in zip([0, *points], [*points, len(DOC)], strict=True)]
+    assert split(chunks) == EXPECTED
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab #-|`~\n >1.*")), max_size=200), st.data())
+def test_no_text_is_lost_or_repeated(text: str, data: st.DataObject) -> None:
+    cuts = sorted(data.draw(st.lists(st.integers(min_value=0, max_value=len(text)), max_size=10)))
+    chunks = [text[a:b] for a, b in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+    blocks = split(chunks)
+    assert re.sub(r"\s", "", "".join(blocks)) == re.sub(r"\s", "", text)
+    assert blocks == split([text])
