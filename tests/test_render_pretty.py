@@ -1,0 +1,122 @@
+"""Pretty rendering: snapshots of what stays on the screen, at a fixed width, colour and NO_COLOR.
+
+The live part (spinner, the block being written) is transient and is tested for real in a
+pseudo-terminal elsewhere; here the console is a terminal that is not interactive, so only the
+lasting output is written, deterministically.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rich.console import Console
+
+from mlxchat.render.pretty import PrettyOptions, PrettyRenderer
+
+SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
+UPDATE = os.environ.get("MLXCHAT_UPDATE_SNAPSHOTS") == "1"
+
+ANSWER = (
+    "# Result\n\nThe answer is **4**, as `2+2` shows.\n\n"
+    "```python\nprint(2 + 2)\n```\n\n"
+    "| x | y |\n|---|---|\n| 1 | 2 |\n\n"
+    "1. first\n2. second\n"
+)
+
+
+def chunks(text: str, size: int) -> list[str]:
+    return [text[i : i + size] for i in range(0, len(text), size)]
+
+
+def thinking_run(answer: str = ANSWER, size: int = 3) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = [{"type": "start", "v": 1, "profile": "p", "model": "m"}]
+    events += [{"type": "thinking", "content": c} for c in ["\n", "Two plus", " two is four.", "\n"]]
+    events.append({"type": "thinking_done", "duration": 1.25})
+    events += [{"type": "response", "content": c} for c in chunks(answer, size)]
+    events.append(
+        {
+            "type": "done",
+            "finish_reason": "stop",
+            "usage": {"prompt_tokens": 12, "completion_tokens": 40},
+            "timing": {"ttft": 0.05, "thinking": 1.25, "total": 2.0, "tokens_per_second": 20.0},
+        }
+    )
+    return events
+
+
+def render(events: Iterable[Mapping[str, Any]], *, color: bool, options: PrettyOptions | None = None) -> str:
+    buffer = io.StringIO()
+    kwargs: dict[str, Any] = {
+        "file": buffer,
+        "width": 60,
+        "force_terminal": color,
+        "force_interactive": False,
+        "color_system": "truecolor" if color else None,
+        "no_color": not color,
+        "legacy_windows": False,
+    }
+    out = Console(**kwargs)
+    err = Console(**kwargs)  # one buffer: stdout and stderr interleave as on a terminal
+    renderer = PrettyRenderer(out, err, options)
+    for event in events:
+        renderer.handle(event)
+    renderer.close()
+    return buffer.getvalue()
+
+
+def check_snapshot(name: str, text: str) -> None:
+    path = SNAPSHOTS / f"{name}.txt"
+    if UPDATE or not path.exists():
+        path.write_text(text, encoding="utf-8")
+        if not UPDATE:
+            pytest.fail(f"snapshot {path.name} was missing and has been written; check it and re-run")
+    assert text == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("color", [True, False], ids=["color", "no-color"])
+def test_thinking_then_markdown_answer(color: bool) -> None:
+    text = render(thinking_run(), color=color)
+    check_snapshot(f"pretty-answer-{'color' if color else 'nocolor'}", text)
+    if not color:
+        assert "\x1b[" not in text
+        assert "Thought for 1.2s" in text
+        assert "print(2 + 2)" in text
+        assert "Two plus" not in text  # collapsed
+
+
+def test_chunking_does_not_change_the_result() -> None:
+    whole = render(thinking_run(size=len(ANSWER)), color=True)
+    for size in (1, 2, 7, 50):
+        assert render(thinking_run(size=size), color=True) == whole
+
+
+def test_show_thinking_keeps_the_reasoning() -> None:
+    text = render(thinking_run(), color=False, options=PrettyOptions(show_thinking=True))
+    assert "Two plus two is four." in text
+    assert text.index("Two plus") < text.index("Thought for 1.2s") < text.index("first")
+
+
+def test_stats_footer() -> None:
+    text = render(thinking_run(), color=False, options=PrettyOptions(stats=True))
+    assert "40 tokens · 20.0 tok/s · first token 0.05s · total 2.00s" in text
+
+
+@pytest.mark.parametrize("color", [True, False], ids=["color", "no-color"])
+def test_error_after_partial_answer(color: bool) -> None:
+    events = thinking_run()[:-1][:12]
+    events.append({"type": "error", "code": "stream_broken", "message": "the server closed the connection"})
+    text = render(events, color=color)
+    check_snapshot(f"pretty-error-{'color' if color else 'nocolor'}", text)
+    plain = render(events, color=False)
+    assert plain.index("Result") < plain.index("stream_broken") < plain.index("closed the connection")
+
+
+def test_unknown_event_is_reported_to_the_caller() -> None:
+    renderer = PrettyRenderer(Console(file=io.StringIO()), Console(file=io.StringIO()))
+    assert renderer.handle({"type": "from-the-future"}) is False
+    assert renderer.handle({"type": "response", "content": "x"}) is True
