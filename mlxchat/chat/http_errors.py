@@ -1,0 +1,78 @@
+"""The message a server gave with an error, whatever shape its body has.
+
+Shapes seen from real servers (see docs/protocol.md):
+- ``{"error": {"message": ..., "type": ..., "code": ...}}`` (OpenAI style; mlx-openai-server)
+- ``{"detail": {"error": {...}}}`` (mlx-openai-server errors raised in a handler)
+- ``{"detail": [{"loc": [...], "msg": ...}, ...]}`` (FastAPI request validation)
+- ``{"detail": "text"}`` (FastAPI, e.g. 404)
+- ``{"error": "text"}`` (mlx_lm.server)
+Anything else: the body's text, shortened, or the HTTP reason.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+MAX_TEXT = 500
+
+
+def message_from_error(err: Any) -> str | None:
+    """The message inside an ``error`` value (an object with ``message``, or a string)."""
+    if isinstance(err, str):
+        return err.strip() or None
+    if isinstance(err, dict):
+        msg = err.get("message") or err.get("msg") or err.get("detail")
+        if isinstance(msg, str) and msg.strip():
+            return msg.strip()
+        if isinstance(err.get("error"), dict | str):
+            return message_from_error(err["error"])
+    return None
+
+
+def status_from_error(err: Any) -> int | None:
+    """An HTTP-like status named inside an ``error`` object (``"code": 400``), if any."""
+    if isinstance(err, dict):
+        code = err.get("code")
+        if isinstance(code, int) and 400 <= code <= 599:
+            return code
+        if isinstance(code, str) and code.isdigit() and 400 <= int(code) <= 599:
+            return int(code)
+    return None
+
+
+def _validation_message(items: list[Any]) -> str | None:
+    parts = []
+    for item in items:
+        if not isinstance(item, dict):
+            continue
+        loc = item.get("loc")
+        where = ".".join(str(p) for p in loc if p != "body") if isinstance(loc, list) else ""
+        msg = item.get("msg") or item.get("message") or "invalid"
+        parts.append(f"{where}: {msg}" if where else str(msg))
+    return "; ".join(parts) or None
+
+
+def message_from_body(body: bytes, status: int, reason: str = "") -> str:
+    """The most useful one-line-ish message for an HTTP error response body."""
+    message: str | None = None
+    try:
+        obj = orjson.loads(body) if body else None
+    except orjson.JSONDecodeError:
+        obj = None
+    if isinstance(obj, dict):
+        if "error" in obj:
+            message = message_from_error(obj["error"])
+        if message is None and "detail" in obj:
+            detail = obj["detail"]
+            message = _validation_message(detail) if isinstance(detail, list) else message_from_error(detail)
+        if message is None:
+            message = message_from_error(obj)
+    if message is None:
+        text = body.decode("utf-8", "replace").strip()
+        if text:
+            message = text if len(text) <= MAX_TEXT else text[:MAX_TEXT] + "…"
+    if message is None:
+        message = reason or "no details given"
+    return f"HTTP {status}: {message}"
