@@ -25,7 +25,7 @@ def validator() -> jsonschema.protocols.Validator:
     schema = json.loads(SCHEMA_FILE.read_text())
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema)  # type: ignore[no-any-return]
+    return cls(schema)
 
 
 @functools.cache
@@ -35,7 +35,7 @@ def type_validator(kind: str) -> jsonschema.protocols.Validator:
     if kind not in schema["$defs"] or kind == "seconds":
         return validator()
     cls = jsonschema.validators.validator_for(schema)
-    return cls({"$ref": f"#/$defs/{kind}", "$defs": schema["$defs"]})  # type: ignore[no-any-return]
+    return cls({"$ref": f"#/$defs/{kind}", "$defs": schema["$defs"]})
 
 
 def validate_event(obj: dict[str, Any]) -> dict[str, Any]:

@@ -21,7 +21,8 @@ from tests.chat_helpers import cut, event_dicts, joined, translate_pieces, types
 
 def split_all(chunks: list[str], *, in_think: bool = False) -> tuple[str, str]:
     splitter = ThinkSplitter(in_think=in_think)
-    thinking, answer = [], []
+    thinking: list[str] = []
+    answer: list[str] = []
     for chunk in chunks:
         for is_reasoning, text in [*splitter.feed(chunk)]:
             assert text, "no empty pieces"

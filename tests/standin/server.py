@@ -28,7 +28,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from scenarios import SCENARIOS, Responder
+from scenarios import HAPPENINGS, SCENARIOS, Responder
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -55,6 +55,8 @@ class Handler(BaseHTTPRequestHandler):
                 self._json(200, {"status": "ok", "model_id": "standin"})
         elif self.path == "/v1/models":
             self._json(200, {"object": "list", "data": [{"id": "standin", "object": "model"}]})
+        elif self.path == "/standin/happenings":
+            self._json(200, list(HAPPENINGS))
         else:
             self._json(404, {"detail": "Not Found"})
 
@@ -80,6 +82,12 @@ class StandinServer(ThreadingHTTPServer):
     def __init__(self, address: tuple[str, int], options: argparse.Namespace) -> None:
         self.options = options
         super().__init__(address, Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that leaves mid-answer is part of the tests, not a server failure: no traceback."""
+        if isinstance(sys.exc_info()[1], ConnectionResetError | BrokenPipeError | ConnectionAbortedError):
+            return
+        super().handle_error(request, client_address)
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
