@@ -1,14 +1,29 @@
-"""A profile: one named server configuration, as stored in the profile file."""
+"""A profile: one named server configuration, as stored in the profile file.
+
+This module knows the fields, their types and the checks that need nothing but the profile
+itself. Checks that look at the machine (model directory, installed parsers, ports of other
+profiles) live in mlxchat.servers.prepare; reading and writing the file in mlxchat.profile_store.
+"""
 
 from __future__ import annotations
 
 import os
-from dataclasses import asdict, dataclass, field
+import re
+import string
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Final
+
+from mlxchat.errors import UsageError
 
 SERVER_KINDS: Final = ("mlx-openai-server", "mlx-lm", "command", "remote")
 MODEL_TYPES: Final = ("lm", "multimodal")
 DEFAULT_HOST: Final = "127.0.0.1"
+LOCAL_HOSTS: Final = ("127.0.0.1", "localhost", "::1")
+TEMPLATE_FIELDS: Final = ("host", "port", "model_path", "model")
+
+NAME_RULE: Final = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
+_NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+_ENV_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 @dataclass
@@ -77,3 +92,161 @@ class Profile:
                 continue
             out[key] = value
         return out
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field, null when unset: the stable shape of `profile list/show --json`."""
+        out = asdict(self)
+        out["request_model"] = self.request_model()
+        out["base_url"] = self.base_url() if (self.url or self.port is not None) else None
+        return out
+
+    def check(self) -> None:
+        """The rules that need nothing but the profile itself; raises UsageError (exit 2)."""
+        check_name(self.name)
+        if self.server not in SERVER_KINDS:
+            raise UsageError(
+                f"profile {self.name!r}: unknown server kind {self.server!r}",
+                hint=f"kinds: {', '.join(SERVER_KINDS)}",
+            )
+        if self.model_type not in MODEL_TYPES:
+            raise UsageError(
+                f"profile {self.name!r}: unknown model type {self.model_type!r}",
+                hint=f"types: {', '.join(MODEL_TYPES)}",
+            )
+        if self.port is not None and not 1 <= self.port <= 65535:
+            raise UsageError(f"profile {self.name!r}: port {self.port} is out of range (1-65535)")
+        if not self.host or any(c.isspace() for c in self.host):
+            raise UsageError(f"profile {self.name!r}: bad host {self.host!r}")
+        for key in ("context_length", "max_tokens", "max_image_size"):
+            value = getattr(self, key)
+            if value is not None and value <= 0:
+                raise UsageError(f"profile {self.name!r}: {key} must be a positive number, not {value}")
+        if self.temperature is not None and not 0 <= self.temperature <= 2:
+            raise UsageError(f"profile {self.name!r}: temperature must be between 0 and 2")
+        if self.api_key_env is not None and not _ENV_RE.fullmatch(self.api_key_env):
+            raise UsageError(
+                f"profile {self.name!r}: api_key_env must be the NAME of an environment variable "
+                f"(like OPENAI_API_KEY), not {_redact(self.api_key_env)!r}",
+                hint="the secret itself is never stored; export it and name the variable here",
+            )
+        if self.url is not None and not re.match(r"https?://[^/\s]+", self.url):
+            raise UsageError(f"profile {self.name!r}: url must start with http:// or https://")
+        self._check_kind()
+
+    def _check_kind(self) -> None:
+        kind = self.server
+        if kind == "remote":
+            if not self.url:
+                raise UsageError(
+                    f"profile {self.name!r}: a remote profile needs --url",
+                    hint="e.g. --url http://host:8000/v1",
+                )
+            local_only = ("model_path", "command", "reasoning_parser", "tool_call_parser", "context_length")
+            for key in local_only:
+                if getattr(self, key) not in (None, []):
+                    raise UsageError(f"profile {self.name!r}: {key} means nothing for a remote profile")
+            if self.extra_args:
+                raise UsageError(f"profile {self.name!r}: extra_args mean nothing for a remote profile")
+            return
+        if self.url:
+            raise UsageError(
+                f"profile {self.name!r}: url is only for remote profiles (local servers use host and port)"
+            )
+        if kind == "command":
+            if not self.command:
+                raise UsageError(
+                    f"profile {self.name!r}: a command profile needs --command TEMPLATE",
+                    hint="e.g. --command 'llama-server -m MODEL.gguf --host {host} --port {port}'",
+                )
+            check_template(self.name, self.command)
+        else:
+            if self.command:
+                raise UsageError(f"profile {self.name!r}: --command is only for the 'command' server kind")
+            if not self.model_path:
+                raise UsageError(f"profile {self.name!r}: the {kind} server kind needs --model-path")
+        if kind != "mlx-openai-server":
+            for key in ("reasoning_parser", "tool_call_parser"):
+                if getattr(self, key):
+                    raise UsageError(
+                        f"profile {self.name!r}: {key} is an mlx-openai-server option; "
+                        f"the {kind} server kind does not take it"
+                    )
+        if kind == "mlx-lm" and self.model_type == "multimodal":
+            raise UsageError(f"profile {self.name!r}: mlx_lm.server serves text models only (model type lm)")
+
+
+def _redact(value: str) -> str:
+    return value if len(value) <= 4 else value[:2] + "…"
+
+
+def check_name(name: str) -> None:
+    if not _NAME_RE.fullmatch(name):
+        raise UsageError(f"bad profile name {name!r}", hint=f"names use {NAME_RULE}")
+
+
+def check_template(name: str, template: str) -> None:
+    import shlex
+
+    try:
+        parts = shlex.split(template)
+    except ValueError as exc:
+        raise UsageError(f"profile {name!r}: command template: {exc}") from None
+    if not parts:
+        raise UsageError(f"profile {name!r}: the command template is empty")
+    for part in parts:
+        try:
+            for _, field_name, _, _ in string.Formatter().parse(part):
+                if field_name is not None and field_name not in TEMPLATE_FIELDS:
+                    raise UsageError(
+                        f"profile {name!r}: unknown placeholder {{{field_name}}} in the command template",
+                        hint="placeholders: "
+                        + " ".join("{" + f + "}" for f in TEMPLATE_FIELDS)
+                        + " (write {{ and }} for literal braces)",
+                    )
+        except ValueError as exc:
+            raise UsageError(f"profile {name!r}: command template: {exc}") from None
+
+
+_FIELD_TYPES: Final[dict[str, tuple[type, ...]]] = {
+    "server": (str,),
+    "model_path": (str,),
+    "model": (str,),
+    "model_type": (str,),
+    "host": (str,),
+    "port": (int,),
+    "reasoning_parser": (str,),
+    "tool_call_parser": (str,),
+    "context_length": (int,),
+    "extra_args": (list,),
+    "command": (str,),
+    "url": (str,),
+    "api_key_env": (str,),
+    "system_prompt": (str,),
+    "max_tokens": (int,),
+    "temperature": (float, int),
+    "thinking_prefilled": (bool,),
+    "max_image_size": (int,),
+}
+FIELD_NAMES: Final = tuple(f.name for f in fields(Profile) if f.name != "name")
+assert set(FIELD_NAMES) == set(_FIELD_TYPES)
+
+
+def profile_from_dict(name: str, data: dict[str, Any], where: str) -> Profile:
+    """Build a profile from a table of the file; raises UsageError naming ``where`` on any doubt."""
+    unknown = sorted(set(data) - set(FIELD_NAMES))
+    if unknown:
+        raise UsageError(
+            f"{where}: profile {name!r} has unknown key(s): {', '.join(unknown)}",
+            hint="known keys: " + ", ".join(FIELD_NAMES),
+        )
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        types = _FIELD_TYPES[key]
+        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+        if key == "extra_args" and ok:
+            ok = all(isinstance(v, str) for v in value)
+        if not ok:
+            wanted = "a list of strings" if key == "extra_args" else " or ".join(t.__name__ for t in types)
+            raise UsageError(f"{where}: profile {name!r}: {key} must be {wanted}, not {value!r}")
+        values[key] = float(value) if key == "temperature" else value
+    return Profile(name=name, **values)

@@ -1,9 +1,299 @@
-"""(placeholder: commands registered by this module arrive with their issue)"""
+"""``mlxchat start|stop|restart|status|logs``: thin commands over mlxchat.servers."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+if TYPE_CHECKING:
+    from rich.status import Status
+
+    from mlxchat.profile import Profile
+    from mlxchat.servers.lifecycle import StartOutcome, StartProgress, StopOutcome
+    from mlxchat.terminal import Terminal
+
+NameArg = Annotated[str, typer.Argument(help="Profile name.", metavar="NAME")]
+TimeoutOpt = Annotated[
+    float, typer.Option("--timeout", metavar="SECONDS", help="How long to wait for the server to be ready.")
+]
+NoWaitOpt = Annotated[bool, typer.Option("--no-wait", help="Return once the server is launched.")]
+GraceOpt = Annotated[
+    float,
+    typer.Option(
+        "--grace", metavar="SECONDS", help="Wait after SIGINT, and again after SIGTERM, before SIGKILL."
+    ),
+]
+PLAIN_PROGRESS_EVERY = 5.0
+
+
+class _ProgressView:
+    """A spinner with elapsed time and the last log line on a terminal; sparse plain lines otherwise."""
+
+    def __init__(self, term: Terminal, name: str) -> None:
+        self.term = term
+        self.name = name
+        self.status: Status | None = None
+        self.next_plain = PLAIN_PROGRESS_EVERY
+        self.last_phase = ""
+
+    def __enter__(self) -> _ProgressView:
+        if self.term.stderr_isatty:
+            self.status = self.term.err_console().status(f"starting {self.name}")
+            self.status.__enter__()
+        else:
+            self.term.info(f"starting {self.name} ...")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.status is not None:
+            self.status.__exit__(None, None, None)
+
+    def __call__(self, p: StartProgress) -> None:
+        line = p.last_log_line or ""
+        if self.status is not None:
+            from rich.text import Text
+
+            text = Text(f"{p.phase} {self.name}: {p.elapsed:.0f} s")
+            if line:
+                text.append("  " + line[:100], style="dim")
+            self.status.update(text)
+            return
+        if p.phase != self.last_phase and p.phase.startswith("waiting"):
+            self.term.info(f"{self.name} is already being started by another mlxchat; waiting for it")
+        self.last_phase = p.phase
+        if p.elapsed >= self.next_plain:
+            self.next_plain = p.elapsed + PLAIN_PROGRESS_EVERY
+            self.term.info(
+                f"{p.phase} {self.name}: {p.elapsed:.0f} s" + (f"; log: {line[:100]}" if line else "")
+            )
+
+
+def _report_start(term: Terminal, outcome: StartOutcome, name: str, waited: bool) -> None:
+    for note in outcome.notes:
+        term.info(note)
+    record = outcome.record
+    if outcome.already == "starting":
+        term.info(f"{name} is already being started by another mlxchat")
+        return
+    assert record is not None
+    where = f"http://{record.host}:{record.port}/v1"
+    if outcome.already == "running":
+        term.info(f"{name} is already running (pid {record.pid}, {where})")
+    elif waited:
+        term.info(f"{name} is ready (pid {record.pid}, {where})")
+    else:
+        term.info(f"{name} launched (pid {record.pid}, {where}); see: mlxchat status {name}")
+
+
+def _local_profile(name: str, term: Terminal, verb: str) -> Profile | None:
+    from mlxchat.profile_store import get_profile
+
+    profile = get_profile(name)
+    if profile.is_remote:
+        term.info(f"{name} is a remote profile ({profile.base_url()}): nothing to {verb}")
+        return None
+    return profile
+
+
+def _start(name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False) -> None:
+    """Start a profile's server in the background and wait until it is ready."""
+    from mlxchat.servers.lifecycle import start_server
+    from mlxchat.terminal import Terminal
+
+    term = Terminal()
+    profile = _local_profile(name, term, "start")
+    if profile is None:
+        return
+    if no_wait:
+        outcome = start_server(profile, timeout=timeout, wait=False)
+    else:
+        with _ProgressView(term, name) as view:
+            outcome = start_server(profile, timeout=timeout, wait=True, progress=view)
+    _report_start(term, outcome, name, waited=not no_wait)
+
+
+def _report_stop(term: Terminal, outcome: StopOutcome) -> None:
+    name = outcome.profile
+    if outcome.stopped:
+        how = "" if outcome.signal == "SIGINT" else f" (needed {outcome.signal})"
+        term.info(f"stopped {name} (pid {outcome.pid}){how}")
+    elif outcome.stale:
+        term.info(f"{name} was not running (its process {outcome.pid} had exited); record cleaned")
+    else:
+        term.info(f"{name} is not running")
+
+
+def _stop(
+    name: Annotated[str | None, typer.Argument(help="Profile name.", metavar="[NAME]")] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Stop every profile's server.")] = False,
+    grace: GraceOpt = 10.0,
+) -> None:
+    """Stop a profile's server and everything it started (SIGINT, then SIGTERM, then SIGKILL)."""
+    from mlxchat.errors import UsageError
+    from mlxchat.profile import Profile
+    from mlxchat.profile_store import load_profiles
+    from mlxchat.servers.lifecycle import stop
+    from mlxchat.terminal import Terminal
+
+    term = Terminal()
+    if (name is None) == (not all_):
+        raise UsageError("give a profile NAME or --all (not both)")
+    if all_:
+        from mlxchat.servers.records import all_records
+
+        profiles = load_profiles()
+        records = all_records()
+        for record_name in sorted(records):
+            profile = profiles.get(record_name)
+            if profile is None:
+                # Its profile was removed while the server ran: stop it by its record.
+                profile = Profile(name=record_name, server=records[record_name].kind)
+            if profile.is_remote:
+                continue
+            _report_stop(term, stop(profile, grace=grace))
+        if not records:
+            term.info("no servers are running")
+        return
+    assert name is not None
+    profile = _local_profile(name, term, "stop")
+    if profile is None:
+        return
+    _report_stop(term, stop(profile, grace=grace))
+
+
+def _restart(
+    name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False, grace: GraceOpt = 10.0
+) -> None:
+    """Stop a profile's server (if running) and start it again."""
+    from mlxchat.servers.lifecycle import start_server, stop
+    from mlxchat.terminal import Terminal
+
+    term = Terminal()
+    profile = _local_profile(name, term, "restart")
+    if profile is None:
+        return
+    stopped = stop(profile, grace=grace)
+    if stopped.stopped:
+        _report_stop(term, stopped)
+    if no_wait:
+        outcome = start_server(profile, timeout=timeout, wait=False)
+    else:
+        with _ProgressView(term, name) as view:
+            outcome = start_server(profile, timeout=timeout, wait=True, progress=view)
+    _report_start(term, outcome, name, waited=not no_wait)
+
+
+def _human_duration(seconds: float | None) -> str:
+    if seconds is None:
+        return "-"
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m{s % 60:02d}s"
+    if s < 86400:
+        return f"{s // 3600}h{s % 3600 // 60:02d}m"
+    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
+
+
+def _human_bytes(n: int | None) -> str:
+    if n is None:
+        return "-"
+    value = float(n)
+    for unit in ("B", "KB", "MB", "GB"):
+        if value < 1024 or unit == "GB":
+            return f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{value:.1f} GB"
+
+
+def _status(
+    name: Annotated[str | None, typer.Argument(help="Only this profile.", metavar="[NAME]")] = None,
+    json_: Annotated[
+        bool, typer.Option("--json", help="Print a JSON array (stable keys, docs/servers.md).")
+    ] = False,
+) -> None:
+    """One line per profile: state, pid, port, uptime, memory, model. With NAME: exit 3 unless running."""
+    from mlxchat.exitcodes import ExitCode
+    from mlxchat.profile_store import get_profile, load_profiles
+    from mlxchat.servers.status import collect
+    from mlxchat.terminal import Terminal
+
+    term = Terminal()
+    profiles = [get_profile(name)] if name else [p for _, p in sorted(load_profiles().items())]
+    rows = collect(profiles)
+    if json_:
+        import json
+
+        term.write_out(json.dumps([r.to_json() for r in rows], indent=2) + "\n")
+    elif not rows:
+        term.info("no profiles yet: mlxchat profile add NAME --model-path DIR")
+    else:
+        from mlxchat.cli.profile_cmds import table
+
+        lines = [
+            [
+                r.name,
+                r.state,
+                str(r.pid) if r.pid else "-",
+                str(r.port) if r.port else (r.url or "-"),
+                _human_duration(r.uptime_seconds),
+                _human_bytes(r.memory_bytes),
+                r.model,
+            ]
+            for r in rows
+        ]
+        term.write_out(table(["NAME", "STATE", "PID", "PORT", "UPTIME", "MEMORY", "MODEL"], lines))
+        for r in rows:
+            if r.state == "crashed":
+                term.warn(f"{r.name} had crashed (record cleaned); its log: mlxchat logs {r.name}")
+    if name and rows[0].state != "running":
+        raise typer.Exit(int(ExitCode.UNREACHABLE))
+
+
+def _logs(
+    name: NameArg,
+    lines: Annotated[int, typer.Option("-n", "--lines", metavar="N", help="How many last lines.")] = 50,
+    follow: Annotated[
+        bool, typer.Option("-f", "--follow", help="Keep printing new lines (Ctrl-C ends).")
+    ] = False,
+) -> None:
+    """Print the last lines of a profile's server log; -f follows it."""
+    import sys
+
+    from mlxchat.errors import UsageError
+    from mlxchat.profile_store import get_profile
+    from mlxchat.servers.logs import follow as follow_log
+    from mlxchat.servers.logs import log_path, tail_lines
+    from mlxchat.terminal import Terminal
+
+    term = Terminal()
+    profile = get_profile(name)
+    if lines < 0:
+        raise UsageError("-n must be 0 or more")
+    path = log_path(profile.name)
+    if profile.is_remote:
+        term.info(f"{name} is a remote profile: mlxchat keeps no log of it")
+        return
+    if not path.exists() and not follow:
+        term.info(f"no log yet for {name} (it is written from the first start) at {path}")
+        return
+    text = "".join(line + "\n" for line in tail_lines(path, lines))
+    term.write_out(text)
+    if not follow:
+        return
+    try:
+        for chunk in follow_log(path):
+            sys.stdout.write(chunk)
+            sys.stdout.flush()
+    except KeyboardInterrupt:
+        return  # Ctrl-C is how following ends: a normal end
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("start")(_start)
+    app.command("stop")(_stop)
+    app.command("restart")(_restart)
+    app.command("status")(_status)
+    app.command("logs")(_logs)

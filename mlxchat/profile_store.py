@@ -1,0 +1,175 @@
+"""The profile file: one TOML table per profile under ``[profiles.NAME]`` (docs/profiles.md).
+
+Reads use tomllib; writes use tomli-w, atomically (temp file in the same directory, fsync,
+os.replace), mode 0600, under a lock so two writers never lose each other's change. A file that
+cannot be read is reported with its path and line and is never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+from mlxchat import paths
+from mlxchat.errors import ConfigError, UsageError
+from mlxchat.profile import Profile, profile_from_dict
+
+HEADER = "# mlxchat profiles: one [profiles.NAME] table each; fields in docs/profiles.md\n\n"
+T = TypeVar("T")
+
+
+def _read_tables(path: Path) -> dict[str, dict[str, Any]]:
+    import tomllib
+
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise ConfigError(f"cannot read the profile file {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text ({exc.reason})", hint=_fix_hint(path)) from None
+    except tomllib.TOMLDecodeError as exc:
+        # tomllib's message ends with "(at line L, column C)", or "(at end of document)".
+        message = str(exc)
+        if "at end of document" in message:
+            lines = raw.count(b"\n") + (0 if raw.endswith(b"\n") else 1)
+            message += f" (line {lines})"
+        raise ConfigError(f"{path}: invalid TOML: {message}", hint=_fix_hint(path)) from None
+    unknown = sorted(set(data) - {"profiles"})
+    if unknown:
+        raise ConfigError(
+            f"{path}: unknown top-level key(s): {', '.join(unknown)}",
+            hint="profiles are tables named [profiles.NAME]",
+        )
+    tables = data.get("profiles", {})
+    if not isinstance(tables, dict) or not all(isinstance(v, dict) for v in tables.values()):
+        raise ConfigError(f"{path}: 'profiles' must hold one table per profile ([profiles.NAME])")
+    return tables
+
+
+def _fix_hint(path: Path) -> str:
+    return f"fix or move {path}; mlxchat does not change it while it cannot be read"
+
+
+def load_profiles() -> dict[str, Profile]:
+    """Every profile in the file, by name (an absent file means no profiles)."""
+    path = paths.profiles_file()
+    out: dict[str, Profile] = {}
+    for name, table in _read_tables(path).items():
+        try:
+            profile = profile_from_dict(name, table, str(path))
+            profile.check()
+        except ConfigError:
+            raise
+        except UsageError as exc:
+            message = exc.message if exc.message.startswith(str(path)) else f"{path}: {exc.message}"
+            raise ConfigError(message, hint=exc.hint) from None
+        out[name] = profile
+    return out
+
+
+def profile_names() -> list[str]:
+    return sorted(load_profiles())
+
+
+def unknown_profile(name: str, known: list[str]) -> UsageError:
+    import difflib
+
+    if not known:
+        return UsageError(f"no profile named {name!r}", hint="create one with `mlxchat profile add NAME ...`")
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = (f"did you mean {close[0]!r}? " if close else "") + "known profiles: " + ", ".join(known)
+    return UsageError(f"no profile named {name!r}", hint=hint)
+
+
+def get_profile(name: str) -> Profile:
+    """The named profile; UsageError (exit 2) listing the known names when there is none."""
+    profiles = load_profiles()
+    if name not in profiles:
+        raise unknown_profile(name, sorted(profiles))
+    return profiles[name]
+
+
+def update_profiles(change: Callable[[dict[str, Profile]], T]) -> T:
+    """Read, let ``change`` edit the dict in place (it may raise to abort), write back atomically.
+
+    The whole read-change-write runs under a lock; when ``change`` raises, the file is untouched.
+    """
+    from mlxchat.servers.locks import profiles_file_lock
+
+    with profiles_file_lock():
+        profiles = load_profiles()
+        result = change(profiles)
+        for profile in profiles.values():
+            profile.check()
+        write_profiles(profiles)
+        return result
+
+
+def save_profile(profile: Profile, *, replace: bool = False) -> None:
+    """Add a profile (UsageError if the name is taken), or replace it when ``replace``."""
+
+    def change(profiles: dict[str, Profile]) -> None:
+        if profile.name in profiles and not replace:
+            raise UsageError(
+                f"a profile named {profile.name!r} already exists",
+                hint=f"change it with `mlxchat profile edit {profile.name} ...` or remove it first",
+            )
+        if replace and profile.name not in profiles:
+            raise unknown_profile(profile.name, sorted(profiles))
+        profiles[profile.name] = profile
+
+    update_profiles(change)
+
+
+def remove_profile(name: str) -> Profile:
+    def change(profiles: dict[str, Profile]) -> Profile:
+        if name not in profiles:
+            raise unknown_profile(name, sorted(profiles))
+        return profiles.pop(name)
+
+    return update_profiles(change)
+
+
+def render(profiles: dict[str, Profile]) -> str:
+    import tomli_w
+
+    body = tomli_w.dumps({"profiles": {name: p.to_dict() for name, p in sorted(profiles.items())}})
+    return HEADER + body
+
+
+def write_profiles(profiles: dict[str, Profile]) -> None:
+    """Write the whole file atomically with mode 0600 (directories created as needed)."""
+    path = paths.profiles_file()
+    atomic_write(path, render(profiles).encode("utf-8"))
+
+
+def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            os.fchmod(f.fileno(), mode)
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    try:
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
+    finally:
+        os.close(dir_fd)

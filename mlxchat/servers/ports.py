@@ -1,0 +1,79 @@
+"""Ports: is one free, who holds it, and a free one for a new profile."""
+
+from __future__ import annotations
+
+import errno
+import socket
+from collections.abc import Iterable
+
+FIRST_AUTO_PORT = 8800
+LAST_AUTO_PORT = 8999
+
+
+def _family(host: str) -> socket.AddressFamily:
+    return socket.AF_INET6 if ":" in host else socket.AF_INET
+
+
+def bind_host(host: str) -> str:
+    return "127.0.0.1" if host == "localhost" else host
+
+
+def port_is_free(host: str, port: int) -> bool:
+    """True when a server could bind ``host:port`` now (with SO_REUSEADDR, as servers do) and
+    nothing answers there (on macOS a wildcard listener does not stop a specific bind)."""
+    host = bind_host(host)
+    with socket.socket(_family(host), socket.SOCK_STREAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            s.bind((host, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return False
+            raise
+    probe = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    with socket.socket(_family(probe), socket.SOCK_STREAM) as s:
+        s.settimeout(0.2)
+        try:
+            s.connect((probe, port))
+        except OSError:
+            return True
+    return False
+
+
+def pick_free_port(host: str, taken: Iterable[int]) -> int:
+    """A free port not used by another profile: the first in 8800-8999, else one the OS picks."""
+    used = set(taken)
+    for port in range(FIRST_AUTO_PORT, LAST_AUTO_PORT + 1):
+        if port not in used and port_is_free(host, port):
+            return port
+    while True:
+        with socket.socket(_family(bind_host(host)), socket.SOCK_STREAM) as s:
+            s.bind((bind_host(host), 0))
+            port = int(s.getsockname()[1])
+        if port not in used:
+            return port
+
+
+def port_holder(port: int) -> str | None:
+    """``"pid 123 (python3 server.py ...)"`` for the process listening on ``port``, when the OS tells.
+
+    Linux shows the pid of the caller's own processes; macOS needs root for other processes'
+    sockets. None when it cannot be known.
+    """
+    import psutil
+
+    try:
+        connections = psutil.net_connections(kind="inet")
+    except (psutil.AccessDenied, OSError):
+        return None
+    for conn in connections:
+        if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
+            try:
+                proc = psutil.Process(conn.pid)
+                cmd = " ".join(proc.cmdline()) or proc.name()
+            except (psutil.Error, OSError):
+                cmd = "?"
+            if len(cmd) > 100:
+                cmd = cmd[:97] + "..."
+            return f"pid {conn.pid} ({cmd})"
+    return None

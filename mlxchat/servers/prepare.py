@@ -1,0 +1,131 @@
+"""Complete and check a profile against this machine before it is saved: resolve the model
+directory, detect model type and reasoning parser from it, check parser names against the installed
+mlx-openai-server, assign a free port, refuse a port another profile uses.
+
+Nothing is printed: notes (what was chosen) and warnings are returned for the CLI to show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlxchat.errors import UsageError
+from mlxchat.profile import LOCAL_HOSTS, Profile
+
+
+@dataclass
+class Notices:
+    notes: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+def prepare(profile: Profile, others: dict[str, Profile], *, given: set[str]) -> Notices:
+    """Edit ``profile`` in place; ``given`` names the fields the user set in this command (those are
+    never replaced by detection). ``others`` are the other profiles in the file."""
+    out = Notices()
+    profile.check()
+    _model_path(profile, given, out)
+    _parsers(profile, given, out)
+    if profile.host not in LOCAL_HOSTS and not profile.is_remote:
+        out.warnings.append(
+            f"the server will listen on {profile.host}, reachable from other machines; "
+            "mlx-openai-server and mlx_lm.server have no authentication"
+        )
+    _port(profile, others, out)
+    if profile.server == "mlx-lm" and profile.model and "model" in given:
+        out.warnings.append(
+            "mlx_lm.server loads whatever model a request names: with --model, requests name "
+            f"{profile.model!r} instead of the model it was started with"
+        )
+    profile.check()
+    return out
+
+
+def _model_path(profile: Profile, given: set[str], out: Notices) -> None:
+    from mlxchat.servers.model_dir import read_facts, resolve_model_dir
+
+    if profile.model_path is None or profile.is_remote or "model_path" not in given:
+        return  # resolution and detection run when the model path is new
+    if profile.server == "command":
+        path = Path(profile.model_path).expanduser()
+        if path.exists():
+            profile.model_path = str(path.resolve())
+        else:
+            out.warnings.append(f"model path {profile.model_path!r} does not exist here")
+        return
+    model_dir = resolve_model_dir(profile.model_path)
+    profile.model_path = str(model_dir)
+    facts = read_facts(model_dir)
+    if facts is None:
+        out.warnings.append(f"{model_dir}/config.json is missing or unreadable; nothing detected")
+        return
+    if "model_type" not in given:
+        detected = "multimodal" if facts.multimodal else "lm"
+        if profile.server == "mlx-lm":
+            if facts.multimodal:
+                out.warnings.append("the model has a vision config, but mlx_lm.server serves text only")
+            detected = "lm"
+        if detected != profile.model_type or facts.multimodal:
+            out.notes.append(f"model type: {detected} (detected from config.json)")
+        profile.model_type = detected
+    if "reasoning_parser" not in given and profile.server == "mlx-openai-server":
+        parser = facts.reasoning_parser
+        if parser is not None:
+            from mlxchat.servers.parsers import installed_choices
+
+            choices = installed_choices()
+            if choices is not None and parser not in choices.reasoning:
+                out.warnings.append(
+                    f"model type {facts.architecture} would use reasoning parser {parser}, "
+                    "which the installed mlx-openai-server does not know; none set"
+                )
+                parser = None
+        if parser is not None:
+            out.notes.append(f"reasoning parser: {parser} (detected from config.json: {facts.architecture})")
+        elif profile.reasoning_parser is not None:
+            out.notes.append("reasoning parser: none (no parser known for this model type)")
+        profile.reasoning_parser = parser
+
+
+def _parsers(profile: Profile, given: set[str], out: Notices) -> None:
+    if profile.server != "mlx-openai-server":
+        return
+    wanted = {
+        key: getattr(profile, key)
+        for key in ("reasoning_parser", "tool_call_parser")
+        if key in given and getattr(profile, key)
+    }
+    if not wanted:
+        return
+    from mlxchat.servers.parsers import installed_choices
+
+    choices = installed_choices()
+    if choices is None:
+        out.warnings.append("mlx-openai-server is not installed here: parser names were not checked")
+        return
+    for key, value in wanted.items():
+        known = choices.reasoning if key == "reasoning_parser" else choices.tool_call
+        if value not in known:
+            flag = "--" + key.replace("_", "-")
+            raise UsageError(
+                f"unknown {key.replace('_', ' ')} {value!r} for the installed mlx-openai-server",
+                hint=f"{flag} choices: {', '.join(known)}",
+            )
+
+
+def _port(profile: Profile, others: dict[str, Profile], out: Notices) -> None:
+    if profile.is_remote:
+        profile.port = None
+        return
+    used = {p.port: p.name for p in others.values() if p.port is not None and p.name != profile.name}
+    if profile.port is None:
+        from mlxchat.servers.ports import pick_free_port
+
+        profile.port = pick_free_port(profile.host, used)
+        out.notes.append(f"port: {profile.port} (a free port, assigned)")
+    elif profile.port in used:
+        raise UsageError(
+            f"port {profile.port} is already used by profile {used[profile.port]!r}",
+            hint="choose another --port, or leave it out to get a free one",
+        )

@@ -1,0 +1,198 @@
+"""The one gateway for child processes: start servers detached, recognise them later, stop whole trees.
+
+A server runs in its own session (so its own process group), with stdin from /dev/null and stdout
+and stderr appended to its log file. It is recognised by pid + create time + command line, never by
+pid alone. Stopping sends SIGINT, then SIGTERM, then SIGKILL to the whole group and to descendants
+that left the group, waiting a while after each step.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shlex
+import signal
+import subprocess
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from mlxchat.errors import UsageError
+
+if TYPE_CHECKING:
+    import psutil
+
+CREATE_TIME_TOLERANCE = 0.05
+KILL_WAIT = 5.0
+
+
+@dataclass
+class Spawned:
+    popen: subprocess.Popen[bytes]
+    pid: int
+    create_time: float
+    cmdline: list[str]
+    log_offset: int
+    """Where this start's output begins in the log (after its header line)."""
+
+
+def spawn(argv: Sequence[str], *, env: dict[str, str], log_path: Path, cwd: Path, label: str) -> Spawned:
+    """Start ``argv`` detached (new session) with output appended to ``log_path``."""
+    import psutil
+
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    cwd.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    with log_path.open("ab") as log:
+        log.write(f"==== {stamp} mlxchat: {label}: {shlex.join(argv)}\n".encode())
+        log.flush()
+        offset = log.tell()
+        try:
+            popen = subprocess.Popen(
+                list(argv),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=cwd,
+                env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
+                start_new_session=True,
+                close_fds=True,
+            )
+        except OSError as exc:
+            log.write(f"mlxchat: cannot run {argv[0]}: {exc.strerror}\n".encode())
+            raise UsageError(f"cannot run {argv[0]!r}: {exc.strerror}") from None
+    try:
+        proc = psutil.Process(popen.pid)
+        create_time = proc.create_time()
+        cmdline = proc.cmdline()
+    except psutil.Error:
+        # Gone already (it will be reported as exiting during start-up).
+        create_time, cmdline = time.time(), list(argv)
+    return Spawned(popen, popen.pid, create_time, cmdline, offset)
+
+
+def run_capture(argv: Sequence[str], *, timeout: float, env: dict[str, str] | None = None) -> tuple[int, str]:
+    """Run a short helper command (not a server) and return its exit code and stdout."""
+    result = subprocess.run(
+        list(argv),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+        stdin=subprocess.DEVNULL,
+    )
+    return result.returncode, result.stdout
+
+
+def _reap(pid: int) -> None:
+    """Collect the exit status when the process is our own child (no zombie left in tests)."""
+    with contextlib.suppress(ChildProcessError, OSError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def _running(proc: psutil.Process) -> bool:
+    import psutil
+
+    try:
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            _reap(proc.pid)
+            return False
+        return proc.is_running()
+    except psutil.Error:
+        return False
+
+
+def find_process(pid: int, create_time: float, cmdline: Sequence[str]) -> psutil.Process | None:
+    """The live process with this identity, or None (gone, a zombie, or a reused pid)."""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        if abs(proc.create_time() - create_time) > CREATE_TIME_TOLERANCE:
+            return None
+        if not _running(proc):
+            return None
+        if proc.cmdline() != list(cmdline):
+            return None
+    except psutil.Error:
+        return None
+    return proc
+
+
+def tree(proc: psutil.Process) -> list[psutil.Process]:
+    import psutil
+
+    try:
+        return [proc, *proc.children(recursive=True)]
+    except psutil.Error:
+        return [proc]
+
+
+def tree_rss(proc: psutil.Process) -> int:
+    """Resident memory of the process and all its descendants, in bytes."""
+    import psutil
+
+    total = 0
+    for p in tree(proc):
+        with contextlib.suppress(psutil.Error):
+            total += p.memory_info().rss
+    return total
+
+
+def _group_members(pgid: int) -> list[psutil.Process]:
+    import psutil
+
+    members = []
+    for p in psutil.process_iter():
+        try:
+            if os.getpgid(p.pid) == pgid:
+                members.append(p)
+        except OSError:
+            continue
+    return members
+
+
+def _wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Process]:
+    deadline = time.monotonic() + timeout
+    alive = procs
+    while True:
+        alive = [p for p in alive if _running(p)]
+        if not alive or time.monotonic() >= deadline:
+            return alive
+        time.sleep(0.05)
+
+
+def terminate_tree(proc: psutil.Process, *, grace: float) -> str:
+    """Stop ``proc``, its process group and its descendants; return the signal name that ended it
+    (``SIGINT``, ``SIGTERM`` or ``SIGKILL``). ``grace`` is the wait after SIGINT and after SIGTERM.
+    ``proc`` must be a verified identity (find_process)."""
+    import psutil
+
+    try:
+        pgid = os.getpgid(proc.pid)
+    except OSError:
+        pgid = -1
+    # Only a group the server leads (it was started in its own session) is signalled as a group.
+    own_group = pgid == proc.pid
+    known: dict[int, psutil.Process] = {p.pid: p for p in tree(proc)}
+    steps = ((signal.SIGINT, grace), (signal.SIGTERM, grace), (signal.SIGKILL, KILL_WAIT))
+    for sig, wait in steps:
+        for p in list(known.values()):
+            if _running(p):
+                known.update((c.pid, c) for c in tree(p))
+        if own_group:
+            known.update((p.pid, p) for p in _group_members(pgid))
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pgid, sig)
+        for p in known.values():
+            # psutil refuses to signal a pid that now belongs to another process.
+            with contextlib.suppress(psutil.Error, OSError):
+                if _running(p) and (not own_group or os.getpgid(p.pid) != pgid):
+                    p.send_signal(sig)
+        alive = _wait_gone(list(known.values()), wait)
+        if not alive and not (own_group and [p for p in _group_members(pgid) if _running(p)]):
+            return sig.name
+    return "SIGKILL"

@@ -1,0 +1,78 @@
+"""Pid records: one JSON file per running profile in the run directory, written atomically.
+
+A record says which process mlxchat started for a profile and how to recognise it later (its
+create time and command line), so a reused pid is never mistaken for our server.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from mlxchat import paths
+
+
+@dataclass
+class ServerRecord:
+    profile: str
+    pid: int
+    create_time: float
+    """psutil's create_time of the process: with the pid, its identity."""
+    cmdline: list[str]
+    """The process's command line as the OS showed it right after start."""
+    command: list[str]
+    """The argv mlxchat launched."""
+    kind: str
+    host: str
+    port: int
+    log_path: str
+    started_at: float
+    """Wall-clock time of the start (seconds since the epoch)."""
+    ready: bool = False
+    """Set once the server was seen ready; a server that stops answering is then 'unhealthy'."""
+    ready_at: float | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def record_path(name: str) -> Path:
+    return paths.run_dir() / f"{name}.json"
+
+
+def read_record(name: str) -> ServerRecord | None:
+    """The record of ``name``, or None (an unreadable record counts as none; it is removed)."""
+    path = record_path(name)
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        return ServerRecord(**data)
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError, TypeError):
+        path.unlink(missing_ok=True)
+        return None
+
+
+def write_record(record: ServerRecord) -> None:
+    from mlxchat.profile_store import atomic_write
+
+    atomic_write(record_path(record.profile), json.dumps(record.to_json(), indent=1).encode())
+
+
+def remove_record(name: str) -> None:
+    record_path(name).unlink(missing_ok=True)
+
+
+def all_records() -> dict[str, ServerRecord]:
+    out: dict[str, ServerRecord] = {}
+    try:
+        files = sorted(paths.run_dir().glob("*.json"))
+    except OSError:
+        return out
+    for path in files:
+        record = read_record(path.stem)
+        if record is not None:
+            out[record.profile] = record
+    return out

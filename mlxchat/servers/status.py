@@ -1,0 +1,137 @@
+"""One status row per profile: state, pid, port, uptime, memory of the whole process tree, model.
+
+States: ``running`` (answers as ready), ``starting`` (alive, not ready yet, never was),
+``unhealthy`` (alive, was ready, no longer answers), ``crashed`` (recorded but gone: shown once,
+then the record is cleaned), ``stopped`` (no record). A remote profile is ``running`` when its
+endpoint answers, else ``unhealthy``. Health checks run concurrently with short timeouts.
+"""
+
+from __future__ import annotations
+
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+from mlxchat.profile import Profile
+
+STATES = ("running", "starting", "unhealthy", "crashed", "stopped")
+HEALTH_TIMEOUT = 1.0
+
+
+@dataclass
+class StatusRow:
+    name: str
+    server: str
+    state: str
+    pid: int | None
+    host: str | None
+    port: int | None
+    url: str | None
+    uptime_seconds: float | None
+    memory_bytes: int | None
+    model: str
+    log: str | None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _model_label(profile: Profile) -> str:
+    if profile.model:
+        return profile.model
+    if profile.model_path:
+        return Path(profile.model_path).name
+    return "-"
+
+
+def row_for(profile: Profile, *, timeout: float = HEALTH_TIMEOUT) -> StatusRow:
+    from mlxchat.servers.lifecycle import live_process
+    from mlxchat.servers.logs import log_path
+    from mlxchat.servers.readiness import healthy
+    from mlxchat.servers.records import read_record
+
+    log = log_path(profile.name)
+    row = StatusRow(
+        name=profile.name,
+        server=profile.server,
+        state="stopped",
+        pid=None,
+        host=None if profile.is_remote else profile.host,
+        port=profile.port,
+        url=profile.base_url() if (profile.url or profile.port) else None,
+        uptime_seconds=None,
+        memory_bytes=None,
+        model=_model_label(profile),
+        log=str(log) if log.exists() else None,
+    )
+    if profile.is_remote:
+        row.state = "running" if healthy(profile, timeout) else "unhealthy"
+        return row
+    record = read_record(profile.name)
+    if record is None:
+        return row
+    row.pid = record.pid
+    proc = live_process(record)
+    if proc is None:
+        row.state = "crashed"
+        _forget(record.profile, record.pid)
+        return row
+    from mlxchat.servers.process import tree_rss
+
+    row.uptime_seconds = round(max(time.time() - record.create_time, 0.0), 1)
+    row.memory_bytes = tree_rss(proc)
+    if healthy(profile, timeout):
+        row.state = "running"
+        if not record.ready:
+            _mark_ready(record.profile, record.pid)
+    else:
+        row.state = "unhealthy" if record.ready else "starting"
+    return row
+
+
+def _forget(name: str, pid: int) -> None:
+    """Clean the record of a dead server, unless a start or stop of it is under way right now."""
+    from mlxchat.servers.locks import LockBusy, profile_lock
+    from mlxchat.servers.records import read_record, remove_record
+
+    lock = profile_lock(name)
+    try:
+        lock.acquire(wait=0)
+    except LockBusy:
+        return
+    try:
+        record = read_record(name)
+        if record is not None and record.pid == pid:
+            remove_record(name)
+    finally:
+        lock.release()
+
+
+def _mark_ready(name: str, pid: int) -> None:
+    """A server started with --no-wait answers now: remember that it was ready once."""
+    from mlxchat.servers.locks import LockBusy, profile_lock
+    from mlxchat.servers.records import read_record, write_record
+
+    lock = profile_lock(name)
+    try:
+        lock.acquire(wait=0)
+    except LockBusy:
+        return
+    try:
+        record = read_record(name)
+        if record is not None and record.pid == pid and not record.ready:
+            record.ready = True
+            record.ready_at = time.time()
+            write_record(record)
+    finally:
+        lock.release()
+
+
+def collect(profiles: list[Profile], *, timeout: float = HEALTH_TIMEOUT) -> list[StatusRow]:
+    """Rows in the order given; profiles are checked concurrently."""
+    if len(profiles) <= 1:
+        return [row_for(p, timeout=timeout) for p in profiles]
+    with ThreadPoolExecutor(max_workers=min(16, len(profiles))) as pool:
+        return list(pool.map(lambda p: row_for(p, timeout=timeout), profiles))
