@@ -8,7 +8,7 @@ import os
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, features
 
 from mlxchat.attachments import DEFAULT_MAX_SIZE, MAX_PIXELS, PreparedImage, prepare_image
 from mlxchat.errors import UsageError
@@ -300,6 +300,54 @@ def test_webp_is_converted(corpus_dir: Path, lossless: bool) -> None:
     assert prepared.original is not None and prepared.original.format == "webp"
     if lossless:
         assert img.format == "PNG"  # four colours: lossless and small
+
+
+@pytest.mark.skipif(not features.check("avif"), reason="this Pillow has no AVIF codec")
+def test_avif_is_converted(corpus_dir: Path) -> None:
+    path = corpus_dir / "picture.avif"
+    corpus.quadrants().save(path, "AVIF", quality=90)
+
+    prepared = prepare_image(str(path))
+
+    img = sent_image(prepared)
+    assert img.size == (400, 200) and img.format in ("PNG", "JPEG")
+    assert corpus.is_upright_quadrants(img)
+    assert prepared.original is not None and prepared.original.format == "avif"
+
+
+def test_multi_page_tiff_sends_the_first_page_with_a_note(corpus_dir: Path) -> None:
+    path = corpus_dir / "pages.tif"
+    corpus.quadrants().save(path, "TIFF", save_all=True, append_images=[Image.new("RGB", (400, 200))] * 2)
+
+    prepared = prepare_image(str(path))
+
+    assert corpus.is_upright_quadrants(sent_image(prepared))
+    assert "TIFF holds 3 images: the first sent" in prepared.notes
+
+
+def test_cmyk_jpeg_shrunk_with_draft_decoding(corpus_dir: Path) -> None:
+    path = corpus_dir / "cmyk-big.jpg"
+    corpus.quadrants(3000, 1500).convert("CMYK").save(path, "JPEG", quality=95)
+
+    prepared = prepare_image(str(path), max_size=500)
+
+    img = sent_image(prepared)
+    assert img.size == (500, 250) and img.mode == "RGB"
+    assert corpus.is_upright_quadrants(img)
+
+
+def test_gif_with_transparency_keeps_it(corpus_dir: Path) -> None:
+    path = corpus_dir / "transparent.gif"
+    img = Image.new("P", (40, 20), 0)
+    img.putpalette([0, 0, 0, 0, 0, 255] + [0, 0, 0] * 254)
+    img.paste(1, (20, 0, 40, 20))
+    img.save(path, "GIF", transparency=0)
+
+    sent = sent_image(prepare_image(str(path)))
+
+    assert sent.mode == "RGBA" and sent.format == "PNG"
+    assert sent.getchannel("A").getpixel((5, 5)) == 0
+    assert sent.getpixel((30, 5)) == (0, 0, 255, 255)
 
 
 def test_format_is_read_from_the_bytes_not_the_extension(corpus_dir: Path) -> None:

@@ -108,7 +108,9 @@ def prepare_image_bytes(
         warnings.simplefilter("ignore", Image.DecompressionBombWarning)
         img = _open(data, name, max_pixels)
         with img:
-            return _prepare_open_image(img, data, name=name, source=source, max_size=max_size)
+            return _prepare_open_image(
+                img, data, name=name, source=source, max_size=max_size, max_pixels=max_pixels
+            )
 
 
 def _open(data: bytes, name: str, max_pixels: int) -> Image.Image:
@@ -132,7 +134,7 @@ def _open(data: bytes, name: str, max_pixels: int) -> Image.Image:
 
 
 def _prepare_open_image(
-    img: Image.Image, data: bytes, *, name: str, source: SourceKind, max_size: int
+    img: Image.Image, data: bytes, *, name: str, source: SourceKind, max_size: int, max_pixels: int
 ) -> PreparedImage:
     from PIL import Image
 
@@ -157,6 +159,8 @@ def _prepare_open_image(
         img.draft(img.mode, stored_target)
     try:
         img.load()
+    except Image.DecompressionBombError:
+        raise _bomb(name, max_pixels) from None
     except Exception as exc:
         raise _damaged(name, exc) from None
 
