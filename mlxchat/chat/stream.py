@@ -86,7 +86,6 @@ class ChatStream:
             Start(self.profile.name, str(self.body.get("model")), self.request_id, utc_timestamp(), self.url)
         ]
         httpx = import_httpx()
-        translator = Translator(started=time.perf_counter(), thinking_prefilled=self.thinking_prefilled)
         out: list[Event] = []
         got_response = False
         timeout = httpx.Timeout(self.idle_timeout, connect=min(self.connect_timeout, self.idle_timeout))
@@ -98,7 +97,11 @@ class ChatStream:
         key = self.profile.api_key()
         if key:
             headers["Authorization"] = f"Bearer {key}"
-        client = httpx.Client(timeout=timeout, trust_env=self.profile.is_remote)
+        # Certificates are loaded only when they can matter (that costs tens of milliseconds).
+        client = httpx.Client(
+            timeout=timeout, trust_env=self.profile.is_remote, verify=self.url.startswith("https:")
+        )
+        translator = Translator(started=time.perf_counter(), thinking_prefilled=self.thinking_prefilled)
         terminal: TerminalEvent
         try:
             with client.stream("POST", self.url, content=orjson.dumps(self.body), headers=headers) as resp:

@@ -1,9 +1,170 @@
-"""(placeholder: commands registered by this module arrive with their issue)"""
+"""``mlxchat chat PROFILE [PROMPT]``: stream an answer as text, pretty output, or NDJSON events."""
 
 from __future__ import annotations
 
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+if TYPE_CHECKING:
+    from mlxchat.output import EventWriter
+    from mlxchat.profile import Profile
+    from mlxchat.terminal import Terminal
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    pretty = "pretty"
+    ndjson = "ndjson"
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("chat")(chat)
+
+
+ProfileArg = Annotated[str, typer.Argument(metavar="PROFILE", help="The profile to chat with.")]
+PromptArg = Annotated[
+    str | None,
+    typer.Argument(help="The prompt; '-' reads it from stdin. Piped stdin is put before the prompt."),
+]
+SystemOpt = Annotated[str | None, typer.Option("--system", "-s", help="System prompt (else the profile's).")]
+MaxTokensOpt = Annotated[int | None, typer.Option("--max-tokens", min=1, help="Most tokens to generate.")]
+TemperatureOpt = Annotated[
+    float | None, typer.Option("--temperature", "-t", min=0.0, help="Sampling temperature.")
+]
+NoThinkOpt = Annotated[bool, typer.Option("--no-think", help="Ask the model not to reason first.")]
+MessagesOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--messages",
+        metavar="FILE",
+        help="Earlier messages: a JSON array or NDJSON of OpenAI messages ('-' for stdin).",
+    ),
+]
+IdleOpt = Annotated[
+    float,
+    typer.Option(
+        "--idle-timeout", min=0.001, metavar="SECONDS", help="Give up after this long without a byte."
+    ),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="NDJSON events (same as --format ndjson).")]
+FormatOpt = Annotated[
+    OutputFormat | None,
+    typer.Option("--format", "-f", help="Output: pretty (default on a terminal), text, or ndjson."),
+]
+HideOpt = Annotated[bool, typer.Option("--hide-thinking", help="Do not show the model's reasoning.")]
+StartOpt = Annotated[
+    bool, typer.Option("--start", help="Start the profile's server first if it is not running.")
+]
+
+
+def chat(  # noqa: PLR0917 (typer options)
+    profile_name: ProfileArg,
+    prompt: PromptArg = None,
+    system: SystemOpt = None,
+    max_tokens: MaxTokensOpt = None,
+    temperature: TemperatureOpt = None,
+    no_think: NoThinkOpt = False,
+    messages_file: MessagesOpt = None,
+    idle_timeout: IdleOpt = 300.0,
+    json_output: JsonOpt = False,
+    output_format: FormatOpt = None,
+    hide_thinking: HideOpt = False,
+    start: StartOpt = False,
+) -> None:
+    """Ask PROFILE's model something and stream the answer (reasoning goes to stderr)."""
+    from mlxchat.chat.events import exit_code_for
+    from mlxchat.chat.request import ChatInput, build_body, combine_prompt, parse_messages
+    from mlxchat.chat.stream import ChatStream, drive
+    from mlxchat.errors import UsageError
+    from mlxchat.profile_store import get_profile
+    from mlxchat.terminal import Terminal
+
+    terminal = Terminal()
+    fmt = OutputFormat.ndjson if json_output else output_format
+    if json_output and output_format not in (None, OutputFormat.ndjson):
+        raise UsageError("--json and --format text/pretty contradict each other")
+    if fmt is None:
+        fmt = OutputFormat.pretty if terminal.stdout_isatty else OutputFormat.text
+
+    profile = get_profile(profile_name)
+    if prompt == "-" and messages_file == "-":
+        raise UsageError("stdin can hold the prompt or the messages, not both")
+
+    messages = []
+    if messages_file is not None:
+        if messages_file == "-":
+            messages = parse_messages(_read_stdin(terminal), "--messages -")
+        else:
+            path = Path(messages_file)
+            try:
+                text = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise UsageError(f"cannot read --messages file {path}: {exc}") from None
+            messages = parse_messages(text, str(path))
+
+    if prompt == "-":
+        prompt_text: str | None = _read_stdin(terminal)
+    elif messages_file != "-" and not terminal.stdin_isatty and terminal.stdin is not None:
+        prompt_text = combine_prompt(prompt, _read_stdin(terminal))
+    else:
+        prompt_text = prompt
+
+    chat_input = ChatInput(
+        prompt=prompt_text,
+        system=system,
+        messages=messages,
+        max_tokens=max_tokens,
+        temperature=temperature,
+        no_think=no_think,
+    )
+    body = build_body(chat_input, profile)
+
+    if start:
+        _start_if_needed(profile, terminal)
+
+    writer = _writer(fmt, terminal, show_thinking=not hide_thinking)
+    final = drive(ChatStream(profile, body, idle_timeout=idle_timeout), writer.write_batch)
+    writer.close()
+    code = exit_code_for(final)
+    if code:
+        raise typer.Exit(int(code))
+
+
+def _read_stdin(terminal: Terminal) -> str:
+    from mlxchat.errors import UsageError
+
+    stream = terminal.stdin
+    if stream is None:
+        raise UsageError("stdin is closed")
+    data = stream.buffer.read() if hasattr(stream, "buffer") else stream.read().encode()
+    try:
+        return str(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise UsageError("stdin is not UTF-8 text") from None
+
+
+def _start_if_needed(profile: Profile, terminal: Terminal) -> None:
+    if profile.is_remote:
+        return
+    from mlxchat.servers import lifecycle
+
+    if lifecycle.is_running(profile):
+        return
+    terminal.info(f"starting {profile.name}…")
+    lifecycle.start(profile)
+
+
+def _writer(fmt: OutputFormat, terminal: Terminal, *, show_thinking: bool) -> EventWriter:
+    if fmt is OutputFormat.ndjson:
+        import sys
+
+        from mlxchat.output.ndjson import NdjsonWriter
+
+        return NdjsonWriter(sys.stdout.buffer)
+    # The pretty renderer arrives with its own issue; until then people get plain text.
+    from mlxchat.output.text import TextWriter
+
+    return TextWriter(terminal, show_thinking=show_thinking)
