@@ -145,7 +145,12 @@ class ChatStream:
                     hint="raise --idle-timeout if the server is just slow",
                 )
         except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
-            terminal = self._unreachable(f"cannot connect to {self.url}: {_reason(exc)}")
+            reason = _reason(exc)
+            if reason == "connection refused" and self._is_local():
+                message = f"the server of profile {self.profile.name} is not running (nothing at {self.url})"
+            else:
+                message = f"cannot connect to {self.url}: {reason}"
+            terminal = self._unreachable(message)
         except httpx.TransportError as exc:
             translator.partial_output(out)
             if got_response:
@@ -159,8 +164,11 @@ class ChatStream:
         out.append(terminal)
         yield out
 
+    def _is_local(self) -> bool:
+        return not (self.profile.is_remote or self.profile.url)
+
     def _unreachable(self, message: str) -> Error:
-        if self.profile.is_remote or self.profile.url:
+        if not self._is_local():
             hint = f"check that the server at {self.profile.base_url()} is up (profile {self.profile.name})"
         else:
             hint = f"mlxchat start {self.profile.name}"

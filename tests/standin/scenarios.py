@@ -153,7 +153,8 @@ def think_inline(r: Responder, body: dict[str, Any], options: Any) -> None:
 
 def think_prefilled(r: Responder, body: dict[str, Any], options: Any) -> None:
     """The chat template opened <think> itself: only the closing tag appears (split), in content."""
-    _stream(r, [{"content": t} for t in INLINE[1:]], options.delay)
+    prefilled = ["\nTwo plus", *INLINE[2:]]
+    _stream(r, [{"content": t} for t in prefilled], options.delay)
 
 
 def tool_call(r: Responder, body: dict[str, Any], options: Any) -> None:
@@ -183,9 +184,11 @@ def stall(r: Responder, body: dict[str, Any], options: Any) -> None:
     """Some of the answer, then silence until the client gives up (recorded for the test)."""
     r.start_stream()
     r.event(chunk({"content": "The answer"}))
-    record("stall: started")
+    messages = body.get("messages") or [{}]
+    prompt = messages[-1].get("content")  # names the request in the record
+    record(f"stall: started: {prompt}")
     if r.wait_for_client_to_leave(limit=600):
-        record("stall: client closed")
+        record(f"stall: client closed: {prompt}")
 
 
 def malformed(r: Responder, body: dict[str, Any], options: Any) -> None:
