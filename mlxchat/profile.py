@@ -141,10 +141,19 @@ class Profile:
                     f"profile {self.name!r}: a remote profile needs --url",
                     hint="e.g. --url http://host:8000/v1",
                 )
-            local_only = ("model_path", "command", "reasoning_parser", "tool_call_parser", "context_length")
+            local_only = (
+                "model_path",
+                "port",
+                "command",
+                "reasoning_parser",
+                "tool_call_parser",
+                "context_length",
+            )
             for key in local_only:
                 if getattr(self, key) not in (None, []):
-                    raise UsageError(f"profile {self.name!r}: {key} means nothing for a remote profile")
+                    raise UsageError(
+                        f"profile {self.name!r}: {key} means nothing for a remote profile (its --url says where it is)"
+                    )
             if self.extra_args:
                 raise UsageError(f"profile {self.name!r}: extra_args mean nothing for a remote profile")
             return

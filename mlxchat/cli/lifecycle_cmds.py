@@ -125,7 +125,7 @@ def _report_stop(term: Terminal, outcome: StopOutcome) -> None:
 
 
 def _stop(
-    name: Annotated[str | None, typer.Argument(help="Profile name.", metavar="[NAME]")] = None,
+    name: Annotated[str | None, typer.Argument(help="Profile name.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Stop every profile's server.")] = False,
     grace: GraceOpt = 10.0,
 ) -> None:
@@ -209,7 +209,7 @@ def _human_bytes(n: int | None) -> str:
 
 
 def _status(
-    name: Annotated[str | None, typer.Argument(help="Only this profile.", metavar="[NAME]")] = None,
+    name: Annotated[str | None, typer.Argument(help="Only this profile.")] = None,
     json_: Annotated[
         bool, typer.Option("--json", help="Print a JSON array (stable keys, docs/servers.md).")
     ] = False,

@@ -228,6 +228,8 @@ def _edit(  # noqa: PLR0917 (typer options)
         profile = dataclasses.replace(profiles[name], **values)
         for key in cleared:
             setattr(profile, key, getattr(defaults, key))
+        if values.get("server") == "remote" and "port" not in values:
+            profile.port = None  # the URL says where a remote server is
         notices = prepare(profile, profiles, given=set(values) | set(cleared))
         profiles[name] = profile
         return profile

@@ -116,7 +116,6 @@ def _parsers(profile: Profile, given: set[str], out: Notices) -> None:
 
 def _port(profile: Profile, others: dict[str, Profile], out: Notices) -> None:
     if profile.is_remote:
-        profile.port = None
         return
     used = {p.port: p.name for p in others.values() if p.port is not None and p.name != profile.name}
     if profile.port is None:
