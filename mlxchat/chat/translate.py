@@ -64,6 +64,8 @@ class Translator:
         self.ignored_lines = 0
         self.saw_done = False
         self.error: Error | None = None
+        self.answering = False
+        """Answer text has begun and nothing is held back: plain content can skip the splitter."""
 
     # -- one payload -------------------------------------------------------------------------
 
@@ -104,7 +106,20 @@ class Translator:
                 if type(choice) is dict:
                     delta = choice.get("delta")
                     if delta and type(delta) is dict:
-                        self._delta(delta, out)
+                        content = delta.get("content")
+                        if (
+                            self.answering
+                            and type(content) is str
+                            and content
+                            and "<" not in content
+                            and "reasoning_content" not in delta
+                            and "reasoning" not in delta
+                            and "tool_calls" not in delta
+                        ):
+                            # The hot path: a plain piece of the answer.
+                            out.append(Response(content))
+                        else:
+                            self._delta(delta, out)
                     reason = choice.get("finish_reason")
                     if reason:
                         self.finish_reason = str(reason)
@@ -113,6 +128,15 @@ class Translator:
             if usage:
                 self.usage = normalize_usage(usage)
         return False
+
+    def _update_answering(self) -> None:
+        splitter = self.splitter
+        self.answering = (
+            self.first_token_at is not None
+            and not self.thinking
+            and not splitter.in_think
+            and not splitter.pending
+        )
 
     def _delta(self, delta: dict[str, Any], out: list[Event]) -> None:
         reasoning = delta.get("reasoning_content")
@@ -148,6 +172,7 @@ class Translator:
                 self.first_token_at = time.perf_counter()
             for call in calls:
                 self._tool_call_fragment(call)
+        self._update_answering()
 
     # -- phases ------------------------------------------------------------------------------
 
@@ -211,6 +236,7 @@ class Translator:
         self._flush_splitter(out)
         self._end_thinking(out)
         self._flush_tool_calls(out)
+        self._update_answering()
 
     # -- the end -----------------------------------------------------------------------------
 

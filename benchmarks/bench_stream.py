@@ -1,0 +1,179 @@
+"""Streaming: throughput in NDJSON mode, latency added per chunk, and the whole `mlxchat chat` command.
+
+Goals (streaming issue), each against a baseline measured in the same run:
+- NDJSON throughput against the stand-in's `fast` scenario (200,000 tiny chunks): at least 200,000
+  events/s, and at least 60% of a bare loop (httpx `iter_lines` + orjson, one line per chunk, no
+  mlxchat), both timed as whole processes writing to /dev/null.
+- Latency added per chunk (the server's write to our stdout write): under 1 ms at the median.
+- `mlxchat chat` against an instant local server, whole command: under 150 ms wall.
+
+Run on its own (`python benchmarks/bench_stream.py`) or through `benchmarks/run.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import orjson
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.timing import interleaved, median_ms  # noqa: E402
+
+STANDIN = REPO / "tests" / "standin" / "server.py"
+CHUNKS = 200_000
+
+# The bare loop: what any client must do at least (read lines, parse, write one line per chunk).
+BARE_LOOP = r"""
+import sys, httpx, orjson
+url, model = sys.argv[1], sys.argv[2]
+out = sys.stdout.buffer
+body = orjson.dumps({"model": model, "messages": [{"role": "user", "content": "hi"}], "stream": True})
+with httpx.stream("POST", url, content=body, headers={"Content-Type": "application/json"}) as r:
+    for line in r.iter_lines():
+        if line.startswith("data: ") and line != "data: [DONE]":
+            obj = orjson.loads(line[6:])
+            for c in obj["choices"]:
+                text = c["delta"].get("content")
+                if text:
+                    out.write(orjson.dumps({"type": "response", "content": text}) + b"\n")
+                    out.flush() if len(text) > 1000 else None
+out.flush()
+"""
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def standin(*flags: str) -> Iterator[str]:
+    """A stand-in server process; yields its base URL."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [sys.executable, str(STANDIN), "--port", str(port), *flags],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/v1/models", timeout=0.5)
+                break
+            except httpx.TransportError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise RuntimeError("stand-in did not start") from None
+                time.sleep(0.05)
+        yield f"http://127.0.0.1:{port}/v1"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def mlxchat_home(base_url: str, models: list[str]) -> Iterator[dict[str, str]]:
+    """A throw-away MLXCHAT_HOME with one remote profile per stand-in scenario (named after it)."""
+    import tomli_w
+
+    with tempfile.TemporaryDirectory() as home:
+        config = Path(home) / "config"
+        config.mkdir()
+        profiles = {m: {"server": "remote", "url": base_url, "model": m} for m in models}
+        (config / "profiles.toml").write_text(tomli_w.dumps({"profiles": profiles}))
+        yield {"MLXCHAT_HOME": home}
+
+
+def throughput(runs: int) -> None:
+    with standin("--chunks", str(CHUNKS)) as base_url, mlxchat_home(base_url, ["fast"]) as env:
+        url = base_url + "/chat/completions"
+        samples = interleaved(
+            {
+                "bare": [sys.executable, "-c", BARE_LOOP, url, "fast"],
+                "mlxchat": [sys.executable, "-m", "mlxchat", "chat", "fast", "hi", "--json"],
+            },
+            runs=runs,
+            env=env,
+        )
+    bare, ours = statistics.median(samples["bare"]), statistics.median(samples["mlxchat"])
+    print(
+        f"throughput, {CHUNKS} chunks, NDJSON to /dev/null: mlxchat {CHUNKS / ours:,.0f} events/s "
+        f"(median {ours * 1000:.0f} ms), bare loop {CHUNKS / bare:,.0f} chunks/s "
+        f"(median {bare * 1000:.0f} ms); "
+        f"mlxchat is {bare / ours:.0%} of the bare loop (goal: >= 200,000 events/s and >= 60%)"
+    )
+
+
+def _latencies(argv: list[str], env: dict[str, str]) -> list[float]:
+    """Per chunk: the time a line reached us minus the time the server wrote the chunk (its content)."""
+    proc = subprocess.Popen(
+        argv, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL, env={**os.environ, **env}, bufsize=0
+    )
+    assert proc.stdout is not None
+    out = []
+    for line in iter(proc.stdout.readline, b""):
+        arrived = time.time()
+        event = orjson.loads(line)
+        if event.get("type") == "response":
+            out.append(arrived - float(event["content"]))
+    proc.wait()
+    return out
+
+
+def latency(chunks: int = 200, delay: float = 0.005) -> None:
+    flags = ("--scenario", "timestamps", "--chunks", str(chunks), "--delay", str(delay))
+    with standin(*flags) as base_url, mlxchat_home(base_url, ["timestamps"]) as env:
+        url = base_url + "/chat/completions"
+        ours = _latencies([sys.executable, "-m", "mlxchat", "chat", "timestamps", "hi", "--json"], env)
+        bare = _latencies([sys.executable, "-u", "-c", BARE_LOOP.replace("if len(text) > 1000 else None", ""),
+                           url, "timestamps"], env)  # fmt: skip
+    ours_ms, bare_ms = median_ms(ours), median_ms(bare)
+    print(
+        f"latency, server write to reader, {chunks} chunks {delay * 1000:g} ms apart: mlxchat median "
+        f"{ours_ms:.3f} ms, bare loop flushing every line {bare_ms:.3f} ms; "
+        f"added by mlxchat {ours_ms - bare_ms:+.3f} ms (goal: whole path under 1 ms)"
+    )
+
+
+def whole_command(runs: int) -> None:
+    with standin() as base_url, mlxchat_home(base_url, ["think-content"]) as env:
+        samples = interleaved(
+            {
+                "python": [sys.executable, "-c", "pass"],
+                "version": [sys.executable, "-m", "mlxchat", "--version"],
+                "chat": [sys.executable, "-m", "mlxchat", "chat", "think-content", "What is 2+2?", "--json"],
+            },
+            runs=runs,
+            env=env,
+        )
+    chat = median_ms(samples["chat"])
+    print(
+        f"whole `mlxchat chat --json` against an instant server: median {chat:.1f} ms "
+        f"(python -c pass {median_ms(samples['python']):.1f} ms, mlxchat --version "
+        f"{median_ms(samples['version']):.1f} ms; goal: under 150 ms)"
+    )
+
+
+def main(runs: int = 5) -> None:
+    throughput(runs)
+    latency()
+    whole_command(runs * 3)
+
+
+if __name__ == "__main__":
+    main()
