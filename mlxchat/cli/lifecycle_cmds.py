@@ -115,7 +115,9 @@ def _start(name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = Fals
 
 def _report_stop(term: Terminal, outcome: StopOutcome) -> None:
     name = outcome.profile
-    if outcome.stopped:
+    if outcome.orphans:
+        term.info(f"{name} had exited; stopped the processes it left behind (group {outcome.pid})")
+    elif outcome.stopped:
         how = "" if outcome.signal == "SIGINT" else f" (needed {outcome.signal})"
         term.info(f"stopped {name} (pid {outcome.pid}){how}")
     elif outcome.stale:
@@ -246,7 +248,12 @@ def _status(
         ]
         term.write_out(table(["NAME", "STATE", "PID", "PORT", "UPTIME", "MEMORY", "MODEL"], lines))
         for r in rows:
-            if r.state == "crashed":
+            if r.state == "crashed" and r.leftovers:
+                term.warn(
+                    f"{r.name} had crashed and left child processes running: mlxchat stop {r.name}; "
+                    f"its log: mlxchat logs {r.name}"
+                )
+            elif r.state == "crashed":
                 term.warn(f"{r.name} had crashed (record cleaned); its log: mlxchat logs {r.name}")
     if name and rows[0].state != "running":
         raise typer.Exit(int(ExitCode.UNREACHABLE))

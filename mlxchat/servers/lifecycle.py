@@ -61,6 +61,8 @@ class StopOutcome:
     """The signal that ended it (SIGINT, SIGTERM or SIGKILL)."""
     stale: bool = False
     """A record was found but its process was gone or was another process: only the record was removed."""
+    orphans: bool = False
+    """The server itself had died; what was stopped were processes it left in its group."""
 
 
 Progress = Callable[[StartProgress], None]
@@ -122,6 +124,9 @@ def start_server(
                         progress=progress,
                     )
                 return StartOutcome(record, already="running")
+            survivors = process.group_survivors(record.pid, record.create_time)
+            if survivors:
+                process.terminate(survivors, record.pid, grace=FAILED_START_GRACE)
             remove_record(profile.name)
             notes.append(
                 f"the previous server of {profile.name} (pid {record.pid}) had exited; "
@@ -287,6 +292,13 @@ def stop(profile: Profile, *, grace: float = DEFAULT_GRACE) -> StopOutcome:
             return StopOutcome(profile.name, stopped=False)
         proc = live_process(record)
         if proc is None:
+            survivors = process.group_survivors(record.pid, record.create_time)
+            if survivors:
+                signal_name = process.terminate(survivors, record.pid, grace=grace)
+                remove_record(profile.name)
+                return StopOutcome(
+                    profile.name, stopped=True, pid=record.pid, signal=signal_name, orphans=True
+                )
             remove_record(profile.name)
             return StopOutcome(profile.name, stopped=False, pid=record.pid, stale=True)
         signal_name = process.terminate_tree(proc, grace=grace)

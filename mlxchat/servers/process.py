@@ -165,34 +165,54 @@ def _wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Proce
         time.sleep(0.05)
 
 
+def group_survivors(pgid: int, not_before: float) -> list[psutil.Process]:
+    """Processes still in the group a dead server led (its children, orphaned by a kill -9).
+
+    A group id is not reused while the group has members, and every member was created after the
+    server, so these are the server's own processes.
+    """
+    import psutil
+
+    out = []
+    for p in _group_members(pgid):
+        with contextlib.suppress(psutil.Error):
+            if p.create_time() >= not_before - CREATE_TIME_TOLERANCE and _running(p):
+                out.append(p)
+    return out
+
+
 def terminate_tree(proc: psutil.Process, *, grace: float) -> str:
     """Stop ``proc``, its process group and its descendants; return the signal name that ended it
     (``SIGINT``, ``SIGTERM`` or ``SIGKILL``). ``grace`` is the wait after SIGINT and after SIGTERM.
     ``proc`` must be a verified identity (find_process)."""
-    import psutil
-
     try:
         pgid = os.getpgid(proc.pid)
     except OSError:
         pgid = -1
     # Only a group the server leads (it was started in its own session) is signalled as a group.
-    own_group = pgid == proc.pid
-    known: dict[int, psutil.Process] = {p.pid: p for p in tree(proc)}
+    return terminate(tree(proc), pgid if pgid == proc.pid else None, grace=grace)
+
+
+def terminate(procs: list[psutil.Process], pgid: int | None, *, grace: float) -> str:
+    """The signal ladder over ``procs`` (and their descendants) and, when given, the group ``pgid``."""
+    import psutil
+
+    known: dict[int, psutil.Process] = {p.pid: p for p in procs}
     steps = ((signal.SIGINT, grace), (signal.SIGTERM, grace), (signal.SIGKILL, KILL_WAIT))
     for sig, wait in steps:
         for p in list(known.values()):
             if _running(p):
                 known.update((c.pid, c) for c in tree(p))
-        if own_group:
+        if pgid is not None:
             known.update((p.pid, p) for p in _group_members(pgid))
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(pgid, sig)
         for p in known.values():
             # psutil refuses to signal a pid that now belongs to another process.
             with contextlib.suppress(psutil.Error, OSError):
-                if _running(p) and (not own_group or os.getpgid(p.pid) != pgid):
+                if _running(p) and (pgid is None or os.getpgid(p.pid) != pgid):
                     p.send_signal(sig)
         alive = _wait_gone(list(known.values()), wait)
-        if not alive and not (own_group and [p for p in _group_members(pgid) if _running(p)]):
+        if not alive and not (pgid is not None and [p for p in _group_members(pgid) if _running(p)]):
             return sig.name
     return "SIGKILL"

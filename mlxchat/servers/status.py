@@ -33,9 +33,13 @@ class StatusRow:
     memory_bytes: int | None
     model: str
     log: str | None
+    leftovers: bool = False
+    """A crashed server's child processes still run (``mlxchat stop NAME`` ends them)."""
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        out = asdict(self)
+        del out["leftovers"]
+        return out
 
 
 def _model_label(profile: Profile) -> str:
@@ -75,8 +79,13 @@ def row_for(profile: Profile, *, timeout: float = HEALTH_TIMEOUT) -> StatusRow:
     row.pid = record.pid
     proc = live_process(record)
     if proc is None:
+        from mlxchat.servers.process import group_survivors
+
         row.state = "crashed"
-        _forget(record.profile, record.pid)
+        if group_survivors(record.pid, record.create_time):
+            row.leftovers = True  # kept until `mlxchat stop` ends them
+        else:
+            _forget(record.profile, record.pid)
         return row
     from mlxchat.servers.process import tree_rss
 

@@ -111,6 +111,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="start a child process (in our process group) that outlives nothing on its own",
     )
+    p.add_argument(
+        "--spawn-detached-child",
+        action="store_true",
+        help="start a child process in a new session (it leaves our process group), ignoring SIGINT",
+    )
     p.add_argument("--chunks", type=int, default=200, help="chunk count for the 'fast' scenario")
     p.add_argument("--delay", type=float, default=0.0, help="seconds between chunks of normal scenarios")
     return p.parse_args(argv)
@@ -136,6 +141,17 @@ def main(argv: list[str] | None = None) -> None:
             ]
         )
         print(f"standin: spawned child {child.pid}", flush=True)
+    if options.spawn_detached_child:
+        detached = subprocess.Popen(
+            [
+                sys.executable,
+                "-c",
+                "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+                "while True: time.sleep(1)",
+            ],
+            start_new_session=True,
+        )
+        print(f"standin: spawned detached child {detached.pid}", flush=True)
     if options.startup_delay:
         print(f"standin: loading for {options.startup_delay}s", flush=True)
         time.sleep(options.startup_delay)
