@@ -1,0 +1,138 @@
+#compdef mlxchat
+# Completion for mlxchat, generated from the CLI by tools/make_completions.py: do not edit.
+# Install: copy to a directory on $fpath as _mlxchat (then compinit),
+# or source it after compinit.
+
+__mlxchat_subcommands() {
+    case "$1" in
+        "") echo "chat logs profile restart start status stop" ;;
+        "profile") echo "add copy edit list rm show" ;;
+    esac
+}
+
+__mlxchat_options() {
+    case "$1" in
+        "") echo "-h --help --version -V" ;;
+        "chat") echo "-h --help --no-think --json --hide-thinking --start --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f" ;;
+        "logs") echo "-h --help -f --follow -n --lines" ;;
+        "profile") echo "-h --help" ;;
+        "profile add") echo "-h --help --thinking-prefilled --no-thinking-prefilled --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size" ;;
+        "profile copy") echo "-h --help --port" ;;
+        "profile edit") echo "-h --help --thinking-prefilled --no-thinking-prefilled --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --unset" ;;
+        "profile list") echo "-h --help --json" ;;
+        "profile rm") echo "-h --help" ;;
+        "profile show") echo "-h --help --json" ;;
+        "restart") echo "-h --help --no-wait --timeout --grace" ;;
+        "start") echo "-h --help --no-wait --timeout" ;;
+        "status") echo "-h --help --json" ;;
+        "stop") echo "-h --help --all --grace" ;;
+    esac
+}
+
+__mlxchat_value_options() {
+    case "$1" in
+        "chat") echo "--system -s --max-tokens --temperature -t --messages --idle-timeout --format -f" ;;
+        "logs") echo "-n --lines" ;;
+        "profile add") echo "--server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size" ;;
+        "profile copy") echo "--port" ;;
+        "profile edit") echo "--server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --unset" ;;
+        "restart") echo "--timeout --grace" ;;
+        "start") echo "--timeout" ;;
+        "stop") echo "--grace" ;;
+    esac
+}
+
+__mlxchat_option_values() {
+    case "$1" in
+        "chat|--format") echo "text pretty ndjson" ;;
+        "chat|-f") echo "text pretty ndjson" ;;
+        "profile add|--server") echo "mlx-openai-server mlx-lm command remote" ;;
+        "profile add|--model-type") echo "lm multimodal" ;;
+        "profile edit|--server") echo "mlx-openai-server mlx-lm command remote" ;;
+        "profile edit|--model-type") echo "lm multimodal" ;;
+        "profile edit|--unset") echo "model_path model model_type host port reasoning_parser tool_call_parser context_length extra_args command url api_key_env system_prompt max_tokens temperature thinking_prefilled max_image_size" ;;
+    esac
+}
+
+__mlxchat_file_option() {
+    case "$1" in
+        "chat|--messages") echo "1" ;;
+        "profile add|--model-path") echo "1" ;;
+        "profile edit|--model-path") echo "1" ;;
+    esac
+}
+
+__mlxchat_takes_profile() {
+    case "$1" in
+        "chat") echo "1" ;;
+        "logs") echo "1" ;;
+        "profile add") echo "1" ;;
+        "profile copy") echo "1" ;;
+        "profile edit") echo "1" ;;
+        "profile rm") echo "1" ;;
+        "profile show") echo "1" ;;
+        "restart") echo "1" ;;
+        "start") echo "1" ;;
+        "status") echo "1" ;;
+        "stop") echo "1" ;;
+    esac
+}
+
+_mlxchat() {
+    local -a __words
+    local cur="${words[CURRENT]}"
+    # bash-style 0-based copy of the words up to the cursor
+    __words=("${(@)words[1,CURRENT]}")
+    __words=("" "${(@)__words[2,-1]}")
+    __mlxchat_locate_zsh
+    if [[ -n "$_mlxchat_prev_value_option" ]]; then
+        local values
+        values="$(__mlxchat_option_values "$_mlxchat_path|$_mlxchat_prev_value_option")"
+        if [[ -n "$values" ]]; then
+            compadd -- ${=values}
+        elif [[ -n "$(__mlxchat_file_option "$_mlxchat_path|$_mlxchat_prev_value_option")" ]]; then
+            _files
+        fi
+        return
+    fi
+    if [[ "$cur" == -* ]]; then
+        compadd -- ${=$(__mlxchat_options "$_mlxchat_path")}
+        return
+    fi
+    local subs
+    subs="$(__mlxchat_subcommands "$_mlxchat_path")"
+    if [[ -n "$subs" ]]; then
+        compadd -- ${=subs}
+    elif [[ $_mlxchat_npos -eq 0 && -n "$(__mlxchat_takes_profile "$_mlxchat_path")" ]]; then
+        compadd -- ${(f)"$(${words[1]} profile names 2>/dev/null)"}
+    else
+        _files
+    fi
+}
+
+__mlxchat_locate_zsh() {
+    local i w
+    _mlxchat_path=""
+    _mlxchat_npos=0
+    _mlxchat_prev_value_option=""
+    for ((i = 2; i < ${#__words}; i++)); do
+        w="${__words[i]}"
+        if [[ -n "$_mlxchat_prev_value_option" ]]; then
+            _mlxchat_prev_value_option=""
+            continue
+        fi
+        if [[ "$w" == -* ]]; then
+            if [[ "$w" != *=* && " $(__mlxchat_value_options "$_mlxchat_path") " == *" $w "* ]]; then
+                _mlxchat_prev_value_option="$w"
+            fi
+            continue
+        fi
+        if [[ " $(__mlxchat_subcommands "$_mlxchat_path") " == *" $w "* ]]; then
+            _mlxchat_path="${_mlxchat_path:+$_mlxchat_path }$w"
+        else
+            _mlxchat_npos=$((_mlxchat_npos + 1))
+        fi
+    done
+}
+
+compdef _mlxchat mlxchat
