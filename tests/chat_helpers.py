@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import jsonschema
+import tomli_w
 
 from mlxchat.chat.events import Event
 from mlxchat.output.ndjson import event_line
@@ -102,3 +103,16 @@ def cut(data: bytes, positions: list[int]) -> list[bytes]:
     """``data`` split at the given byte offsets (any order, duplicates allowed)."""
     edges = sorted({0, len(data), *(p % (len(data) + 1) for p in positions)})
     return [data[a:b] for a, b in itertools.pairwise(edges)]
+
+
+def add_profile(home: Path, name: str, **fields: Any) -> None:
+    """Write a profile straight into the profile file (the format mlxchat.profile_store reads)."""
+    path = home / "config" / "profiles.toml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data: dict[str, Any] = {"profiles": {}}
+    if path.exists():
+        import tomllib
+
+        data = tomllib.loads(path.read_text())
+    data["profiles"][name] = fields
+    path.write_text(tomli_w.dumps(data))

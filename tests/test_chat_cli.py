@@ -17,9 +17,8 @@ from typing import Any
 
 import httpx
 import pytest
-import tomli_w
 
-from tests.chat_helpers import joined, parse_ndjson, types
+from tests.chat_helpers import add_profile, joined, parse_ndjson, types
 from tests.fixtures.common import REPO, RunCli, free_port
 from tests.fixtures.standin import Standin, standin_command, wait_until_listening
 from tests.standin.scenarios import HTTP_ERRORS, UTF8_ANSWER
@@ -37,19 +36,6 @@ def server() -> Iterator[Standin]:
     wait_until_listening(port, proc)
     yield standin
     standin.stop()
-
-
-def add_profile(home: Path, name: str, **fields: Any) -> None:
-    """Write a profile straight into the profile file (the format mlxchat.profile_store reads)."""
-    path = home / "config" / "profiles.toml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    data: dict[str, Any] = {"profiles": {}}
-    if path.exists():
-        import tomllib
-
-        data = tomllib.loads(path.read_text())
-    data["profiles"][name] = fields
-    path.write_text(tomli_w.dumps(data))
 
 
 def remote(home: Path, server: Standin, scenario: str, name: str = "p", **fields: Any) -> str:
