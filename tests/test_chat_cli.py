@@ -422,3 +422,20 @@ def test_ctrl_c_mid_stream_ends_with_an_interrupted_event(mlxchat_home: Path, se
     ):
         assert time.monotonic() < deadline, "the request was not closed"
         time.sleep(0.05)
+
+
+# -- local servers: not running, and --start ---------------------------------------------------
+
+
+def test_start_flag_starts_a_local_server_first(run_cli: RunCli, add_standin_profile: Any) -> None:
+    add_standin_profile("local")
+    down = chat(run_cli, "local", "What is 2+2?")
+    assert down.returncode == 3
+    assert "not running" in down.stderr and "mlxchat start local" in down.stderr
+    up = chat(run_cli, "local", "What is 2+2?", "--start")
+    assert up.returncode == 0, up.stderr
+    assert up.stdout == "The answer is 4.\n"
+    assert "starting local" in up.stderr
+    again = chat(run_cli, "local", "What is 2+2?", "--start")  # already running: just asks
+    assert again.returncode == 0 and "starting" not in again.stderr
+    assert run_cli("stop", "local").returncode == 0
