@@ -152,7 +152,8 @@ class Profile:
             for key in local_only:
                 if getattr(self, key) not in (None, []):
                     raise UsageError(
-                        f"profile {self.name!r}: {key} means nothing for a remote profile (its --url says where it is)"
+                        f"profile {self.name!r}: {key} means nothing for a remote profile "
+                        "(its --url says where it is)"
                     )
             if self.extra_args:
                 raise UsageError(f"profile {self.name!r}: extra_args mean nothing for a remote profile")

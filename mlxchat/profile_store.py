@@ -8,7 +8,6 @@ cannot be read is reported with its path and line and is never overwritten.
 from __future__ import annotations
 
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -151,6 +150,8 @@ def write_profiles(profiles: dict[str, Profile]) -> None:
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
+    import tempfile
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

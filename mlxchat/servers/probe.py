@@ -1,12 +1,18 @@
-"""Tiny HTTP requests for health checks (stdlib http.client: cheap to import, short timeouts)."""
+"""Tiny HTTP requests for health checks, with short timeouts.
+
+Plain-HTTP GETs (every local health check) use a raw socket and HTTP/1.0, so ``mlxchat status``
+does not pay for importing http.client and ssl; POSTs and HTTPS use http.client.
+"""
 
 from __future__ import annotations
 
-import http.client
 import json
+import socket
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
+
+MAX_BODY = 1 << 20
 
 
 @dataclass(frozen=True)
@@ -37,20 +43,78 @@ def request(
     host = parts.hostname or "127.0.0.1"
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
-    conn_cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
     full = path if path.startswith("/") else parts.path.rstrip("/") + "/" + path
     headers = {"Accept": "application/json"}
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
+    if body is None and parts.scheme == "http":
+        return _plain_get(host, parts.port or 80, full, headers, timeout)
+    return _http_client(
+        parts.scheme, host=host, port=parts.port, path=full, headers=headers, body=body, timeout=timeout
+    )
+
+
+def _plain_get(host: str, port: int, path: str, headers: dict[str, str], timeout: float) -> Reply | None:
+    host_header = f"[{host}]" if ":" in host else host
+    lines = [
+        f"GET {path} HTTP/1.0",
+        f"Host: {host_header}:{port}",
+        *(f"{k}: {v}" for k, v in headers.items()),
+    ]
+    try:
+        with socket.create_connection((host, port), timeout=timeout) as sock:
+            sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
+            chunks = []
+            size = 0
+            while size < MAX_BODY:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                chunks.append(chunk)
+                size += len(chunk)
+                head, sep, rest = b"".join(chunks).partition(b"\r\n\r\n")
+                if sep and _complete(head, rest):
+                    break
+    except OSError:
+        return None
+    head, _, rest = b"".join(chunks).partition(b"\r\n\r\n")
+    status_line = head.split(b"\r\n", 1)[0].split()
+    if len(status_line) < 2 or not status_line[1].isdigit():
+        return None
+    return Reply(int(status_line[1]), rest)
+
+
+def _complete(head: bytes, body: bytes) -> bool:
+    """True when a Content-Length says the body is all here (else read until the server closes)."""
+    for line in head.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return len(body) >= int(value.strip())
+    return False
+
+
+def _http_client(
+    scheme: str,
+    *,
+    host: str,
+    port: int | None,
+    path: str,
+    headers: dict[str, str],
+    body: dict[str, Any] | None,
+    timeout: float,
+) -> Reply | None:
+    import http.client
+
+    conn_cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
     data = None
     if body is not None:
         data = json.dumps(body).encode()
-        headers["Content-Type"] = "application/json"
-    conn = conn_cls(host, parts.port, timeout=timeout)
+        headers = {**headers, "Content-Type": "application/json"}
+    conn = conn_cls(host, port, timeout=timeout)
     try:
-        conn.request("POST" if body is not None else "GET", full, body=data, headers=headers)
+        conn.request("POST" if body is not None else "GET", path, body=data, headers=headers)
         resp = conn.getresponse()
-        return Reply(resp.status, resp.read(1 << 20))
+        return Reply(resp.status, resp.read(MAX_BODY))
     except (OSError, http.client.HTTPException):
         return None
     finally:

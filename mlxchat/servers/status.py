@@ -9,7 +9,6 @@ endpoint answers, else ``unhealthy``. Health checks run concurrently with short 
 from __future__ import annotations
 
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -142,5 +141,22 @@ def collect(profiles: list[Profile], *, timeout: float = HEALTH_TIMEOUT) -> list
     """Rows in the order given; profiles are checked concurrently."""
     if len(profiles) <= 1:
         return [row_for(p, timeout=timeout) for p in profiles]
-    with ThreadPoolExecutor(max_workers=min(16, len(profiles))) as pool:
-        return list(pool.map(lambda p: row_for(p, timeout=timeout), profiles))
+    import threading
+
+    rows: list[StatusRow | None] = [None] * len(profiles)
+    errors: list[BaseException] = []
+
+    def work(i: int) -> None:
+        try:
+            rows[i] = row_for(profiles[i], timeout=timeout)
+        except BaseException as exc:  # re-raised in the caller's thread
+            errors.append(exc)
+
+    threads = [threading.Thread(target=work, args=(i,), daemon=True) for i in range(len(profiles))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    if errors:
+        raise errors[0]
+    return [r for r in rows if r is not None]

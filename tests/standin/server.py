@@ -116,6 +116,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="start a child process in a new session (it leaves our process group), ignoring SIGINT",
     )
+    p.add_argument(
+        "--announce-time", action="store_true", help="log the wall-clock time the port was bound (benchmarks)"
+    )
     p.add_argument("--chunks", type=int, default=200, help="chunk count for the 'fast' scenario")
     p.add_argument("--delay", type=float, default=0.0, help="seconds between chunks of normal scenarios")
     return p.parse_args(argv)
@@ -160,6 +163,8 @@ def main(argv: list[str] | None = None) -> None:
         print("standin: Application startup failed. Exiting.", flush=True)
         sys.exit(options.exit_during_startup)
     server = StandinServer((options.host, options.port), options)
+    if options.announce_time:
+        print(f"standin: bound at {time.time():.6f}", flush=True)
     print(f"standin: running on http://{options.host}:{options.port}", flush=True)
     try:
         server.serve_forever(poll_interval=0.05)
