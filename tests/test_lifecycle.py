@@ -441,3 +441,24 @@ def test_logs_follow_ends_normally_on_ctrl_c(
     assert code == 0
     assert "Traceback" not in (follower.stderr.read() if follower.stderr else "")
     assert run_cli("stop", "web").returncode == 0
+
+
+def test_start_on_a_terminal_shows_a_spinner_and_finishes(
+    add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    import pexpect
+
+    add_standin_profile("tty", "--startup-delay", "1.5")
+    env = {**os.environ, "MLXCHAT_HOME": str(mlxchat_home), "TERM": "xterm"}
+    child = pexpect.spawn(
+        sys.executable, ["-m", "mlxchat", "start", "tty"], env=env, encoding="utf-8", timeout=60
+    )
+    child.expect("tty: [01] s")  # the spinner line with the elapsed time
+    child.expect("tty is ready")
+    child.expect(pexpect.EOF)
+    child.close()
+    assert child.exitstatus == 0
+    stopped = subprocess.run(
+        [sys.executable, "-m", "mlxchat", "stop", "tty"], env=env, capture_output=True, text=True, timeout=60
+    )
+    assert stopped.returncode == 0

@@ -33,6 +33,8 @@ def prepare(profile: Profile, others: dict[str, Profile], *, given: set[str]) ->
             "mlx-openai-server and mlx_lm.server have no authentication"
         )
     _port(profile, others, out)
+    if profile.server == "command" and profile.command and "command" in given:
+        _command_program(profile.command, out)
     if profile.server == "mlx-lm" and profile.model and "model" in given:
         out.warnings.append(
             "mlx_lm.server loads whatever model a request names: with --model, requests name "
@@ -112,6 +114,19 @@ def _parsers(profile: Profile, given: set[str], out: Notices) -> None:
                 f"unknown {key.replace('_', ' ')} {value!r} for the installed mlx-openai-server",
                 hint=f"{flag} choices: {', '.join(known)}",
             )
+
+
+def _command_program(template: str, out: Notices) -> None:
+    import shlex
+    import shutil
+
+    program = shlex.split(template)[0]
+    if "/" in program and not Path(program).expanduser().is_absolute():
+        out.warnings.append(
+            f"{program!r} is a relative path; servers run in mlxchat's state directory: use an absolute path"
+        )
+    elif "/" not in program and "{" not in program and shutil.which(program) is None:
+        out.warnings.append(f"{program!r} is not on PATH here")
 
 
 def _port(profile: Profile, others: dict[str, Profile], out: Notices) -> None:
