@@ -70,8 +70,7 @@ def _walk() -> list[Command]:
                 node.flags += [n for n in names if n not in node.flags]
             else:
                 node.value_options += names
-                desc = getattr(param, "type_descriptor", None)
-                choices = getattr(desc, "choices", None) if getattr(desc, "is_choice", False) else None
+                choices = getattr(param.type, "choices", None)
                 for name in names:
                     if choices:
                         node.values[name] = tuple(str(getattr(c, "value", c)) for c in choices)

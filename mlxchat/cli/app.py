@@ -58,7 +58,7 @@ def _quiet_broken_pipe() -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return the exit code. Every exception is mapped here and nowhere else."""
-    # typer >= 0.29 vendors click; its exception classes live there.
+    # typer >= 0.27 vendors click; its exception classes live there.
     from typer._click import exceptions as click_exceptions
 
     from mlxchat.errors import OutputClosed

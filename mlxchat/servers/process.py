@@ -39,6 +39,17 @@ class Spawned:
     """Where this start's output begins in the log (after its header line)."""
 
 
+def _default_stop_signals() -> None:
+    """In the child, before exec: let SIGINT and SIGTERM act again.
+
+    A process started from a shell's background job inherits SIGINT as *ignored*, and Python then
+    installs no handler: mlx_lm.server would ignore the first step of the stop ladder and every
+    stop would wait out its timeout.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def spawn(argv: Sequence[str], *, env: dict[str, str], log_path: Path, cwd: Path, label: str) -> Spawned:
     """Start ``argv`` detached (new session) with output appended to ``log_path``."""
     import psutil
@@ -60,6 +71,7 @@ def spawn(argv: Sequence[str], *, env: dict[str, str], log_path: Path, cwd: Path
                 env={**os.environ, "PYTHONUNBUFFERED": "1", **env},
                 start_new_session=True,
                 close_fds=True,
+                preexec_fn=_default_stop_signals,  # noqa: PLW1509 (only signal.signal runs in it)
             )
         except OSError as exc:
             log.write(f"mlxchat: cannot run {argv[0]}: {exc.strerror}\n".encode())
