@@ -13,7 +13,7 @@ __mlxchat_subcommands() {
 __mlxchat_options() {
     case "$1" in
         "") echo "-h --help --version -V" ;;
-        "chat") echo "-h --help --no-think --json --hide-thinking --start --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f" ;;
+        "chat") echo "-h --help --no-think --json --hide-thinking --show-thinking --stats -v --start --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f" ;;
         "logs") echo "-h --help -f --follow -n --lines" ;;
         "profile") echo "-h --help" ;;
         "profile add") echo "-h --help --thinking-prefilled --no-thinking-prefilled --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size" ;;

@@ -40,6 +40,7 @@ class Terminal:
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     _err_console: Console | None = field(default=None, init=False, repr=False)
+    _out_console: Console | None = field(default=None, init=False, repr=False)
 
     @property
     def stdout_isatty(self) -> bool:
@@ -62,18 +63,28 @@ class Terminal:
         return color_wanted(self.stdout_isatty)
 
     def err_console(self) -> Console:
-        """A Rich console on stderr (spinners, tables of warnings); created on first use."""
+        """A Rich console on stderr (spinners, thinking, error panels); created on first use."""
         if self._err_console is None:
-            from rich.console import Console
-
-            self._err_console = Console(
-                file=self.stderr,
-                force_terminal=self.stderr_color if self.stderr_color else None,
-                no_color=not self.stderr_color,
-                highlight=False,
-                soft_wrap=True,
-            )
+            self._err_console = self._console(self.stderr, self.stderr_color, soft_wrap=True)
         return self._err_console
+
+    def out_console(self) -> Console:
+        """A Rich console on stdout, for pretty answers only (stdout carries nothing else)."""
+        if self._out_console is None:
+            self._out_console = self._console(self.stdout, self.stdout_color, soft_wrap=False)
+        return self._out_console
+
+    @staticmethod
+    def _console(stream: TextIO, color: bool, *, soft_wrap: bool) -> Console:
+        from rich.console import Console
+
+        return Console(
+            file=stream,
+            force_terminal=True if color else None,
+            no_color=not color,
+            highlight=False,
+            soft_wrap=soft_wrap,
+        )
 
     def _styled(self, text: str, code: str) -> str:
         return f"\x1b[{code}m{text}\x1b[0m" if self.stderr_color else text

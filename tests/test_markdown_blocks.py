@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlxchat.render.markdown_blocks import MarkdownBlocks
+from mlxchat.output.markdown_blocks import MarkdownBlocks
 
 DOC = (
     "# Title\n"

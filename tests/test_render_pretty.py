@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from mlxchat.render.pretty import PrettyOptions, PrettyRenderer
+from mlxchat.output.pretty import PrettyOptions, PrettyRenderer
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 UPDATE = os.environ.get("MLXCHAT_UPDATE_SNAPSHOTS") == "1"

@@ -2,22 +2,16 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from mlxchat.output import OutputFormat
+
 if TYPE_CHECKING:
-    from mlxchat.output import EventWriter
     from mlxchat.profile import Profile
     from mlxchat.terminal import Terminal
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    pretty = "pretty"
-    ndjson = "ndjson"
 
 
 def register(app: typer.Typer) -> None:
@@ -55,6 +49,12 @@ FormatOpt = Annotated[
     typer.Option("--format", "-f", help="Output: pretty (default on a terminal), text, or ndjson."),
 ]
 HideOpt = Annotated[bool, typer.Option("--hide-thinking", help="Do not show the model's reasoning.")]
+ShowOpt = Annotated[
+    bool, typer.Option("--show-thinking", help="Pretty output: keep the reasoning on screen when it is done.")
+]
+StatsOpt = Annotated[
+    bool, typer.Option("--stats", "-v", help="Pretty output: a footer with tokens, tokens/s and latency.")
+]
 StartOpt = Annotated[
     bool, typer.Option("--start", help="Start the profile's server first if it is not running.")
 ]
@@ -72,6 +72,8 @@ def chat(  # noqa: PLR0917 (typer options)
     json_output: JsonOpt = False,
     output_format: FormatOpt = None,
     hide_thinking: HideOpt = False,
+    show_thinking: ShowOpt = False,
+    stats: StatsOpt = False,
     start: StartOpt = False,
 ) -> None:
     """Ask PROFILE's model something and stream the answer (reasoning goes to stderr)."""
@@ -79,6 +81,7 @@ def chat(  # noqa: PLR0917 (typer options)
     from mlxchat.chat.request import ChatInput, build_body, combine_prompt, parse_messages
     from mlxchat.chat.stream import ChatStream, drive
     from mlxchat.errors import UsageError
+    from mlxchat.output import OutputOptions, default_format, make_writer
     from mlxchat.profile_store import get_profile
     from mlxchat.terminal import Terminal
 
@@ -87,7 +90,7 @@ def chat(  # noqa: PLR0917 (typer options)
     if json_output and output_format not in (None, OutputFormat.ndjson):
         raise UsageError("--json and --format text/pretty contradict each other")
     if fmt is None:
-        fmt = OutputFormat.pretty if terminal.stdout_isatty else OutputFormat.text
+        fmt = default_format(terminal)
 
     profile = get_profile(profile_name)
     if prompt == "-" and messages_file == "-":
@@ -125,7 +128,8 @@ def chat(  # noqa: PLR0917 (typer options)
     if start:
         _start_if_needed(profile, terminal)
 
-    writer = _writer(fmt, terminal, show_thinking=not hide_thinking)
+    options = OutputOptions(show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats)
+    writer = make_writer(fmt, terminal, options)
     final = drive(ChatStream(profile, body, idle_timeout=idle_timeout), writer.write_batch)
     writer.close()
     code = exit_code_for(final)
@@ -155,16 +159,3 @@ def _start_if_needed(profile: Profile, terminal: Terminal) -> None:
         return
     terminal.info(f"starting {profile.name}…")
     lifecycle.start(profile)
-
-
-def _writer(fmt: OutputFormat, terminal: Terminal, *, show_thinking: bool) -> EventWriter:
-    if fmt is OutputFormat.ndjson:
-        import sys
-
-        from mlxchat.output.ndjson import NdjsonWriter
-
-        return NdjsonWriter(sys.stdout.buffer)
-    # The pretty renderer arrives with its own issue; until then people get plain text.
-    from mlxchat.output.text import TextWriter
-
-    return TextWriter(terminal, show_thinking=show_thinking)

@@ -15,11 +15,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from mlxchat.render.markdown_blocks import MarkdownBlocks
+from mlxchat.output.markdown_blocks import MarkdownBlocks
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
     from rich.live import Live
+
+    from mlxchat.terminal import Terminal
 
 REFRESH_PER_SECOND = 10
 CODE_THEME = "monokai"
@@ -28,6 +30,9 @@ CODE_THEME = "monokai"
 @dataclass
 class PrettyOptions:
     show_thinking: bool = False
+    """Keep the reasoning on screen when it is done, above "Thought for ..."."""
+    hide_thinking: bool = False
+    """Show only the spinner while the model reasons, not the reasoning."""
     stats: bool = False
 
 
@@ -126,7 +131,8 @@ class PrettyRenderer:
         from rich.live import Live
         from rich.spinner import Spinner
 
-        view = Group(Spinner("dots", text="Thinking...", style="cyan"), self._thinking)
+        spinner = Spinner("dots", text="Thinking...", style="cyan")
+        view = spinner if self.options.hide_thinking else Group(spinner, self._thinking)
         self._live = Live(
             view,
             console=self.err,
@@ -142,7 +148,7 @@ class PrettyRenderer:
         if self._live_kind == "thinking":
             self._stop_live()
         self._thought_for = duration
-        if self.options.show_thinking and self._thinking.text.strip():
+        if self.options.show_thinking and not self.options.hide_thinking and self._thinking.text.strip():
             from rich.text import Text
 
             self.err.print(Text(self._thinking.text.strip("\n"), style="dim"))
@@ -250,3 +256,37 @@ class PrettyRenderer:
         self.err.print(
             Panel(Text(str(event.get("message") or "")), title=title, title_align="left", style="red")
         )
+
+
+def event_dict(event: Any) -> dict[str, Any]:
+    """A typed event as its protocol dict (what the NDJSON line holds)."""
+    content = getattr(event, "content", None)
+    if content is not None and event.type in ("thinking", "response"):
+        return {"type": event.type, "content": content}  # the hot path: no dataclass walk
+    import dataclasses
+
+    return dataclasses.asdict(event)
+
+
+class PrettyWriter:
+    """The pretty renderer as an event writer for ``mlxchat chat`` (see mlxchat.output.EventWriter)."""
+
+    def __init__(self, terminal: Terminal, options: PrettyOptions | None = None) -> None:
+        self.renderer = PrettyRenderer(terminal.out_console(), terminal.err_console(), options)
+
+    def write_batch(self, events: list[Any]) -> None:
+        from mlxchat.errors import OutputClosed
+
+        try:
+            for event in events:
+                self.renderer.handle(event_dict(event))
+        except BrokenPipeError:
+            raise OutputClosed("stdout was closed") from None
+
+    def close(self) -> None:
+        from mlxchat.errors import OutputClosed
+
+        try:
+            self.renderer.close()
+        except BrokenPipeError:
+            raise OutputClosed("stdout was closed") from None

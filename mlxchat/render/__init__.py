@@ -1,1 +1,0 @@
-"""Pretty terminal rendering with Rich: live Markdown answers, thinking that collapses when done."""
