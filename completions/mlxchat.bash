@@ -3,7 +3,7 @@
 
 __mlxchat_subcommands() {
     case "$1" in
-        "") echo "chat logs profile restart start status stop" ;;
+        "") echo "chat logs profile render restart start status stop" ;;
         "profile") echo "add copy edit list rm show" ;;
     esac
 }
@@ -11,7 +11,7 @@ __mlxchat_subcommands() {
 __mlxchat_options() {
     case "$1" in
         "") echo "-h --help --version -V" ;;
-        "chat") echo "-h --help --no-think --json --hide-thinking --show-thinking --stats -v --start --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f" ;;
+        "chat") echo "-h --help --no-think --json --hide-thinking --show-thinking --stats -v --start --fetch-images --strict --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size" ;;
         "logs") echo "-h --help -f --follow -n --lines" ;;
         "profile") echo "-h --help" ;;
         "profile add") echo "-h --help --thinking-prefilled --no-thinking-prefilled --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size" ;;
@@ -20,6 +20,7 @@ __mlxchat_options() {
         "profile list") echo "-h --help --json" ;;
         "profile rm") echo "-h --help" ;;
         "profile show") echo "-h --help --json" ;;
+        "render") echo "-h --help --show-thinking --hide-thinking --stats -v --format -f" ;;
         "restart") echo "-h --help --no-wait --timeout --grace" ;;
         "start") echo "-h --help --no-wait --timeout" ;;
         "status") echo "-h --help --json" ;;
@@ -29,11 +30,12 @@ __mlxchat_options() {
 
 __mlxchat_value_options() {
     case "$1" in
-        "chat") echo "--system -s --max-tokens --temperature -t --messages --idle-timeout --format -f" ;;
+        "chat") echo "--system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size" ;;
         "logs") echo "-n --lines" ;;
         "profile add") echo "--server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size" ;;
         "profile copy") echo "--port" ;;
         "profile edit") echo "--server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --unset" ;;
+        "render") echo "--format -f" ;;
         "restart") echo "--timeout --grace" ;;
         "start") echo "--timeout" ;;
         "stop") echo "--grace" ;;
@@ -49,12 +51,16 @@ __mlxchat_option_values() {
         "profile edit|--server") echo "mlx-openai-server mlx-lm command remote" ;;
         "profile edit|--model-type") echo "lm multimodal" ;;
         "profile edit|--unset") echo "model_path model model_type host port reasoning_parser tool_call_parser context_length extra_args command url api_key_env system_prompt max_tokens temperature thinking_prefilled max_image_size" ;;
+        "render|--format") echo "text pretty ndjson" ;;
+        "render|-f") echo "text pretty ndjson" ;;
     esac
 }
 
 __mlxchat_file_option() {
     case "$1" in
         "chat|--messages") echo "1" ;;
+        "chat|--image") echo "1" ;;
+        "chat|-i") echo "1" ;;
         "profile add|--model-path") echo "1" ;;
         "profile edit|--model-path") echo "1" ;;
     esac

@@ -30,7 +30,7 @@ end
 function __mlxchat_subcommands
     switch "$argv[1]"
         case ''
-            printf '%s\n' chat logs profile restart start status stop
+            printf '%s\n' chat logs profile render restart start status stop
         case 'profile'
             printf '%s\n' add copy edit list rm show
     end
@@ -39,7 +39,7 @@ end
 function __mlxchat_value_options
     switch "$argv[1]"
         case 'chat'
-            printf '%s\n' -- --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f
+            printf '%s\n' -- --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size
         case 'logs'
             printf '%s\n' -- -n --lines
         case 'profile add'
@@ -48,6 +48,8 @@ function __mlxchat_value_options
             printf '%s\n' -- --port
         case 'profile edit'
             printf '%s\n' -- --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --unset
+        case 'render'
+            printf '%s\n' -- --format -f
         case 'restart'
             printf '%s\n' -- --timeout --grace
         case 'start'
@@ -61,6 +63,7 @@ complete -c mlxchat -f
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a chat
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a logs
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a profile
+complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a render
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a restart
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a start
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a status
@@ -78,6 +81,8 @@ complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l show-thinking -d 'P
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l stats -d 'Pretty output: a footer with tokens, tokens/s and latency.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -s v -d 'Pretty output: a footer with tokens, tokens/s and latency.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l start -d 'Start the profile\'s server first if it is not running.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l fetch-images -d 'Download image URLs and prepare them here (else the server f'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l strict -d 'Attachments for a text-only profile are an error, not a warn'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l system -r -d 'System prompt (else the profile\'s).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -s s -r -d 'System prompt (else the profile\'s).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l max-tokens -r -d 'Most tokens to generate.'
@@ -87,6 +92,10 @@ complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l messages -r -F -d '
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l idle-timeout -r -d 'Give up after this long without a byte.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l format -r -a 'text pretty ndjson' -d 'Output: pretty (default on a terminal), text, or ndjson.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -s f -r -a 'text pretty ndjson' -d 'Output: pretty (default on a terminal), text, or ndjson.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l image -r -F -d 'Attach an image (repeatable); \'-\' reads its bytes from stdin'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -s i -r -F -d 'Attach an image (repeatable); \'-\' reads its bytes from stdin'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l video -r -d 'Attach a video: mp4, mov or avi (repeatable).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l max-image-size -r -d 'Shrink images to this long edge (default: the profile\'s, els'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -a '(mlxchat profile names 2>/dev/null)'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'logs\'' -s h
 complete -c mlxchat -n 'test (__mlxchat_path) = \'logs\'' -l help
@@ -162,6 +171,14 @@ complete -c mlxchat -n 'test (__mlxchat_path) = \'profile show\'' -s h
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile show\'' -l help
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile show\'' -l json -d 'Print JSON (stable keys, docs/profiles.md).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile show\'' -a '(mlxchat profile names 2>/dev/null)'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'render\'' -s h
+complete -c mlxchat -n 'test (__mlxchat_path) = \'render\'' -l help
+complete -c mlxchat -n 'test (__mlxchat_path) = \'render\'' -l show-thinking -d 'Keep the reasoning on screen when it is done.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'render\'' -l hide-thinking -d 'Do not show the reasoning.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'render\'' -l stats -d 'A footer with tokens and timing.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'render\'' -s v -d 'A footer with tokens and timing.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'render\'' -l format -r -a 'text pretty ndjson' -d 'Output: pretty (default on a terminal), text, or ndjson.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'render\'' -s f -r -a 'text pretty ndjson' -d 'Output: pretty (default on a terminal), text, or ndjson.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'restart\'' -s h
 complete -c mlxchat -n 'test (__mlxchat_path) = \'restart\'' -l help
 complete -c mlxchat -n 'test (__mlxchat_path) = \'restart\'' -l no-wait -d 'Return once the server is launched.'

@@ -6,8 +6,9 @@ import typer
 
 
 def register(app: typer.Typer) -> None:
-    from mlxchat.cli import chat_cmd, lifecycle_cmds, profile_cmds
+    from mlxchat.cli import chat_cmd, lifecycle_cmds, profile_cmds, render_cmd
 
     profile_cmds.register(app)
     lifecycle_cmds.register(app)
     chat_cmd.register(app)
+    render_cmd.register(app)

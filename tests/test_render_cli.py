@@ -1,0 +1,109 @@
+"""``mlxchat render``: saved NDJSON renders exactly as ``chat`` shows it, faults included."""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.chat_helpers import add_profile, parse_ndjson
+from tests.fixtures.common import RunCli, free_port
+from tests.fixtures.standin import Standin, standin_command, wait_until_listening
+
+SCENARIOS = [
+    "think-content",
+    "think-reasoning",
+    "think-inline",
+    "tool-call",
+    "close-mid-stream",
+    "stall",
+    "malformed",
+    "crlf",
+    "utf8-split",
+    "no-final-chunk",
+    "error-mid-stream",
+    "error-object",
+    "error-detail",
+    "error-validation",
+    "error-text",
+    "error-internal",
+]
+
+
+@pytest.fixture(scope="module")
+def server() -> Iterator[Standin]:
+    port = free_port()
+    proc = subprocess.Popen(standin_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    standin = Standin(proc, port)
+    wait_until_listening(port, proc)
+    yield standin
+    standin.stop()
+
+
+def chat(run_cli: RunCli, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("chat", *args, "--idle-timeout", "0.5", input="", timeout=60)
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS)
+def test_render_of_saved_events_matches_chat(
+    run_cli: RunCli, mlxchat_home: Path, server: Standin, scenario: str
+) -> None:
+    add_profile(mlxchat_home, "p", server="remote", url=server.base_url, model=scenario)
+    saved = chat(run_cli, "p", "q", "--json")
+    parse_ndjson(saved.stdout)  # a complete, valid stream, whatever went wrong
+    live = chat(run_cli, "p", "q", "--format", "text")
+    replay = run_cli("render", "--format", "text", input=saved.stdout)
+    assert replay.returncode == live.returncode == saved.returncode
+    assert replay.stdout == live.stdout
+    assert replay.stderr == live.stderr
+    assert "Traceback" not in replay.stderr
+
+    pretty_live = chat(run_cli, "p", "q", "--format", "pretty")
+    pretty_replay = run_cli("render", "--format", "pretty", input=saved.stdout)
+    assert pretty_replay.returncode == pretty_live.returncode
+    assert pretty_replay.stdout == pretty_live.stdout
+
+
+def test_render_reads_a_file_and_warns_once_per_unknown_type(run_cli: RunCli, tmp_path: Path) -> None:
+    run = tmp_path / "run.ndjson"
+    run.write_text(
+        '{"type":"start","v":1,"profile":"p","model":"m","request_id":"r","ts":"t","url":"u"}\n'
+        '{"type":"hologram","content":"x"}\n'
+        "not json\n"
+        '{"type":"hologram","content":"y"}\n'
+        '{"type":"response","content":"Hello","new_key":1}\n'
+        '{"type":"done","finish_reason":"stop","usage":null,'
+        '"timing":{"ttft":0.1,"thinking":null,"total":0.2,"tokens_per_second":null}}\n'
+    )
+    result = run_cli("render", str(run), "--format", "text", input="")
+    assert result.returncode == 0
+    assert result.stdout == "Hello\n"
+    assert result.stderr.count("unknown event type 'hologram'") == 1
+    assert "line 3: not JSON, skipped" in result.stderr
+
+
+def test_a_stream_without_terminal_event_is_reported(run_cli: RunCli) -> None:
+    cut = '{"type":"response","content":"Half an ans"}\n'
+    result = run_cli("render", "--format", "text", input=cut)
+    assert result.returncode == 5
+    assert result.stdout == "Half an ans\n"
+    assert "without a 'done' or 'error' event" in result.stderr
+
+
+def test_render_exits_with_the_chats_error_code(run_cli: RunCli) -> None:
+    events = (
+        '{"type":"start","v":1,"profile":"p","model":"m","request_id":"r","ts":"t","url":"u"}\n'
+        '{"type":"error","code":"unreachable","message":"nobody home","status":null,"hint":null}\n'
+    )
+    result = run_cli("render", "--format", "text", input=events)
+    assert result.returncode == 3
+    assert "nobody home" in result.stderr
+
+
+def test_missing_file_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
+    result = run_cli("render", str(tmp_path / "nope.ndjson"), input="")
+    assert result.returncode == 2
+    assert "cannot read" in result.stderr
+    assert "Traceback" not in result.stderr
