@@ -28,6 +28,10 @@ class Start:
     ts: str
     """ISO-8601 UTC time at which the request was made, e.g. ``2026-01-02T03:04:05.678Z``."""
     url: str
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    """The images and videos sent with the request, in order (summaries: docs/attachments.md)."""
+    warnings: list[str] = field(default_factory=list)
+    """Things the user asked for that were not done (attachments left out for a text-only profile)."""
 
 
 @dataclass(slots=True)

@@ -19,6 +19,9 @@ class ChatInput:
 
     prompt: str | None = None
     system: str | None = None
+    content: list[dict[str, Any]] | None = None
+    """The final user message as content parts (the prompt's text, then images and videos), when
+    attachments are sent; it replaces ``prompt``. Made by mlxchat.chat.attachments_policy."""
     messages: list[dict[str, Any]] = field(default_factory=list)
     max_tokens: int | None = None
     temperature: float | None = None
@@ -82,7 +85,9 @@ def build_messages(chat: ChatInput, profile: Profile) -> list[dict[str, Any]]:
                 messages[0] = {"role": "system", "content": system}
         else:
             messages.insert(0, {"role": "system", "content": system})
-    if chat.prompt:
+    if chat.content:
+        messages.append({"role": "user", "content": chat.content})
+    elif chat.prompt:
         messages.append({"role": "user", "content": chat.prompt})
     if not any(m.get("role") != "system" for m in messages):
         raise UsageError(

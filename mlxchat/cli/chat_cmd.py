@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, BinaryIO
 
 import typer
 
@@ -58,6 +58,38 @@ StatsOpt = Annotated[
 StartOpt = Annotated[
     bool, typer.Option("--start", help="Start the profile's server first if it is not running.")
 ]
+ImageOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--image",
+        "-i",
+        metavar="PATH|URL|-",
+        help="Attach an image (repeatable); '-' reads its bytes from stdin. Multimodal profiles only.",
+    ),
+]
+VideoOpt = Annotated[
+    list[str] | None,
+    typer.Option("--video", metavar="PATH|URL", help="Attach a video: mp4, mov or avi (repeatable)."),
+]
+FetchImagesOpt = Annotated[
+    bool,
+    typer.Option(
+        "--fetch-images", help="Download image URLs and prepare them here (else the server fetches)."
+    ),
+]
+MaxImageSizeOpt = Annotated[
+    int | None,
+    typer.Option(
+        "--max-image-size",
+        min=0,
+        metavar="PIXELS",
+        help="Shrink images to this long edge (default: the profile's, else 2048; 0 = never).",
+    ),
+]
+StrictOpt = Annotated[
+    bool,
+    typer.Option("--strict", help="Attachments for a text-only profile are an error, not a warning."),
+]
 
 
 def chat(  # noqa: PLR0917 (typer options)
@@ -75,8 +107,14 @@ def chat(  # noqa: PLR0917 (typer options)
     show_thinking: ShowOpt = False,
     stats: StatsOpt = False,
     start: StartOpt = False,
+    images: ImageOpt = None,
+    videos: VideoOpt = None,
+    fetch_images: FetchImagesOpt = False,
+    max_image_size: MaxImageSizeOpt = None,
+    strict: StrictOpt = False,
 ) -> None:
     """Ask PROFILE's model something and stream the answer (reasoning goes to stderr)."""
+    from mlxchat.chat.attachments_policy import describe_start, prepare_user_content
     from mlxchat.chat.events import exit_code_for
     from mlxchat.chat.request import ChatInput, build_body, combine_prompt, parse_messages
     from mlxchat.chat.stream import ChatStream, drive
@@ -95,6 +133,10 @@ def chat(  # noqa: PLR0917 (typer options)
     profile = get_profile(profile_name)
     if prompt == "-" and messages_file == "-":
         raise UsageError("stdin can hold the prompt or the messages, not both")
+    image_from_stdin = "-" in (images or [])
+    if image_from_stdin and "-" in (prompt, messages_file):
+        what = "prompt" if prompt == "-" else "messages"
+        raise UsageError(f"stdin can hold the image (--image -) or the {what}, not both")
 
     messages = []
     if messages_file is not None:
@@ -110,13 +152,31 @@ def chat(  # noqa: PLR0917 (typer options)
 
     if prompt == "-":
         prompt_text: str | None = _read_stdin(terminal)
-    elif messages_file != "-" and not terminal.stdin_isatty and terminal.stdin is not None:
+    elif (
+        messages_file != "-"
+        and not image_from_stdin
+        and not terminal.stdin_isatty
+        and terminal.stdin is not None
+    ):
         prompt_text = combine_prompt(prompt, _read_stdin(terminal))
     else:
         prompt_text = prompt
 
+    # Every attachment is read and checked here, before a server is started or a request sent.
+    prepared = prepare_user_content(
+        profile,
+        prompt_text or "",
+        images or [],
+        videos or [],
+        max_size=max_image_size,
+        fetch=fetch_images,
+        strict=strict,
+        stdin=_binary_stdin(terminal) if image_from_stdin else None,
+        warn=terminal.warn,
+    )
     chat_input = ChatInput(
         prompt=prompt_text,
+        content=prepared.content if isinstance(prepared.content, list) else None,
         system=system,
         messages=messages,
         max_tokens=max_tokens,
@@ -130,7 +190,8 @@ def chat(  # noqa: PLR0917 (typer options)
 
     options = OutputOptions(show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats)
     writer = make_writer(fmt, terminal, options)
-    final = drive(ChatStream(profile, body, idle_timeout=idle_timeout), writer.write_batch)
+    write_batch = describe_start(writer.write_batch, prepared)
+    final = drive(ChatStream(profile, body, idle_timeout=idle_timeout), write_batch)
     writer.close()
     code = exit_code_for(final)
     if code:
@@ -148,6 +209,15 @@ def _read_stdin(terminal: Terminal) -> str:
         return str(data.decode("utf-8"))
     except UnicodeDecodeError:
         raise UsageError("stdin is not UTF-8 text") from None
+
+
+def _binary_stdin(terminal: Terminal) -> BinaryIO:
+    from mlxchat.errors import UsageError
+
+    stream = terminal.stdin
+    if stream is None:
+        raise UsageError("stdin is closed: nothing to read for --image -")
+    return stream.buffer
 
 
 def _start_if_needed(profile: Profile, terminal: Terminal) -> None:
