@@ -281,11 +281,25 @@ HTTP_ERRORS: dict[str, tuple[int, Any, str]] = {
 
 
 def echo(r: Responder, body: dict[str, Any], options: Any) -> None:
-    """The request body the server received, as the answer (JSON text), so tests can check it."""
+    """The request body the server received, as the answer (JSON text), so tests can check it.
+
+    Each request is also recorded as ``echo: <the text of its last message>``, so a test can tell
+    that a command sent nothing."""
+    record(f"echo: {_last_text(body)}")
     r.start_stream()
     r.event(chunk({"content": json.dumps(body, sort_keys=True)}))
     r.event(chunk({}, "stop"))
     r.done()
+
+
+def _last_text(body: dict[str, Any]) -> str:
+    messages = body.get("messages") or [{}]
+    content = messages[-1].get("content") if isinstance(messages[-1], dict) else None
+    if isinstance(content, list):
+        return " ".join(
+            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
+        )
+    return str(content)
 
 
 def json_answer(r: Responder, body: dict[str, Any], options: Any) -> None:
