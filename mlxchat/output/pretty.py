@@ -162,9 +162,12 @@ class PrettyRenderer:
             self._stop_live()
         if self._live_kind != "answer":
             self._start_answer()
-        for block in self._blocks.feed(text):
-            self._print_block(block)
+        finished = self._blocks.feed(text)
+        # The live region is redrawn below each printed block: give it the new tail first, or it
+        # would render the finished block a second time.
         self._answer.text = self._blocks.tail
+        for block in finished:
+            self._print_block(block)
 
     def _start_answer(self) -> None:
         from rich.live import Live

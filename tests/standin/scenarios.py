@@ -339,6 +339,20 @@ def fast(r: Responder, body: dict[str, Any], options: Any) -> None:
     r.handler.wfile.flush()
 
 
+def markdown(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """A long Markdown answer of about ``--chunks`` tokens, one token per chunk, at full speed."""
+    from markdown_doc import markdown_doc, token_chunks
+
+    lines = [
+        b"data: " + json.dumps(chunk({"content": t})).encode() + b"\n\n"
+        for t in token_chunks(markdown_doc(options.chunks))
+    ]
+    r.start_stream()
+    r.raw(b"".join(lines))
+    r.event(chunk({}, "stop", usage={**USAGE, "completion_tokens": len(lines)}))
+    r.done()
+
+
 def timestamps(r: Responder, body: dict[str, Any], options: Any) -> None:
     """``--chunks`` chunks ``--delay`` seconds apart; each one's content is the time it was written
     (``time.time()``), so a reader can measure the latency added between the server and stdout."""
@@ -367,6 +381,7 @@ SCENARIOS: dict[str, Callable[[Responder, dict[str, Any], Any], None]] = {
     "echo": echo,
     "json-answer": json_answer,
     "fast": fast,
+    "markdown": markdown,
     "timestamps": timestamps,
     **{name: http_error(status, body) for name, (status, body, _) in HTTP_ERRORS.items()},
 }
