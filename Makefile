@@ -46,7 +46,7 @@ pytest: $(STAMP)
 	$(BIN)/pytest
 
 demo: $(STAMP)
-	$(BIN)/python tools/demo.py
+	bash tools/demo.sh
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run

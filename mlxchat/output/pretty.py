@@ -36,6 +36,11 @@ class PrettyOptions:
     stats: bool = False
 
 
+def format_seconds(seconds: float) -> str:
+    """2.4s, 12.0s; below a second two decimals (0.05s), so a fast model does not read as 0.0s."""
+    return f"{seconds:.1f}s" if seconds >= 1 else f"{seconds:.2f}s"
+
+
 class _Tail:
     """The unfinished end of a text, showing at most the last lines that fit on the screen.
 
@@ -152,7 +157,7 @@ class PrettyRenderer:
             from rich.text import Text
 
             self.err.print(Text(self._thinking.text.strip("\n"), style="dim"))
-        self.err.print(f"[dim]Thought for {duration:.1f}s[/dim]\n", highlight=False)
+        self.err.print(f"[dim]Thought for {format_seconds(duration)}[/dim]\n", highlight=False)
 
     # -- answer -------------------------------------------------------------------------------
 
