@@ -107,12 +107,7 @@ def main(runs: int = 10) -> None:
                     "status": [python, "-m", "mlxchat", "status"],
                 },
                 runs=runs,
-                env={
-                    "MLXCHAT_HOME": str(home),
-                    # As installed: bytecode cached (in a temporary prefix, not in the work tree).
-                    "PYTHONDONTWRITEBYTECODE": "",
-                    "PYTHONPYCACHEPREFIX": str(home / "pycache"),
-                },
+                env={"MLXCHAT_HOME": str(home)},
             )
         finally:
             _teardown(started)

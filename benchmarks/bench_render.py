@@ -28,6 +28,7 @@ from pathlib import Path
 import httpx
 import tomli_w
 
+from benchmarks.timing import process_env
 from tests.standin.markdown_doc import markdown_doc
 
 REPO = Path(__file__).resolve().parents[1]
@@ -103,7 +104,7 @@ def main(runs: int = 5) -> bool:
             (home / f"doc{tokens}.md").write_text(markdown_doc(tokens))
         (home / "config").mkdir(parents=True)
         (home / "config" / "profiles.toml").write_text(tomli_w.dumps({"profiles": profiles}))
-        env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        env = {k: v for k, v in process_env().items() if k not in ("NO_COLOR", "FORCE_COLOR")}
         env.update(MLXCHAT_HOME=str(home), TERM="xterm-256color")
         chat = [sys.executable, "-m", "mlxchat", "chat"]
         commands = {"floor5000": [sys.executable, "-c", FLOOR, str(home / "doc5000.md")]}

@@ -9,8 +9,20 @@ from __future__ import annotations
 import os
 import statistics
 import subprocess
+import tempfile
 import time
 from collections.abc import Sequence
+
+_PYCACHE = tempfile.mkdtemp(prefix="mlxchat-bench-pycache-")
+
+
+def process_env(env: dict[str, str] | None = None) -> dict[str, str]:
+    """The environment for measured processes: bytecode caching on, as in a normal install.
+
+    Some machines set PYTHONDONTWRITEBYTECODE, which makes every run recompile mlxchat's modules;
+    the compiled files go to a temporary directory so the work tree stays clean.
+    """
+    return {**os.environ, "PYTHONDONTWRITEBYTECODE": "", "PYTHONPYCACHEPREFIX": _PYCACHE, **(env or {})}
 
 
 def wall_time(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
@@ -20,7 +32,7 @@ def wall_time(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
         list(argv),
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
-        env={**os.environ, **(env or {})},
+        env=process_env(env),
         check=True,
     )
     return time.perf_counter() - started
