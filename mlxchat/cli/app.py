@@ -41,10 +41,10 @@ def root(
     """Run local MLX language-model servers by profile and chat with them."""
 
 
-def _register_commands() -> None:
+def _register_commands(argv: list[str] | None = None) -> None:
     from mlxchat.cli import commands
 
-    commands.register(app)
+    commands.register(app, argv)
 
 
 def _quiet_broken_pipe() -> None:
@@ -64,7 +64,7 @@ def run(argv: list[str] | None = None) -> int:
     from mlxchat.errors import OutputClosed
     from mlxchat.terminal import Terminal
 
-    _register_commands()
+    _register_commands(sys.argv[1:] if argv is None else argv)
     try:
         result = app(args=argv, prog_name="mlxchat", standalone_mode=False)
     except OutputClosed:
