@@ -51,6 +51,11 @@ def locks_dir() -> Path:
     return state_dir() / "locks"
 
 
+def history_file() -> Path:
+    """Lines typed in interactive chat (readline's history), kept across sessions."""
+    return state_dir() / "chat-history"
+
+
 def hf_cache_dir() -> Path:
     """An existing, empty Hugging Face cache for servers (mlx_lm.server lists no models without one)."""
     return state_dir() / "hf-cache"

@@ -113,7 +113,10 @@ def chat(  # noqa: PLR0917 (typer options)
     max_image_size: MaxImageSizeOpt = None,
     strict: StrictOpt = False,
 ) -> None:
-    """Ask PROFILE's model something and stream the answer (reasoning goes to stderr)."""
+    """Ask PROFILE's model something and stream the answer (reasoning goes to stderr).
+
+    With no prompt, on a terminal: a conversation (type /help in it; docs/interactive.md).
+    """
     from mlxchat.chat.attachments_policy import describe_start, prepare_user_content
     from mlxchat.chat.events import exit_code_for
     from mlxchat.chat.request import ChatInput, build_body, combine_prompt, parse_messages
@@ -149,6 +152,32 @@ def chat(  # noqa: PLR0917 (typer options)
             except (OSError, UnicodeDecodeError) as exc:
                 raise UsageError(f"cannot read --messages file {path}: {exc}") from None
             messages = parse_messages(text, str(path))
+
+    from mlxchat.cli.interactive import wants_session
+
+    if wants_session(prompt, messages_file, terminal.stdin_isatty, terminal.stdout_isatty):
+        # No prompt on a terminal: a conversation (docs/interactive.md), seeded with --messages.
+        from mlxchat.cli.interactive import SessionSettings, run_session
+
+        settings = SessionSettings(
+            fmt=fmt,
+            output=OutputOptions(show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats),
+            system=system,
+            max_tokens=max_tokens,
+            temperature=temperature,
+            no_think=no_think,
+            idle_timeout=idle_timeout,
+            images=images or [],
+            videos=videos or [],
+            max_image_size=max_image_size,
+            fetch_images=fetch_images,
+            strict=strict,
+        )
+        start_server = (lambda: _start_if_needed(profile, terminal)) if start else None
+        run_session(
+            profile, terminal, settings, seed=messages, seed_source=messages_file, start_server=start_server
+        )
+        return
 
     if prompt == "-":
         prompt_text: str | None = _read_stdin(terminal)

@@ -1,0 +1,265 @@
+"""The state of an interactive chat and the parsing of what the user types. No I/O: unit-testable.
+
+A :class:`Conversation` holds the system prompt, the history of answered turns (user and assistant
+messages; reasoning is never kept, so it is never sent back) and the attachments waiting for the
+next message. :func:`parse_line` turns one typed line into a :class:`Message`, a :class:`Command`
+or a :class:`CommandError`. mlxchat.cli.interactive reads the input and runs the requests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import orjson
+
+# -- what the user types ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    usage: str
+    help: str
+    arg: bool | None
+    """True: an argument is required; False: none is allowed; None: optional."""
+
+
+COMMANDS: Final[tuple[CommandSpec, ...]] = (
+    CommandSpec("image", "/image PATH|URL", "attach an image to your next message", True),
+    CommandSpec("video", "/video PATH|URL", "attach a video to your next message", True),
+    CommandSpec("system", "/system [TEXT|-]", "set the system prompt; alone: show it; '-': none", None),
+    CommandSpec("clear", "/clear", "forget the conversation so far (the system prompt stays)", False),
+    CommandSpec("save", "/save FILE", "write the conversation as NDJSON (load it with --messages)", True),
+    CommandSpec("help", "/help", "this list", False),
+    CommandSpec("exit", "/exit", "end the session (also /quit, or Ctrl-D)", False),
+)
+SPECS: Final[dict[str, CommandSpec]] = {spec.name: spec for spec in COMMANDS}
+ALIASES: Final[dict[str, str]] = {"quit": "exit", "q": "exit", "?": "help"}
+NO_SYSTEM: Final = "-"
+"""``/system -``: send no system message at all (not even the profile's)."""
+
+
+@dataclass(frozen=True)
+class Message:
+    """Text to send to the model."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Command:
+    """A slash command, by its canonical name, and its argument (stripped; "" when none)."""
+
+    name: str
+    arg: str = ""
+
+
+@dataclass(frozen=True)
+class CommandError:
+    """A line that looked like a command but was not a valid one; ``message`` says why."""
+
+    message: str
+    show_help: bool = False
+
+
+Parsed = Message | Command | CommandError
+
+
+def parse_line(line: str) -> Parsed | None:
+    """What a typed line means; None for a blank line.
+
+    A line starting with ``/`` is a command; ``//`` escapes it (``//etc is a folder`` sends
+    ``/etc is a folder``). Anything else is a message, sent as typed.
+    """
+    if not line.strip():
+        return None
+    stripped = line.strip()
+    if not stripped.startswith("/"):
+        return Message(line)
+    if stripped.startswith("//"):
+        return Message(stripped[1:])
+    word, _, rest = stripped[1:].partition(" ")
+    name = ALIASES.get(word.lower(), word.lower())
+    spec = SPECS.get(name)
+    if spec is None:
+        return CommandError(f"unknown command /{word}" if word else "a command name must follow '/'", True)
+    arg = rest.strip()
+    if spec.arg is True and not arg:
+        return CommandError(f"usage: {spec.usage}")
+    if spec.arg is False and arg:
+        return CommandError(f"/{spec.name} takes no argument (usage: {spec.usage})")
+    return Command(name, arg)
+
+
+def help_lines() -> list[str]:
+    width = max(len(spec.usage) for spec in COMMANDS)
+    lines = [f"{spec.usage.ljust(width)}  {spec.help}" for spec in COMMANDS]
+    lines.append(f"{'//TEXT'.ljust(width)}  send a message that starts with '/'")
+    return lines
+
+
+def command_names() -> list[str]:
+    """Every command as typed, aliases included (for tab completion)."""
+    return sorted([f"/{spec.name}" for spec in COMMANDS] + [f"/{alias}" for alias in ALIASES])
+
+
+# -- the conversation -------------------------------------------------------------------------
+
+
+@dataclass
+class Pending:
+    """An attachment waiting for the next message: its content parts and summaries, prepared."""
+
+    name: str
+    parts: list[dict[str, Any]]
+    summaries: list[dict[str, Any]]
+
+
+@dataclass
+class Conversation:
+    system: str | None = None
+    """The system prompt sent first in every request; None sends none."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """Earlier messages, in order, without the system message."""
+    pending: list[Pending] = field(default_factory=list)
+
+    @classmethod
+    def start(
+        cls,
+        seed: Sequence[dict[str, Any]] = (),
+        *,
+        system_option: str | None = None,
+        profile_system: str | None = None,
+    ) -> Conversation:
+        """A conversation as ``mlxchat chat`` would send it: ``--system`` wins over the seed's own
+        system message (``--messages``), which wins over the profile's ``system_prompt``."""
+        history = [dict(m) for m in seed]
+        seed_system: str | None = None
+        if history and history[0].get("role") == "system":
+            first = history.pop(0)
+            seed_system = _text_of(first.get("content"))
+        if system_option is not None:
+            system = system_option or None
+        elif seed_system is not None:
+            system = seed_system
+        else:
+            system = profile_system or None
+        return cls(system=system, history=history)
+
+    # -- editing --
+
+    def set_system(self, text: str) -> None:
+        """``/system TEXT``; ``-`` (or an empty text) means no system message."""
+        self.system = None if text in ("", NO_SYSTEM) else text
+
+    def clear(self) -> int:
+        """Forget the history and the pending attachments; return how many messages were dropped."""
+        dropped = len(self.history)
+        self.history.clear()
+        self.pending.clear()
+        return dropped
+
+    def attach(self, name: str, content: str | list[dict[str, Any]], summaries: list[dict[str, Any]]) -> None:
+        """Queue a prepared attachment. ``content`` is what the attachment pipeline built for an
+        empty text: the attachment's content parts (a plain string means nothing was attached)."""
+        if isinstance(content, list):
+            parts = [p for p in content if p.get("type") != "text"]
+            if parts:
+                self.pending.append(Pending(name, parts, summaries))
+
+    # -- a turn --
+
+    def user_content(self, text: str) -> str | list[dict[str, Any]]:
+        """The next user message's content: the text, then every pending attachment's parts."""
+        if not self.pending:
+            return text
+        parts: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
+        for item in self.pending:
+            parts.extend(item.parts)
+        return parts
+
+    def attachment_summaries(self) -> list[dict[str, Any]]:
+        return [summary for item in self.pending for summary in item.summaries]
+
+    def request_messages(self, content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Every message of the next request: the system prompt, the history, the new user message."""
+        messages = self.saved_messages()
+        messages.append({"role": "user", "content": content})
+        return messages
+
+    def record(self, content: str | list[dict[str, Any]], answer: str) -> None:
+        """A turn was answered: keep the user message and the answer (not the reasoning), and the
+        pending attachments have been sent."""
+        self.history.append({"role": "user", "content": content})
+        self.history.append({"role": "assistant", "content": answer.strip()})
+        self.pending.clear()
+
+    @property
+    def turns(self) -> int:
+        return sum(1 for m in self.history if m.get("role") == "user")
+
+    # -- saving --
+
+    def saved_messages(self) -> list[dict[str, Any]]:
+        head = [{"role": "system", "content": self.system}] if self.system is not None else []
+        return head + [dict(m) for m in self.history]
+
+    def to_ndjson(self) -> bytes:
+        """The conversation as NDJSON, one OpenAI message per line (what ``--messages`` reads)."""
+        return ndjson(self.saved_messages())
+
+
+def ndjson(messages: Iterable[dict[str, Any]]) -> bytes:
+    return b"".join(orjson.dumps(m) + b"\n" for m in messages)
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+    return ""
+
+
+def describe_attachment(summary: dict[str, Any]) -> str:
+    """One line about a prepared attachment: ``photo.jpg (jpeg 6000x4000 -> jpeg 2048x1365, 387 kB)``."""
+
+    def facts(d: dict[str, Any] | None) -> str:
+        if not d:
+            return ""
+        size = f" {d['width']}x{d['height']}" if d.get("width") and d.get("height") else ""
+        return f"{d.get('format', '?')}{size}"
+
+    original, sent = summary.get("original"), summary.get("sent")
+    if sent is None:
+        detail = "the server fetches it"
+    else:
+        kilobytes = f"{int(sent.get('bytes', 0)) / 1000:.0f} kB"
+        before, after = facts(original), facts(sent)
+        detail = (
+            f"{after}, {kilobytes}" if before == after or not before else f"{before} -> {after}, {kilobytes}"
+        )
+    notes = "; ".join(str(n) for n in summary.get("notes") or [])
+    return f"{summary.get('name', '?')} ({detail}{'; ' + notes if notes else ''})"
+
+
+class AnswerRecorder:
+    """Collects the answer text of one turn from its events (reasoning and tool calls are not kept)."""
+
+    def __init__(self) -> None:
+        self._parts: list[str] = []
+        self.tool_calls = 0
+
+    def add(self, events: Iterable[Any]) -> None:
+        for event in events:
+            kind = getattr(event, "type", None)
+            if kind == "response":
+                self._parts.append(event.content)
+            elif kind == "tool_call":
+                self.tool_calls += 1
+
+    @property
+    def text(self) -> str:
+        return "".join(self._parts)

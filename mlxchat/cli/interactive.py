@@ -1,0 +1,369 @@
+"""Interactive chat: ``mlxchat chat PROFILE`` with no prompt, on a terminal. This module owns the input.
+
+Each line typed is a message or a slash command (mlxchat.chat.conversation parses it and holds the
+state). Each message is an ordinary request through ``ChatStream`` and ``drive``, rendered by the
+writer ``mlxchat chat`` would use, with the history of answered turns sent before it.
+
+Line editing and history come from the standard library's ``readline`` (GNU readline, or libedit on
+macOS); the history is kept in ``paths.history_file()``. Ctrl-C while an answer streams cancels that
+answer and keeps the session; Ctrl-C at the prompt clears the line; Ctrl-D at an empty prompt ends
+the session. Behaviour is documented in docs/interactive.md.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from mlxchat.chat.conversation import (
+    Command,
+    CommandError,
+    Conversation,
+    Message,
+    command_names,
+    describe_attachment,
+    help_lines,
+    parse_line,
+)
+from mlxchat.errors import MlxchatError
+from mlxchat.output import OutputFormat, OutputOptions
+
+if TYPE_CHECKING:
+    from mlxchat.chat.events import Event
+    from mlxchat.profile import Profile
+    from mlxchat.terminal import Terminal
+
+HISTORY_LENGTH = 1000
+CONTINUATION = "\\"
+"""A line ending with a backslash continues on the next line (multi-line messages)."""
+FILE_COMMANDS = ("/image ", "/video ", "/save ")
+
+
+@dataclass(frozen=True)
+class SessionSettings:
+    """The ``mlxchat chat`` options that shape every request of the session."""
+
+    fmt: OutputFormat = OutputFormat.pretty
+    output: OutputOptions = field(default_factory=OutputOptions)
+    system: str | None = None
+    max_tokens: int | None = None
+    temperature: float | None = None
+    no_think: bool = False
+    idle_timeout: float = 300.0
+    images: Sequence[str] = ()
+    videos: Sequence[str] = ()
+    """Attached to the first message, as if given with /image and /video."""
+    max_image_size: int | None = None
+    fetch_images: bool = False
+    strict: bool = False
+
+
+def wants_session(
+    prompt: str | None, messages_file: str | None, stdin_isatty: bool, stdout_isatty: bool
+) -> bool:
+    """No prompt (and no messages to read from stdin), with stdin and stdout both terminals."""
+    return prompt is None and messages_file != "-" and stdin_isatty and stdout_isatty
+
+
+def run_session(
+    profile: Profile,
+    terminal: Terminal,
+    settings: SessionSettings,
+    *,
+    seed: Sequence[dict[str, Any]] = (),
+    seed_source: str | None = None,
+    start_server: Callable[[], None] | None = None,
+) -> None:
+    """Converse until /exit or Ctrl-D. Attachments given on the command line are prepared first
+    (a bad one raises UsageError before the session starts), then ``start_server`` runs."""
+    conversation = Conversation.start(
+        seed, system_option=settings.system, profile_system=profile.system_prompt
+    )
+    session = Session(profile, terminal, settings, conversation)
+    for source in settings.images:
+        session.attach("image", source)
+    for source in settings.videos:
+        session.attach("video", source)
+    if start_server is not None:
+        start_server()
+    session.banner(seed_source)
+    reader = LineReader(terminal)
+    try:
+        session.loop(reader)
+    finally:
+        reader.close()
+
+
+class Session:
+    def __init__(
+        self, profile: Profile, terminal: Terminal, settings: SessionSettings, conversation: Conversation
+    ) -> None:
+        self.profile = profile
+        self.terminal = terminal
+        self.settings = settings
+        self.conversation = conversation
+
+    def banner(self, seed_source: str | None) -> None:
+        model = self.profile.request_model()
+        self.terminal.info(
+            self.terminal.dim(
+                f"chatting with {self.profile.name} ({model}) · /help for commands · Ctrl-D to leave"
+            )
+        )
+        if seed_source is not None:
+            count = len(self.conversation.history)
+            self.terminal.info(self.terminal.dim(f"continuing {count} earlier messages from {seed_source}"))
+
+    def loop(self, reader: LineReader) -> None:
+        prompt = self._prompt()
+        while True:
+            try:
+                line = reader.read_message(prompt)
+            except KeyboardInterrupt:
+                # Like a shell: the line is dropped, a fresh prompt follows.
+                self.terminal.write_out("\n")
+                continue
+            except EOFError:
+                self.terminal.write_out("\n")
+                return
+            try:
+                if not self.handle(line):
+                    return
+            except MlxchatError as exc:
+                self.terminal.error(exc.message, exc.hint)
+            except KeyboardInterrupt:
+                self.terminal.info("interrupted")
+
+    def handle(self, line: str) -> bool:
+        """Act on one typed line; False when the session should end."""
+        parsed = parse_line(line)
+        if parsed is None:
+            return True
+        if isinstance(parsed, Message):
+            self.send(parsed.text)
+        elif isinstance(parsed, CommandError):
+            self.terminal.error(parsed.message)
+            if parsed.show_help:
+                self.show_help()
+        elif isinstance(parsed, Command):
+            return self.command(parsed)
+        return True
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def command(self, command: Command) -> bool:
+        name, arg = command.name, command.arg
+        conversation = self.conversation
+        if name == "exit":
+            return False
+        if name == "help":
+            self.show_help()
+        elif name == "clear":
+            dropped = conversation.clear()
+            self.terminal.info(f"forgot {dropped} messages; the system prompt stays")
+        elif name == "system":
+            if arg:
+                conversation.set_system(arg)
+                self.terminal.info("no system prompt" if conversation.system is None else "system prompt set")
+            elif conversation.system is None:
+                self.terminal.info("no system prompt (set one with /system TEXT)")
+            else:
+                self.terminal.info(f"system prompt: {conversation.system}")
+        elif name in ("image", "video"):
+            self.attach(name, arg)
+        elif name == "save":
+            self.save(arg)
+        return True
+
+    def show_help(self) -> None:
+        self.terminal.info("commands:")
+        for line in help_lines():
+            self.terminal.info(f"  {line}")
+        self.terminal.info(
+            "Ctrl-C stops an answer; Ctrl-D on an empty line leaves; end a line with \\ to go on"
+        )
+
+    def attach(self, kind: str, source: str) -> None:
+        """Prepare an image or video now (errors show at once) and queue it for the next message."""
+        from mlxchat.chat.attachments_policy import prepare_user_content
+        from mlxchat.errors import UsageError
+
+        if source == "-":
+            raise UsageError(f"/{kind} cannot read stdin here: stdin is the conversation's terminal")
+        source = str(Path(source).expanduser()) if not _is_url(source) else source
+        prepared = prepare_user_content(
+            self.profile,
+            "",
+            [source] if kind == "image" else [],
+            [source] if kind == "video" else [],
+            max_size=self.settings.max_image_size,
+            fetch=self.settings.fetch_images,
+            strict=self.settings.strict,
+            warn=self.terminal.warn,
+        )
+        before = len(self.conversation.pending)
+        self.conversation.attach(source, prepared.content, prepared.attachments)
+        if len(self.conversation.pending) > before:
+            for summary in prepared.attachments:
+                self.terminal.info(f"attached {describe_attachment(summary)}: sent with your next message")
+
+    def save(self, target: str) -> None:
+        from mlxchat.errors import UsageError
+
+        path = Path(target).expanduser()
+        data = self.conversation.to_ndjson()
+        try:
+            path.write_bytes(data)
+        except OSError as exc:
+            raise UsageError(f"cannot save to {path}: {exc.strerror or exc}") from None
+        count = len(self.conversation.saved_messages())
+        self.terminal.info(f"saved {count} messages to {path} (continue with: --messages {path})")
+
+    # -- a turn -------------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        """One request with the history before it; only an answered turn joins the history."""
+        from mlxchat.chat.attachments_policy import UserContent, describe_start
+        from mlxchat.chat.conversation import AnswerRecorder
+        from mlxchat.chat.events import Done, Error
+        from mlxchat.chat.request import ChatInput, build_body
+        from mlxchat.chat.stream import ChatStream, drive
+        from mlxchat.output import make_writer
+
+        conversation, settings = self.conversation, self.settings
+        content = conversation.user_content(text)
+        chat_input = ChatInput(
+            # The conversation decides the system message itself: "" adds none of the profile's.
+            system="",
+            messages=conversation.request_messages(content),
+            max_tokens=settings.max_tokens,
+            temperature=settings.temperature,
+            no_think=settings.no_think,
+        )
+        body = build_body(chat_input, self.profile)
+        writer = make_writer(settings.fmt, self.terminal, settings.output)
+        recorder = AnswerRecorder()
+
+        def write(batch: list[Event]) -> None:
+            recorder.add(batch)
+            writer.write_batch(batch)
+
+        prepared = UserContent(content, conversation.attachment_summaries(), [])
+        try:
+            final = drive(
+                ChatStream(self.profile, body, idle_timeout=settings.idle_timeout),
+                describe_start(write, prepared),
+            )
+        finally:
+            with contextlib.suppress(KeyboardInterrupt):
+                writer.close()
+        if isinstance(final, Done):
+            conversation.record(content, recorder.text)
+            if recorder.tool_calls:
+                self.terminal.info(self.terminal.dim("(tool calls are shown, not run)"))
+        elif isinstance(final, Error):
+            self.terminal.info(self.terminal.dim("(not kept in the conversation)"))
+        if settings.fmt is not OutputFormat.ndjson:
+            self.terminal.write_out("\n")
+
+    def _prompt(self) -> str:
+        if self.terminal.stdout_color and _readline_kind() == "gnu":
+            # \001 and \002 tell readline that the colour codes take no room on the line.
+            return "\001\x1b[1;32m\002you>\001\x1b[0m\002 "
+        return "you> "
+
+
+def _is_url(source: str) -> bool:
+    return source.startswith(("http://", "https://", "data:"))
+
+
+# -- reading lines ----------------------------------------------------------------------------
+
+
+def _readline() -> ModuleType | None:
+    try:
+        import readline
+    except ImportError:  # pragma: no cover - Python built without it
+        return None
+    return readline
+
+
+def _readline_kind() -> str:
+    """ "gnu", "libedit" (macOS), or "" when there is no readline module."""
+    module = _readline()
+    if module is None:
+        return ""
+    return "libedit" if "libedit" in (module.__doc__ or "") else "gnu"
+
+
+class LineReader:
+    """``input()`` with readline's line editing, history (kept in a file) and tab completion."""
+
+    def __init__(self, terminal: Terminal, history: Path | None = None) -> None:
+        from mlxchat import paths
+
+        self.terminal = terminal
+        self.history = history if history is not None else paths.history_file()
+        self.readline = _readline()
+        if self.readline is None:
+            return
+        readline = self.readline
+        with contextlib.suppress(OSError):
+            readline.read_history_file(str(self.history))
+        readline.set_history_length(HISTORY_LENGTH)
+        readline.set_completer_delims(" \t\n")
+        readline.set_completer(_Completer(readline.get_line_buffer).complete)
+        if _readline_kind() == "libedit":
+            readline.parse_and_bind("bind ^I rl_complete")
+        else:
+            readline.parse_and_bind("tab: complete")
+
+    def read_message(self, prompt: str) -> str:
+        """One message: a line, or several when each but the last ends with a backslash.
+
+        Raises EOFError (Ctrl-D on an empty line) and KeyboardInterrupt (Ctrl-C).
+        """
+        lines: list[str] = []
+        line = input(prompt)
+        while line.endswith(CONTINUATION):
+            lines.append(line[: -len(CONTINUATION)])
+            line = input("...> ")
+        lines.append(line)
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        if self.readline is None:
+            return
+        try:
+            self.history.parent.mkdir(parents=True, exist_ok=True)
+            self.readline.write_history_file(str(self.history))
+        except OSError as exc:
+            self.terminal.warn(f"could not save the input history to {self.history}: {exc.strerror or exc}")
+
+
+class _Completer:
+    """Tab completion: command names after ``/``, file names after /image, /video and /save."""
+
+    def __init__(self, line_buffer: Callable[[], str]) -> None:
+        self.line_buffer = line_buffer
+        self.matches: list[str] = []
+
+    def complete(self, text: str, state: int) -> str | None:
+        if state == 0:
+            self.matches = self._matches(self.line_buffer(), text)
+        return self.matches[state] if state < len(self.matches) else None
+
+    @staticmethod
+    def _matches(line: str, text: str) -> list[str]:
+        if line.startswith("/") and " " not in line:
+            return [name + " " for name in command_names() if name.startswith(text)]
+        if line.startswith(FILE_COMMANDS):
+            import glob
+
+            found = sorted(glob.glob(str(Path(text).expanduser()) + "*"))  # noqa: PTH207
+            return [f + "/" if Path(f).is_dir() else f for f in found]
+        return []
