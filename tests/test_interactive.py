@@ -329,6 +329,20 @@ def test_unknown_command_and_usage_errors(mlxchat_home: Path, server: Standin) -
     assert child.exitstatus == 0
 
 
+def test_multi_line_messages_and_tab_completion(mlxchat_home: Path, server: Standin) -> None:
+    name = remote(mlxchat_home, server, "echo")
+    child = spawn(mlxchat_home, name, "--format", "text")
+    child.sendline("first line \\")
+    child.expect_exact("...> ")
+    body = ask(child, "second line")
+    assert body["messages"] == [user("first line \nsecond line")]
+    child.send("/cl\t")
+    child.expect_exact("ear ")  # readline completed the command name
+    command(child, "", "forgot 2 messages")
+    assert leave(child) == 0
+    assert (mlxchat_home / "state" / "chat-history").stat().st_mode & 0o077 == 0
+
+
 def test_unreachable_server_keeps_the_session(mlxchat_home: Path) -> None:
     add_profile(mlxchat_home, "gone", server="remote", url=f"http://127.0.0.1:{free_port()}/v1", model="m")
     child = spawn(mlxchat_home, "gone", "--format", "text")

@@ -341,6 +341,7 @@ class LineReader:
         try:
             self.history.parent.mkdir(parents=True, exist_ok=True)
             self.readline.write_history_file(str(self.history))
+            self.history.chmod(0o600)  # what was typed may be private
         except OSError as exc:
             self.terminal.warn(f"could not save the input history to {self.history}: {exc.strerror or exc}")
 
