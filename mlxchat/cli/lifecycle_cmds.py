@@ -98,19 +98,24 @@ def _local_profile(name: str, term: Terminal, verb: str) -> Profile | None:
 
 def _start(name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False) -> None:
     """Start a profile's server in the background and wait until it is ready."""
-    from mlxchat.servers.lifecycle import start_server
     from mlxchat.terminal import Terminal
 
     term = Terminal()
     profile = _local_profile(name, term, "start")
     if profile is None:
         return
+    _start_and_report(term, profile, timeout=timeout, no_wait=no_wait)
+
+
+def _start_and_report(term: Terminal, profile: Profile, *, timeout: float, no_wait: bool) -> None:
+    from mlxchat.servers.lifecycle import start_server
+
     if no_wait:
         outcome = start_server(profile, timeout=timeout, wait=False)
     else:
-        with _ProgressView(term, name) as view:
+        with _ProgressView(term, profile.name) as view:
             outcome = start_server(profile, timeout=timeout, wait=True, progress=view)
-    _report_start(term, outcome, name, waited=not no_wait)
+    _report_start(term, outcome, profile.name, waited=not no_wait)
 
 
 def _report_stop(term: Terminal, outcome: StopOutcome) -> None:
@@ -168,7 +173,7 @@ def _restart(
     name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False, grace: GraceOpt = 10.0
 ) -> None:
     """Stop a profile's server (if running) and start it again."""
-    from mlxchat.servers.lifecycle import start_server, stop
+    from mlxchat.servers.lifecycle import stop
     from mlxchat.terminal import Terminal
 
     term = Terminal()
@@ -178,12 +183,7 @@ def _restart(
     stopped = stop(profile, grace=grace)
     if stopped.stopped:
         _report_stop(term, stopped)
-    if no_wait:
-        outcome = start_server(profile, timeout=timeout, wait=False)
-    else:
-        with _ProgressView(term, name) as view:
-            outcome = start_server(profile, timeout=timeout, wait=True, progress=view)
-    _report_start(term, outcome, name, waited=not no_wait)
+    _start_and_report(term, profile, timeout=timeout, no_wait=no_wait)
 
 
 def _human_duration(seconds: float | None) -> str:

@@ -9,11 +9,15 @@ endpoint answers, else ``unhealthy``. Health checks run concurrently with short 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlxchat.profile import Profile
+
+if TYPE_CHECKING:
+    from mlxchat.servers.records import ServerRecord
 
 STATES = ("running", "starting", "unhealthy", "crashed", "stopped")
 HEALTH_TIMEOUT = 1.0
@@ -101,8 +105,28 @@ def row_for(profile: Profile, *, timeout: float = HEALTH_TIMEOUT) -> StatusRow:
 
 def _forget(name: str, pid: int) -> None:
     """Clean the record of a dead server, unless a start or stop of it is under way right now."""
+    from mlxchat.servers.records import remove_record
+
+    _update_record_if_idle(name, pid, lambda record: remove_record(name))
+
+
+def _mark_ready(name: str, pid: int) -> None:
+    """A server started with --no-wait answers now: remember that it was ready once."""
+    from mlxchat.servers.records import write_record
+
+    def mark(record: ServerRecord) -> None:
+        if not record.ready:
+            record.ready = True
+            record.ready_at = time.time()
+            write_record(record)
+
+    _update_record_if_idle(name, pid, mark)
+
+
+def _update_record_if_idle(name: str, pid: int, change: Callable[[ServerRecord], None]) -> None:
+    """``change`` the record of ``pid``, unless a start or stop of the profile holds its lock now."""
     from mlxchat.servers.locks import LockBusy, profile_lock
-    from mlxchat.servers.records import read_record, remove_record
+    from mlxchat.servers.records import read_record
 
     lock = profile_lock(name)
     try:
@@ -112,27 +136,7 @@ def _forget(name: str, pid: int) -> None:
     try:
         record = read_record(name)
         if record is not None and record.pid == pid:
-            remove_record(name)
-    finally:
-        lock.release()
-
-
-def _mark_ready(name: str, pid: int) -> None:
-    """A server started with --no-wait answers now: remember that it was ready once."""
-    from mlxchat.servers.locks import LockBusy, profile_lock
-    from mlxchat.servers.records import read_record, write_record
-
-    lock = profile_lock(name)
-    try:
-        lock.acquire(wait=0)
-    except LockBusy:
-        return
-    try:
-        record = read_record(name)
-        if record is not None and record.pid == pid and not record.ready:
-            record.ready = True
-            record.ready_at = time.time()
-            write_record(record)
+            change(record)
     finally:
         lock.release()
 
