@@ -56,7 +56,9 @@ def test_readme_examples_run(tmp_path: Path) -> None:
                 timeout=180,
                 stdin=subprocess.DEVNULL,
             )
-            assert result.returncode == 0, f"{block}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            assert result.returncode == 0, (
+                f"{block}\n--- stdout\n{result.stdout}\n--- stderr\n{result.stderr}"
+            )
             assert "Traceback" not in result.stderr
             if "jq -j" in block:
                 assert "4" in result.stdout

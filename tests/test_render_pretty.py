@@ -120,3 +120,26 @@ def test_unknown_event_is_reported_to_the_caller() -> None:
     renderer = PrettyRenderer(Console(file=io.StringIO()), Console(file=io.StringIO()))
     assert renderer.handle({"type": "from-the-future"}) is False
     assert renderer.handle({"type": "response", "content": "x"}) is True
+
+
+def test_server_strings_are_never_read_as_markup() -> None:
+    events: list[dict[str, Any]] = [
+        {
+            "type": "tool_call",
+            "index": 0,
+            "id": None,
+            "name": "[red]f[/red]",
+            "arguments": '{"a": "[bold]x[/]"}',
+        },
+        {
+            "type": "error",
+            "code": "http_error",
+            "message": "bad [link=x]thing[/link]",
+            "hint": "try [b]this[/b]",
+        },
+    ]
+    text = render(events, color=False)
+    assert "[red]f[/red]" in text
+    assert '{"a": "[bold]x[/]"}' in text
+    assert "bad [link=x]thing[/link]" in text
+    assert "hint: try [b]this[/b]" in text

@@ -65,6 +65,8 @@ def prepare_user_content(
     ``max_size`` None means the profile's ``max_image_size`` (else 2048); ``stdin`` is read for an
     image given as ``-`` (``sys.stdin.buffer`` when None).
     """
+    if not images and not videos:
+        return UserContent(text, [], [])  # the common case loads no image code at all
     from mlxchat.attachments import (
         TEXT_ONLY_HINT,
         build_user_content,
@@ -73,8 +75,6 @@ def prepare_user_content(
     )
     from mlxchat.attachments.sources import STDIN_NAME
 
-    if not images and not videos:
-        return UserContent(text, [], [])
     if not accepts_attachments(profile):
         names = [STDIN_NAME if s == STDIN_ARG else s for s in (*images, *videos)]
         message = text_only_warning(names, profile.name)

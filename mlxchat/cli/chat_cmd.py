@@ -153,9 +153,8 @@ def chat(  # noqa: PLR0917 (typer options)
                 raise UsageError(f"cannot read --messages file {path}: {exc}") from None
             messages = parse_messages(text, str(path))
 
-    from mlxchat.cli.interactive import wants_session
-
-    if wants_session(prompt, messages_file, terminal.stdin_isatty, terminal.stdout_isatty):
+    # A prompt means one answer: the conversation code is not even imported then.
+    if prompt is None and _wants_session(messages_file, terminal):
         # No prompt on a terminal: a conversation (docs/interactive.md), seeded with --messages.
         from mlxchat.cli.interactive import SessionSettings, run_session
 
@@ -225,6 +224,12 @@ def chat(  # noqa: PLR0917 (typer options)
     code = exit_code_for(final)
     if code:
         raise typer.Exit(int(code))
+
+
+def _wants_session(messages_file: str | None, terminal: Terminal) -> bool:
+    from mlxchat.cli.interactive import wants_session
+
+    return wants_session(None, messages_file, terminal.stdin_isatty, terminal.stdout_isatty)
 
 
 def _read_stdin(terminal: Terminal) -> str:

@@ -235,9 +235,10 @@ class PrettyRenderer:
         arguments = event.get("arguments") or (event.get("function") or {}).get("arguments") or ""
         if not isinstance(arguments, str):
             arguments = orjson.dumps(arguments).decode()
-        self.err.print(
-            f"[bold magenta]tool call[/] [bold]{name}[/]({arguments})", highlight=False, markup=True
-        )
+        from rich.text import Text
+
+        # Built from parts, never parsed as markup: the model chose these strings.
+        self.err.print(Text.assemble(("tool call ", "bold magenta"), (str(name), "bold"), f"({arguments})"))
 
     def _stats(self, event: Mapping[str, Any]) -> None:
         usage = event.get("usage") or {}
@@ -261,9 +262,11 @@ class PrettyRenderer:
         code = str(event.get("code") or "error")
         status = event.get("status")
         title = f"error: {code}" + (f" (HTTP {status})" if status else "")
-        self.err.print(
-            Panel(Text(str(event.get("message") or "")), title=title, title_align="left", style="red")
-        )
+        message = Text(str(event.get("message") or ""))
+        if event.get("hint"):
+            message.append(f"\nhint: {event['hint']}", style="dim")
+        # Text objects, never markup: these strings come from the server or a saved file.
+        self.err.print(Panel(message, title=Text(title), title_align="left", style="red"))
 
 
 def event_dict(event: Any) -> dict[str, Any]:
