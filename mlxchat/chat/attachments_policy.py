@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any, BinaryIO, NamedTuple
 
-from mlxchat.chat.events import Event, Start
 from mlxchat.errors import UsageError
 from mlxchat.profile import Profile
 
@@ -88,25 +87,3 @@ def prepare_user_content(
     )
     summaries = [item.summary() for item in (*prepared_images, *prepared_videos)]
     return UserContent(build_user_content(text, prepared_images, prepared_videos), summaries, [])
-
-
-def describe_start(
-    write_batch: Callable[[list[Event]], None], prepared: UserContent
-) -> Callable[[list[Event]], None]:
-    """``write_batch``, with the ``start`` event carrying ``prepared``'s attachments and warnings."""
-
-    if not prepared.attachments and not prepared.warnings:
-        return write_batch  # the defaults already say so
-    pending = True
-
-    def write(batch: list[Event]) -> None:
-        nonlocal pending
-        if pending:
-            for event in batch:
-                if isinstance(event, Start):
-                    event.attachments = list(prepared.attachments)
-                    event.warnings = list(prepared.warnings)
-                    pending = False
-        write_batch(batch)
-
-    return write

@@ -65,9 +65,14 @@ class ChatStream:
         idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
         connect_timeout: float = CONNECT_TIMEOUT,
         thinking_prefilled: bool | None = None,
+        attachments: list[dict[str, Any]] | None = None,
+        warnings: list[str] | None = None,
     ) -> None:
         self.profile = profile
         self.body = body
+        self.attachments = list(attachments or [])
+        """Summaries of what the request carries (for the ``start`` event)."""
+        self.warnings = list(warnings or [])
         self.idle_timeout = idle_timeout
         self.connect_timeout = connect_timeout
         if thinking_prefilled is None:
@@ -82,9 +87,10 @@ class ChatStream:
             yield from batch
 
     def batches(self) -> Generator[list[Event], None, None]:
-        yield [
-            Start(self.profile.name, str(self.body.get("model")), self.request_id, utc_timestamp(), self.url)
-        ]
+        model = str(self.body.get("model"))
+        start = Start(self.profile.name, model, self.request_id, utc_timestamp(), self.url)
+        start.attachments, start.warnings = self.attachments, self.warnings
+        yield [start]
         httpx = import_httpx()
         out: list[Event] = []
         got_response = False

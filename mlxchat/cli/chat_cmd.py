@@ -117,7 +117,7 @@ def chat(  # noqa: PLR0917 (typer options)
 
     With no prompt, on a terminal: a conversation (type /help in it; docs/interactive.md).
     """
-    from mlxchat.chat.attachments_policy import describe_start, prepare_user_content
+    from mlxchat.chat.attachments_policy import prepare_user_content
     from mlxchat.chat.events import exit_code_for
     from mlxchat.chat.request import ChatInput, build_body, combine_prompt, parse_messages
     from mlxchat.chat.stream import ChatStream, drive
@@ -218,8 +218,10 @@ def chat(  # noqa: PLR0917 (typer options)
 
     options = OutputOptions(show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats)
     writer = make_writer(fmt, terminal, options)
-    write_batch = describe_start(writer.write_batch, prepared)
-    final = drive(ChatStream(profile, body, idle_timeout=idle_timeout), write_batch)
+    stream = ChatStream(
+        profile, body, idle_timeout=idle_timeout, attachments=prepared.attachments, warnings=prepared.warnings
+    )
+    final = drive(stream, writer.write_batch)
     writer.close()
     code = exit_code_for(final)
     if code:

@@ -227,7 +227,6 @@ class Session:
 
     def send(self, text: str) -> None:
         """One request with the history before it; only an answered turn joins the history."""
-        from mlxchat.chat.attachments_policy import UserContent, describe_start
         from mlxchat.chat.conversation import AnswerRecorder
         from mlxchat.chat.events import Done, Error
         from mlxchat.chat.request import ChatInput, build_body
@@ -252,12 +251,14 @@ class Session:
             recorder.add(batch)
             writer.write_batch(batch)
 
-        prepared = UserContent(content, conversation.attachment_summaries(), [])
+        stream = ChatStream(
+            self.profile,
+            body,
+            idle_timeout=settings.idle_timeout,
+            attachments=conversation.attachment_summaries(),
+        )
         try:
-            final = drive(
-                ChatStream(self.profile, body, idle_timeout=settings.idle_timeout),
-                describe_start(write, prepared),
-            )
+            final = drive(stream, write)
         finally:
             with contextlib.suppress(KeyboardInterrupt):
                 writer.close()
