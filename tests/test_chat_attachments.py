@@ -14,7 +14,6 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -25,19 +24,9 @@ from PIL import Image
 from tests import imagecorpus as corpus
 from tests.chat_helpers import add_profile, joined, parse_ndjson
 from tests.fixtures.common import REPO, RunCli, free_port
-from tests.fixtures.standin import Standin, standin_command, wait_until_listening
+from tests.fixtures.standin import Standin, wait_until_listening
 
 TEXT_ONLY_HINT = "use a profile with model_type = multimodal"
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Standin]:
-    port = free_port()
-    proc = subprocess.Popen(standin_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    standin = Standin(proc, port)
-    wait_until_listening(port, proc)
-    yield standin
-    standin.stop()
 
 
 def profile(

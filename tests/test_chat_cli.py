@@ -27,17 +27,6 @@ REASONING = "\nTwo plus two is four.\n"
 ANSWER = "\n\nThe answer is 4."
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[Standin]:
-    """One stand-in for the module; each profile picks its scenario through the model name."""
-    port = free_port()
-    proc = subprocess.Popen(standin_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    standin = Standin(proc, port)
-    wait_until_listening(port, proc)
-    yield standin
-    standin.stop()
-
-
 def remote(home: Path, server: Standin, scenario: str, name: str = "p", **fields: Any) -> str:
     add_profile(home, name, server="remote", url=server.base_url, model=scenario, **fields)
     return name

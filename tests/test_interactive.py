@@ -9,37 +9,24 @@ from __future__ import annotations
 import json
 import os
 import re
-import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pexpect
-import pytest
 from PIL import Image
 
 from tests.chat_helpers import add_profile, parse_ndjson
 from tests.fixtures.common import REPO, RunCli, free_port
-from tests.fixtures.standin import Standin, standin_command, wait_until_listening
+from tests.fixtures.standin import Standin
 
 PROMPT = re.compile(r"you>(?:\x1b\[0m)? ")
 """The prompt, plain or in colour."""
 # The echo answer in --format text: the request body as one line of JSON.
 BODY = re.compile(r'\{"[a-z_]+": [^\r\n]*\}(?=\r\n)')
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Standin]:
-    port = free_port()
-    proc = subprocess.Popen(standin_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    standin = Standin(proc, port)
-    wait_until_listening(port, proc)
-    yield standin
-    standin.stop()
 
 
 def remote(home: Path, server: Standin, scenario: str, name: str = "p", **fields: Any) -> str:

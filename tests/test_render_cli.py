@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.chat_helpers import add_profile, parse_ndjson
-from tests.fixtures.common import RunCli, free_port
-from tests.fixtures.standin import Standin, standin_command, wait_until_listening
+from tests.fixtures.common import RunCli
+from tests.fixtures.standin import Standin
 
 SCENARIOS = [
     "think-content",
@@ -30,16 +29,6 @@ SCENARIOS = [
     "error-text",
     "error-internal",
 ]
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[Standin]:
-    port = free_port()
-    proc = subprocess.Popen(standin_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    standin = Standin(proc, port)
-    wait_until_listening(port, proc)
-    yield standin
-    standin.stop()
 
 
 def chat(run_cli: RunCli, *args: str) -> subprocess.CompletedProcess[str]:
