@@ -387,3 +387,17 @@ def test_real_openai_server_text_only_profile_answers_and_warns(
     events = parse_ndjson(result.stdout)
     assert events[0]["attachments"] == [] and len(events[0]["warnings"]) == 1
     assert "4" in joined(events, "response")
+
+
+def test_notes_on_what_was_left_out_reach_people_on_stderr(
+    mlxchat_home: Path, server: Standin, tmp_path: Path
+) -> None:
+    name = profile(mlxchat_home, server)
+    gif = corpus.animated_gif(tmp_path, frames=3)
+    text = mlxchat(mlxchat_home, "chat", name, "what?", "--image", str(gif), "--format", "text")
+    assert text.returncode == 0, text.stderr
+    assert f"image {gif}: animated GIF: first frame of 3 sent" in text.stderr
+    as_json = mlxchat(mlxchat_home, "chat", name, "what?", "--image", str(gif), "--json")
+    assert "first frame" not in as_json.stderr  # NDJSON carries it in the start event
+    start = parse_ndjson(as_json.stdout)[0]
+    assert start["attachments"][0]["notes"] == ["animated GIF: first frame of 3 sent"]

@@ -202,6 +202,11 @@ def chat(  # noqa: PLR0917 (typer options)
         stdin=_binary_stdin(terminal) if image_from_stdin else None,
         warn=terminal.warn,
     )
+    if fmt is not OutputFormat.ndjson:
+        # What preparation changed or left out (NDJSON carries it in the start event instead).
+        for summary in prepared.attachments:
+            for note in summary.get("notes") or []:
+                terminal.info(terminal.dim(f"{summary['kind']} {summary['name']}: {note}"))
     chat_input = ChatInput(
         prompt=prompt_text,
         content=prepared.content if isinstance(prepared.content, list) else None,
