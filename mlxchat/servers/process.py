@@ -143,12 +143,53 @@ def tree(proc: psutil.Process) -> list[psutil.Process]:
         return [proc]
 
 
-def tree_rss(proc: psutil.Process) -> int:
+class ProcessTable:
+    """Which processes each process started, read once and shared by every caller.
+
+    Finding a process's descendants means reading the whole process table; ``status`` needs them
+    for every running server, so it reads the table once instead of once per server.
+    """
+
+    def __init__(self) -> None:
+        import threading
+
+        self._lock = threading.Lock()
+        self._children: dict[int, list[int]] | None = None
+
+    def children(self, pid: int) -> list[int]:
+        with self._lock:
+            if self._children is None:
+                import psutil
+
+                table: dict[int, list[int]] = {}
+                for p in psutil.process_iter(["ppid"]):
+                    table.setdefault(p.info["ppid"], []).append(p.pid)
+                self._children = table
+            return self._children.get(pid, [])
+
+    def descendants(self, pid: int) -> list[int]:
+        found: list[int] = []
+        todo = [pid]
+        while todo:
+            kids = self.children(todo.pop())
+            found.extend(kids)
+            todo.extend(kids)
+        return found
+
+
+def tree_rss(proc: psutil.Process, table: ProcessTable | None = None) -> int:
     """Resident memory of the process and all its descendants, in bytes."""
     import psutil
 
+    if table is None:
+        members = tree(proc)
+    else:
+        members = [proc]
+        for pid in table.descendants(proc.pid):
+            with contextlib.suppress(psutil.Error):
+                members.append(psutil.Process(pid))
     total = 0
-    for p in tree(proc):
+    for p in members:
         with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
     return total

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from mlxchat.profile import Profile
 
 if TYPE_CHECKING:
+    from mlxchat.servers.process import ProcessTable
     from mlxchat.servers.records import ServerRecord
 
 STATES = ("running", "starting", "unhealthy", "crashed", "stopped")
@@ -53,7 +54,9 @@ def _model_label(profile: Profile) -> str:
     return "-"
 
 
-def row_for(profile: Profile, *, timeout: float = HEALTH_TIMEOUT) -> StatusRow:
+def row_for(
+    profile: Profile, *, timeout: float = HEALTH_TIMEOUT, table: ProcessTable | None = None
+) -> StatusRow:
     from mlxchat.servers.lifecycle import live_process
     from mlxchat.servers.logs import log_path
     from mlxchat.servers.readiness import healthy
@@ -93,7 +96,7 @@ def row_for(profile: Profile, *, timeout: float = HEALTH_TIMEOUT) -> StatusRow:
     from mlxchat.servers.process import tree_rss
 
     row.uptime_seconds = round(max(time.time() - record.create_time, 0.0), 1)
-    row.memory_bytes = tree_rss(proc)
+    row.memory_bytes = tree_rss(proc, table)
     if healthy(profile, timeout):
         row.state = "running"
         if not record.ready:
@@ -147,12 +150,15 @@ def collect(profiles: list[Profile], *, timeout: float = HEALTH_TIMEOUT) -> list
         return [row_for(p, timeout=timeout) for p in profiles]
     import threading
 
+    from mlxchat.servers.process import ProcessTable
+
+    table = ProcessTable()  # read at most once, by the first row that needs it
     rows: list[StatusRow | None] = [None] * len(profiles)
     errors: list[BaseException] = []
 
     def work(i: int) -> None:
         try:
-            rows[i] = row_for(profiles[i], timeout=timeout)
+            rows[i] = row_for(profiles[i], timeout=timeout, table=table)
         except BaseException as exc:  # re-raised in the caller's thread
             errors.append(exc)
 
