@@ -111,6 +111,11 @@ class Terminal:
         return self._styled(text, "2")
 
     def write_out(self, text: str) -> None:
-        """Data to stdout (BrokenPipeError propagates to the CLI boundary, which ends quietly)."""
-        self.stdout.write(text)
-        self.stdout.flush()
+        """Data to stdout. A reader that went away (``| head -1``) raises OutputClosed: a normal end."""
+        from mlxchat.errors import OutputClosed
+
+        try:
+            self.stdout.write(text)
+            self.stdout.flush()
+        except BrokenPipeError:
+            raise OutputClosed("stdout was closed") from None

@@ -15,6 +15,9 @@ from mlxchat import __version__
 from mlxchat.errors import MlxchatError
 from mlxchat.exitcodes import ExitCode
 
+DEBUG_ENV = "MLXCHAT_DEBUG"
+"""Set it to see the traceback of an internal error instead of a one-line message."""
+
 app = typer.Typer(
     name="mlxchat",
     help="Run local MLX language-model servers by profile and chat with them.",
@@ -64,8 +67,8 @@ def run(argv: list[str] | None = None) -> int:
     from mlxchat.errors import OutputClosed
     from mlxchat.terminal import Terminal
 
-    _register_commands(sys.argv[1:] if argv is None else argv)
     try:
+        _register_commands(sys.argv[1:] if argv is None else argv)
         result = app(args=argv, prog_name="mlxchat", standalone_mode=False)
     except OutputClosed:
         # stdout's reader went away (`| head -1`): what it wanted was written; a normal end.
@@ -82,9 +85,15 @@ def run(argv: list[str] | None = None) -> int:
     except typer.Exit as exc:
         return int(exc.exit_code)
     except KeyboardInterrupt:
-        Terminal().info("interrupted")
+        # Inside a command typer turns Ctrl-C into Exit(130) itself; this catches it while the
+        # command modules are still being imported.
         return int(ExitCode.INTERRUPTED)
-    except BrokenPipeError:
-        _quiet_broken_pipe()
-        return int(ExitCode.OK)
+    except Exception as exc:
+        if os.environ.get(DEBUG_ENV):
+            raise
+        Terminal().error(
+            f"internal error: {type(exc).__name__}: {exc}",
+            hint=f"this is a bug in mlxchat; {DEBUG_ENV}=1 shows where it happened",
+        )
+        return int(ExitCode.INTERNAL)
     return int(result) if isinstance(result, int) else int(ExitCode.OK)
