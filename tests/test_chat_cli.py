@@ -428,3 +428,15 @@ def test_start_flag_starts_a_local_server_first(run_cli: RunCli, add_standin_pro
     again = chat(run_cli, "local", "What is 2+2?", "--start")  # already running: just asks
     assert again.returncode == 0 and "starting" not in again.stderr
     assert run_cli("stop", "local").returncode == 0
+
+
+def test_an_invalid_url_in_the_profile_file_ends_the_stream_with_an_error(
+    run_cli: RunCli, mlxchat_home: Path
+) -> None:
+    # Written straight into the file (the CLI refuses such URLs), as a hand edit might.
+    add_profile(mlxchat_home, "bad", server="remote", url="http://[::1/v1")
+    code, events, stderr = chat_json(run_cli, "bad", "q")
+    assert code == 3
+    assert events[-1]["code"] == "unreachable"
+    assert "not valid" in events[-1]["message"]
+    assert "Traceback" not in stderr

@@ -150,6 +150,12 @@ class ChatStream:
                     f"no data from the server for {self.idle_timeout:g} s",
                     hint="raise --idle-timeout if the server is just slow",
                 )
+        except httpx.InvalidURL as exc:
+            terminal = Error(
+                "unreachable",
+                f"the profile's URL is not valid ({self.url}): {exc}",
+                hint=f"fix it: mlxchat profile edit {self.profile.name} --url URL",
+            )
         except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
             reason = _reason(exc)
             if reason == "connection refused" and self._is_local():
