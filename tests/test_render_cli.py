@@ -96,3 +96,26 @@ def test_missing_file_is_a_usage_error(run_cli: RunCli, tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot read" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_malformed_events_are_skipped_and_unknown_error_codes_exit_1(run_cli: RunCli) -> None:
+    start = '{"type":"start","v":1,"profile":"p","model":"m","request_id":"r","ts":"t","url":"u"}\n'
+    events = (
+        start
+        + '{"type":"thinking","content":"hm"}\n'
+        + '{"type":"thinking_done","duration":"x"}\n'
+        + '{"type":"response"}\n'
+        + '{"type":"response","content":"Hi"}\n'
+        + '{"type":"done","finish_reason":"stop","usage":null,'
+        '"timing":{"ttft":"a","thinking":null,"total":1,"tokens_per_second":null}}\n'
+        + '{"type":"error","code":"from-the-future","message":"a new kind of failure"}\n'
+    )
+    for fmt in ("pretty", "text"):
+        result = run_cli("render", "--format", fmt, "--stats", input=events)
+        assert "Traceback" not in result.stderr
+        assert "line 3: malformed 'thinking_done' event: 'duration' is str, skipped" in result.stderr
+        assert "line 4: malformed 'response' event: no 'content', skipped" in result.stderr
+        assert "'timing.ttft' is str" in result.stderr
+        assert "a new kind of failure" in result.stderr
+        assert "Hi" in result.stdout
+        assert result.returncode == 1

@@ -120,7 +120,8 @@ class Error:
 
     @property
     def exit_code(self) -> ExitCode:
-        return EXIT_CODES[self.code]
+        # A code this version does not know (a newer writer's, read by `render`): a plain failure.
+        return EXIT_CODES.get(self.code, ExitCode.INTERNAL)
 
 
 Event = Start | Thinking | ThinkingDone | Response | ToolCall | Done | Error
