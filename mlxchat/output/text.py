@@ -23,6 +23,7 @@ class TextWriter:
         self.show_thinking = show_thinking
         self.dim = terminal.stderr_color
         self._answer_started = False
+        self._lead = ""
         self._answer_ends_with_newline = True
         self._thinking_open = False
         self._thinking_ends_with_newline = True
@@ -67,9 +68,14 @@ class TextWriter:
 
     def _answer(self, text: str, parts: list[str]) -> None:
         if not self._answer_started:
-            text = text.lstrip()
-            if not text:
+            # Drop the blank lines before the answer (what followed </think>), keep the first
+            # line's indentation: whitespace is held until the first visible character.
+            self._lead += text
+            visible = self._lead.lstrip()
+            if not visible:
                 return
+            blank = self._lead[: len(self._lead) - len(visible)]
+            text = blank[blank.rfind("\n") + 1 :] + visible
             self._answer_started = True
         parts.append(text)
         self._answer_ends_with_newline = text.endswith("\n")
