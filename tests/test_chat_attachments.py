@@ -364,10 +364,7 @@ def test_strict_refuses_attachments_for_a_text_only_profile(
 def test_real_openai_server_text_only_profile_answers_and_warns(
     run_cli: RunCli, mlxchat_home: Path, tmp_path: Path, request: pytest.FixtureRequest
 ) -> None:
-    try:
-        real = request.getfixturevalue("openai_server")
-    except pytest.FixtureLookupError:
-        pytest.skip("the openai_server fixture is not available")
+    real = request.getfixturevalue("openai_server")
     add_profile(mlxchat_home, "tiny", server="remote", url=real.base_url, model=real.model, model_type="lm")
     picture = corpus.tiny_png(tmp_path)
     result = run_cli(

@@ -30,10 +30,7 @@ class RealServer(Protocol):
 @pytest.fixture(params=SERVERS)
 def real(request: pytest.FixtureRequest, mlxchat_home: Path) -> str:
     """A profile named after the server fixture, pointing at it."""
-    try:
-        server: RealServer = request.getfixturevalue(request.param)
-    except pytest.FixtureLookupError:
-        pytest.skip(f"fixture {request.param} is not available")
+    server: RealServer = request.getfixturevalue(request.param)
     add_profile(mlxchat_home, request.param, server="remote", url=server.base_url, model=server.model)
     return str(request.param)
 
