@@ -462,3 +462,48 @@ def test_start_on_a_terminal_shows_a_spinner_and_finishes(
         [sys.executable, "-m", "mlxchat", "stop", "tty"], env=env, capture_output=True, text=True, timeout=60
     )
     assert stopped.returncode == 0
+
+
+def test_a_reused_pid_that_leads_an_unrelated_group_is_never_signalled(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    """The recorded server is gone and its pid now leads another session (a shell job, another
+    server): that group is not what the server left behind, so status and stop leave it alone."""
+    port = add_standin_profile("ghost")
+    leader = subprocess.Popen(["sleep", "300"], start_new_session=True)
+    try:
+        assert os.getpgid(leader.pid) == leader.pid
+        record = {
+            "profile": "ghost",
+            "pid": leader.pid,
+            "create_time": psutil.Process(leader.pid).create_time() - 5.0,
+            "cmdline": ["python", "server.py", "--port", str(port)],
+            "command": ["python", "server.py", "--port", str(port)],
+            "kind": "command",
+            "host": "127.0.0.1",
+            "port": port,
+            "log_path": str(mlxchat_home / "state" / "logs" / "ghost.log"),
+            "started_at": time.time() - 5,
+            "ready": True,
+            "ready_at": None,
+        }
+        path = record_file(mlxchat_home, "ghost")
+        path.parent.mkdir(parents=True)
+        path.write_text(json.dumps(record))
+        status = run_cli("status")
+        assert re.search(r"^ghost\s+crashed", status.stdout, re.M), status.stdout
+        assert "left child processes running" not in status.stderr
+        assert not path.exists()  # nothing left behind: the record is cleaned at once
+        path.write_text(json.dumps(record))
+        stopped = run_cli("stop", "ghost", "--grace", "0.5")
+        assert stopped.returncode == 0, stopped.stderr
+        assert "record cleaned" in stopped.stderr
+        assert not path.exists()
+        path.write_text(json.dumps(record))
+        started = run_cli("start", "ghost")
+        assert started.returncode == 0, started.stderr
+        assert run_cli("stop", "ghost").returncode == 0
+        assert leader.poll() is None  # never signalled
+    finally:
+        leader.kill()
+        leader.wait()

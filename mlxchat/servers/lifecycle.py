@@ -126,7 +126,9 @@ def start_server(
                 return StartOutcome(record, already="running")
             survivors = process.group_survivors(record.pid, record.create_time)
             if survivors:
-                process.terminate(survivors, record.pid, grace=FAILED_START_GRACE)
+                process.terminate(
+                    survivors, process.Group(record.pid, record.create_time), grace=FAILED_START_GRACE
+                )
             remove_record(profile.name)
             notes.append(
                 f"the previous server of {profile.name} (pid {record.pid}) had exited; "
@@ -294,7 +296,9 @@ def stop(profile: Profile, *, grace: float = DEFAULT_GRACE) -> StopOutcome:
         if proc is None:
             survivors = process.group_survivors(record.pid, record.create_time)
             if survivors:
-                signal_name = process.terminate(survivors, record.pid, grace=grace)
+                signal_name = process.terminate(
+                    survivors, process.Group(record.pid, record.create_time), grace=grace
+                )
                 remove_record(profile.name)
                 return StopOutcome(
                     profile.name, stopped=True, pid=record.pid, signal=signal_name, orphans=True

@@ -218,36 +218,76 @@ def _wait_gone(procs: list[psutil.Process], timeout: float) -> list[psutil.Proce
         time.sleep(0.05)
 
 
-def group_survivors(pgid: int, not_before: float) -> list[psutil.Process]:
-    """Processes still in the group a dead server led (its children, orphaned by a kill -9).
+def group_is_the_servers(pgid: int, leader_create_time: float) -> bool:
+    """True when the process group ``pgid`` can still be the one the server (created at
+    ``leader_create_time``) led: no process holds the pid ``pgid``, or the one that does is that
+    server (alive or a zombie).
 
-    A group id is not reused while the group has members, and every member was created after the
-    server, so these are the server's own processes.
+    The OS does not reuse a pid while a process group with that id has members. So when the pid is
+    held by a *different* process (a shell job, another server that leads its own session), the
+    server's group is empty and gone, and the group ``pgid`` now is someone else's.
     """
     import psutil
 
+    try:
+        holder = psutil.Process(pgid)
+        created = holder.create_time()
+    except psutil.ZombieProcess:
+        return False  # a zombie whose identity cannot be read: it may be anyone's; never signal
+    except psutil.NoSuchProcess:
+        return True
+    except psutil.Error:
+        return False
+    return abs(created - leader_create_time) <= CREATE_TIME_TOLERANCE
+
+
+def group_survivors(pgid: int, leader_create_time: float) -> list[psutil.Process]:
+    """Processes still in the group a dead server led (its children, orphaned by a kill -9).
+
+    Only while the group is still the server's (group_is_the_servers); then every member created
+    after the server is the server's own.
+    """
+    import psutil
+
+    if not group_is_the_servers(pgid, leader_create_time):
+        return []
     out = []
     for p in _group_members(pgid):
         with contextlib.suppress(psutil.Error):
-            if p.create_time() >= not_before - CREATE_TIME_TOLERANCE and _running(p):
+            if p.create_time() >= leader_create_time - CREATE_TIME_TOLERANCE and _running(p):
                 out.append(p)
     return out
+
+
+@dataclass(frozen=True)
+class Group:
+    """A process group the server led: its id (the server's pid) and the server's create time."""
+
+    pgid: int
+    leader_create_time: float
 
 
 def terminate_tree(proc: psutil.Process, *, grace: float) -> str:
     """Stop ``proc``, its process group and its descendants; return the signal name that ended it
     (``SIGINT``, ``SIGTERM`` or ``SIGKILL``). ``grace`` is the wait after SIGINT and after SIGTERM.
     ``proc`` must be a verified identity (find_process)."""
+    import psutil
+
     try:
         pgid = os.getpgid(proc.pid)
-    except OSError:
-        pgid = -1
+        created = proc.create_time()
+    except (OSError, psutil.Error):
+        pgid, created = -1, 0.0
     # Only a group the server leads (it was started in its own session) is signalled as a group.
-    return terminate(tree(proc), pgid if pgid == proc.pid else None, grace=grace)
+    return terminate(tree(proc), Group(pgid, created) if pgid == proc.pid else None, grace=grace)
 
 
-def terminate(procs: list[psutil.Process], pgid: int | None, *, grace: float) -> str:
-    """The signal ladder over ``procs`` (and their descendants) and, when given, the group ``pgid``."""
+def terminate(procs: list[psutil.Process], group: Group | None, *, grace: float) -> str:
+    """The signal ladder over ``procs`` (and their descendants) and, when given, the whole ``group``.
+
+    The group is signalled only while it is still the server's (group_is_the_servers is checked
+    before every step), so a group id that came to belong to someone else is never signalled.
+    """
     import psutil
 
     known: dict[int, psutil.Process] = {p.pid: p for p in procs}
@@ -256,6 +296,9 @@ def terminate(procs: list[psutil.Process], pgid: int | None, *, grace: float) ->
         for p in list(known.values()):
             if _running(p):
                 known.update((c.pid, c) for c in tree(p))
+        if group is not None and not group_is_the_servers(group.pgid, group.leader_create_time):
+            group = None
+        pgid = group.pgid if group is not None else None
         if pgid is not None:
             known.update((p.pid, p) for p in _group_members(pgid))
             with contextlib.suppress(ProcessLookupError, PermissionError):
