@@ -20,6 +20,8 @@ MODEL_TYPES: Final = ("lm", "multimodal")
 DEFAULT_HOST: Final = "127.0.0.1"
 LOCAL_HOSTS: Final = ("127.0.0.1", "localhost", "::1")
 TEMPLATE_FIELDS: Final = ("host", "port", "model_path", "model")
+LAUNCH_FIELDS: Final = ("server", "host", "port", "command", "model_path", "model_type", "extra_args")
+"""Where the server listens and how it is started: not changed while the server runs."""
 
 NAME_RULE: Final = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
 _NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

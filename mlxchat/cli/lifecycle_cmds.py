@@ -138,35 +138,27 @@ def _stop(
 ) -> None:
     """Stop a profile's server and everything it started (SIGINT, then SIGTERM, then SIGKILL)."""
     from mlxchat.errors import UsageError
-    from mlxchat.profile import Profile
-    from mlxchat.profile_store import load_profiles
-    from mlxchat.servers.lifecycle import stop
+    from mlxchat.profile import check_name
+    from mlxchat.servers.lifecycle import stop_recorded
+    from mlxchat.servers.records import all_records, read_record
     from mlxchat.terminal import Terminal
 
     term = Terminal()
     if (name is None) == (not all_):
         raise UsageError("give a profile NAME or --all (not both)")
     if all_:
-        from mlxchat.servers.records import all_records
-
-        profiles = load_profiles()
+        # The records say what runs, whatever the profiles say now (changed, remote, removed).
         records = all_records()
         for record_name in sorted(records):
-            profile = profiles.get(record_name)
-            if profile is None:
-                # Its profile was removed while the server ran: stop it by its record.
-                profile = Profile(name=record_name, server=records[record_name].kind)
-            if profile.is_remote:
-                continue
-            _report_stop(term, stop(profile, grace=grace))
+            _report_stop(term, stop_recorded(record_name, grace=grace))
         if not records:
             term.info("no servers are running")
         return
     assert name is not None
-    profile = _local_profile(name, term, "stop")
-    if profile is None:
+    check_name(name)
+    if read_record(name) is None and _local_profile(name, term, "stop") is None:
         return
-    _report_stop(term, stop(profile, grace=grace))
+    _report_stop(term, stop_recorded(name, grace=grace))
 
 
 def _restart(

@@ -230,6 +230,7 @@ def _edit(  # noqa: PLR0917 (typer options)
             setattr(profile, key, getattr(defaults, key))
         if values.get("server") == "remote" and "port" not in values:
             profile.port = None  # the URL says where a remote server is
+        _refuse_launch_change_while_running(profiles[name], profile)
         notices = prepare(profile, profiles, given=set(values) | set(cleared))
         profiles[name] = profile
         return profile
@@ -242,6 +243,20 @@ def _edit(  # noqa: PLR0917 (typer options)
 
     if not profile.is_remote and is_running(profile):
         term.info(f"its server still runs with the old settings: mlxchat restart {name}")
+
+
+def _refuse_launch_change_while_running(old: Profile, new: Profile) -> None:
+    """A running server is found and stopped through what its profile says: keep that true."""
+    from mlxchat.errors import UsageError
+    from mlxchat.profile import LAUNCH_FIELDS
+    from mlxchat.servers.lifecycle import is_running
+
+    changed = [key for key in LAUNCH_FIELDS if getattr(old, key) != getattr(new, key)]
+    if changed and is_running(old):
+        raise UsageError(
+            f"the server of {old.name} is running: stop it first to change {', '.join(changed)}",
+            hint=f"mlxchat stop {old.name}, edit the profile, then mlxchat start {old.name}",
+        )
 
 
 def _list(json_: JsonOpt = False) -> None:
@@ -324,8 +339,8 @@ def _rm(name: NameArg) -> None:
     from mlxchat.terminal import Terminal
 
     profile = get_profile(name)
-    if not profile.is_remote and is_running(profile):
-        raise UsageError(f"the server of {name} is running", hint=f"stop it first: mlxchat stop {name}")
+    if is_running(profile):
+        raise UsageError(f"the server of {name} is running: stop it first", hint=f"mlxchat stop {name}")
     remove_profile(name)
     Terminal().info(f"removed profile {name}")
 

@@ -278,36 +278,40 @@ def _cleanup_failed(record: ServerRecord) -> None:
 def stop(profile: Profile, *, grace: float = DEFAULT_GRACE) -> StopOutcome:
     """Stop the profile's server and everything it started; clean its record.
 
-    ``grace`` is the wait after SIGINT and again after SIGTERM before SIGKILL.
+    ``grace`` is the wait after SIGINT and again after SIGTERM before SIGKILL. The record says what
+    runs, so a server is stopped even when its profile now says something else (another kind,
+    port or host); a remote profile without a record raises UsageError.
     """
-    if profile.is_remote:
+    if profile.is_remote and read_record(profile.name) is None:
         raise UsageError(f"{profile.name} is a remote profile: mlxchat does not start or stop it")
-    lock = profile_lock(profile.name)
+    return stop_recorded(profile.name, grace=grace)
+
+
+def stop_recorded(name: str, *, grace: float = DEFAULT_GRACE) -> StopOutcome:
+    """Stop what the run record of ``name`` says runs (its profile may have changed or be gone)."""
+    lock = profile_lock(name)
     try:
         lock.acquire(wait=1.0)
         locked = True
     except LockBusy:
         locked = False  # a start is waiting for readiness: stop the server anyway; it will notice
     try:
-        record = read_record(profile.name)
+        record = read_record(name)
         if record is None:
-            return StopOutcome(profile.name, stopped=False)
+            return StopOutcome(name, stopped=False)
         proc = live_process(record)
+        group = process.Group(record.pid, record.create_time)
         if proc is None:
             survivors = process.group_survivors(record.pid, record.create_time)
             if survivors:
-                signal_name = process.terminate(
-                    survivors, process.Group(record.pid, record.create_time), grace=grace
-                )
-                remove_record(profile.name)
-                return StopOutcome(
-                    profile.name, stopped=True, pid=record.pid, signal=signal_name, orphans=True
-                )
-            remove_record(profile.name)
-            return StopOutcome(profile.name, stopped=False, pid=record.pid, stale=True)
+                signal_name = process.terminate(survivors, group, grace=grace)
+                remove_record(name)
+                return StopOutcome(name, stopped=True, pid=record.pid, signal=signal_name, orphans=True)
+            remove_record(name)
+            return StopOutcome(name, stopped=False, pid=record.pid, stale=True)
         signal_name = process.terminate_tree(proc, grace=grace)
-        remove_record(profile.name)
-        return StopOutcome(profile.name, stopped=True, pid=record.pid, signal=signal_name)
+        remove_record(name)
+        return StopOutcome(name, stopped=True, pid=record.pid, signal=signal_name)
     finally:
         if locked:
             lock.release()
