@@ -565,3 +565,27 @@ def test_stop_follows_the_record_whatever_the_profile_says_now(
     assert everything.returncode == 0, everything.stderr
     assert "stopped two" in everything.stderr
     assert not pid_alive(pids[1])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("host", ["192.0.2.1", "nosuchhost.invalid"])
+def test_start_on_a_host_this_machine_cannot_listen_on_is_exit_2(
+    run_cli: RunCli, mlxchat_home: Path, host: str
+) -> None:
+    # Written straight to the file (profile add refuses it): a file edited by hand, or copied over.
+    from mlxchat.profile import Profile
+    from mlxchat.profile_store import write_profiles
+    from tests.fixtures.common import free_port
+    from tests.fixtures.lifecycle import standin_template
+
+    write_profiles(
+        {
+            "far": Profile(
+                name="far", server="command", command=standin_template(), host=host, port=free_port()
+            )
+        }
+    )
+    result = run_cli("start", "far")
+    assert result.returncode == 2, result.stderr
+    assert f"cannot listen on {host}" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert not record_file(mlxchat_home, "far").exists()

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import errno
 import socket
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+
+from mlxchat.errors import UsageError
 
 FIRST_AUTO_PORT = 8800
 LAST_AUTO_PORT = 8999
@@ -18,11 +21,35 @@ def bind_host(host: str) -> str:
     return "127.0.0.1" if host == "localhost" else host
 
 
+@contextmanager
+def _listen_errors(host: str) -> Iterator[None]:
+    """A host no server here can listen on (not this machine's address, no such name) is bad input."""
+    try:
+        yield
+    except socket.gaierror as exc:
+        raise UsageError(f"cannot listen on {host}: {exc.strerror}", hint=_HOST_HINT) from None
+    except OSError as exc:
+        if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+            raise UsageError(f"cannot listen on {host}: {exc.strerror}", hint=_HOST_HINT) from None
+        raise
+
+
+_HOST_HINT = "use 127.0.0.1 (this machine only), 0.0.0.0 (every address) or one of this machine's addresses"
+
+
+def check_listen_host(host: str) -> None:
+    """UsageError (exit 2) unless a server on this machine could listen on ``host``."""
+    with _listen_errors(host), socket.socket(_family(bind_host(host)), socket.SOCK_STREAM) as s:
+        s.bind((bind_host(host), 0))
+
+
 def port_is_free(host: str, port: int) -> bool:
     """True when a server could bind ``host:port`` now (with SO_REUSEADDR, as servers do) and
-    nothing answers there (on macOS a wildcard listener does not stop a specific bind)."""
+    nothing answers there (on macOS a wildcard listener does not stop a specific bind).
+    UsageError when no server here can listen on ``host`` at all."""
+    shown = host
     host = bind_host(host)
-    with socket.socket(_family(host), socket.SOCK_STREAM) as s:
+    with _listen_errors(shown), socket.socket(_family(host), socket.SOCK_STREAM) as s:
         s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             s.bind((host, port))
@@ -47,7 +74,7 @@ def pick_free_port(host: str, taken: Iterable[int]) -> int:
         if port not in used and port_is_free(host, port):
             return port
     while True:
-        with socket.socket(_family(bind_host(host)), socket.SOCK_STREAM) as s:
+        with _listen_errors(host), socket.socket(_family(bind_host(host)), socket.SOCK_STREAM) as s:
             s.bind((bind_host(host), 0))
             port = int(s.getsockname()[1])
         if port not in used:

@@ -1,6 +1,7 @@
 """Complete and check a profile against this machine before it is saved: resolve the model
 directory, detect model type and reasoning parser from it, check parser names against the installed
-mlx-openai-server, assign a free port, refuse a port another profile uses.
+mlx-openai-server, check that this machine can listen on the host, assign a free port, refuse a
+port another profile uses.
 
 Nothing is printed: notes (what was chosen) and warnings are returned for the CLI to show.
 """
@@ -27,6 +28,10 @@ def prepare(profile: Profile, others: dict[str, Profile], *, given: set[str]) ->
     profile.check()
     _model_path(profile, given, out)
     _parsers(profile, given, out)
+    if "host" in given and not profile.is_remote:
+        from mlxchat.servers.ports import check_listen_host
+
+        check_listen_host(profile.host)
     if profile.host not in LOCAL_HOSTS and not profile.is_remote:
         out.warnings.append(
             f"the server will listen on {profile.host}, reachable from other machines; "
