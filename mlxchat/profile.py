@@ -131,8 +131,8 @@ class Profile:
                 f"(like OPENAI_API_KEY), not {_redact(self.api_key_env)!r}",
                 hint="the secret itself is never stored; export it and name the variable here",
             )
-        if self.url is not None and not re.match(r"https?://[^/\s]+", self.url):
-            raise UsageError(f"profile {self.name!r}: url must start with http:// or https://")
+        if self.url is not None:
+            check_url(self.name, self.url)
         self._check_kind()
 
     def _check_kind(self) -> None:
@@ -194,6 +194,26 @@ def _redact(value: str) -> str:
 def check_name(name: str) -> None:
     if not _NAME_RE.fullmatch(name):
         raise UsageError(f"bad profile name {name!r}", hint=f"names use {NAME_RULE}")
+
+
+def check_url(name: str, url: str) -> None:
+    """An http(s) URL with a host and, when given, a port in range: what requests can be sent to."""
+    from urllib.parse import urlsplit
+
+    if not re.match(r"https?://", url):
+        raise UsageError(f"profile {name!r}: url must start with http:// or https://")
+    if any(c.isspace() for c in url):
+        raise UsageError(f"profile {name!r}: bad url {url!r}: it contains white space")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (reading it checks it)
+        host = parts.hostname
+    except ValueError as exc:
+        raise UsageError(
+            f"profile {name!r}: bad url {url!r}: {exc}", hint="e.g. http://host:8000/v1"
+        ) from None
+    if not host:
+        raise UsageError(f"profile {name!r}: url {url!r} names no host", hint="e.g. http://host:8000/v1")
 
 
 def check_template(name: str, template: str) -> None:

@@ -43,3 +43,11 @@ def test_start_failure_raises_unreachable_with_the_log_tail(add_standin_profile:
 def test_remote_profiles_cannot_be_started() -> None:
     with pytest.raises(UsageError):
         lifecycle.start(Profile(name="far", server="remote", url="http://127.0.0.1:9/v1"))
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:99999/v1", "http://[::1/v1", "https://[::1/v1"])
+def test_a_url_that_cannot_be_parsed_is_no_answer_not_an_error(url: str) -> None:
+    from mlxchat.servers.probe import request
+
+    assert request(url, "models", timeout=0.5) is None
+    assert request(url, "/v1/chat/completions", timeout=0.5, body={"model": "x"}) is None

@@ -39,8 +39,12 @@ def request(
 
     ``path`` is absolute on the server (``/health``) or relative to the base URL (``models``).
     """
-    parts = urlsplit(base_url)
-    host = parts.hostname or "127.0.0.1"
+    try:
+        parts = urlsplit(base_url)
+        port = parts.port
+        host = parts.hostname or "127.0.0.1"
+    except ValueError:
+        return None  # a URL no request can go to: no answer (one bad profile never breaks status)
     if host in ("0.0.0.0", "::", ""):
         host = "127.0.0.1"
     full = path if path.startswith("/") else parts.path.rstrip("/") + "/" + path
@@ -48,9 +52,9 @@ def request(
     if api_key:
         headers["Authorization"] = f"Bearer {api_key}"
     if body is None and parts.scheme == "http":
-        return _plain_get(host, parts.port or 80, full, headers, timeout)
+        return _plain_get(host, port or 80, full, headers, timeout)
     return _http_client(
-        parts.scheme, host=host, port=parts.port, path=full, headers=headers, body=body, timeout=timeout
+        parts.scheme, host=host, port=port, path=full, headers=headers, body=body, timeout=timeout
     )
 
 
@@ -75,7 +79,7 @@ def _plain_get(host: str, port: int, path: str, headers: dict[str, str], timeout
                 head, sep, rest = b"".join(chunks).partition(b"\r\n\r\n")
                 if sep and _complete(head, rest):
                     break
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a host name the resolver refuses (too long a label)
         return None
     head, _, rest = b"".join(chunks).partition(b"\r\n\r\n")
     status_line = head.split(b"\r\n", 1)[0].split()
@@ -115,7 +119,7 @@ def _http_client(
         conn.request("POST" if body is not None else "GET", path, body=data, headers=headers)
         resp = conn.getresponse()
         return Reply(resp.status, resp.read(MAX_BODY))
-    except (OSError, http.client.HTTPException):
+    except (OSError, ValueError, http.client.HTTPException):
         return None
     finally:
         conn.close()
