@@ -589,3 +589,48 @@ def test_start_on_a_host_this_machine_cannot_listen_on_is_exit_2(
     assert f"cannot listen on {host}" in result.stderr
     assert "Traceback" not in result.stderr
     assert not record_file(mlxchat_home, "far").exists()
+
+
+GOOD_RECORD: dict[str, object] = {
+    "profile": "odd",
+    "pid": 1,
+    "create_time": 1.0,
+    "cmdline": ["python"],
+    "command": ["python"],
+    "kind": "command",
+    "host": "127.0.0.1",
+    "port": 9,
+    "log_path": "odd.log",
+    "started_at": 1.0,
+    "ready": False,
+    "ready_at": None,
+}
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"pid": "abc"},
+        {"pid": True},
+        {"create_time": "x"},
+        {"cmdline": "python"},
+        {"port": None},
+        {"profile": 3},
+    ],
+    ids=lambda bad: ",".join(f"{k}={v!r}" for k, v in bad.items()),
+)
+def test_a_malformed_record_counts_as_none(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path, bad: dict[str, object]
+) -> None:
+    add_standin_profile("odd")
+    path = record_file(mlxchat_home, "odd")
+    path.parent.mkdir(parents=True)
+    for args in (["status"], ["status", "--json"], ["stop", "odd"], ["stop", "--all"], ["start", "odd"]):
+        if not path.exists() or args[0] != "start":
+            path.write_text(json.dumps({**GOOD_RECORD, **bad}))
+        result = run_cli(*args)
+        assert "Traceback" not in result.stderr
+        assert "internal error" not in result.stderr, (args, result.stderr)
+        assert result.returncode in (0, 3), (args, result.stderr)
+    assert read_record(mlxchat_home, "odd")["pid"] != bad.get("pid")  # start replaced it
+    assert run_cli("stop", "odd").returncode == 0

@@ -7,7 +7,7 @@ create time and command line), so a reused pid is never mistaken for our server.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import MISSING, asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
@@ -43,16 +43,62 @@ def record_path(name: str) -> Path:
 
 
 def read_record(name: str) -> ServerRecord | None:
-    """The record of ``name``, or None (an unreadable record counts as none; it is removed)."""
+    """The record of ``name``, or None. A record that cannot be read or has a field of the wrong
+    type is treated as none and removed (mlxchat never acts on a record it cannot trust)."""
     path = record_path(name)
     try:
         data = json.loads(path.read_text("utf-8"))
-        return ServerRecord(**data)
     except FileNotFoundError:
         return None
-    except (OSError, ValueError, TypeError):
+    except (OSError, ValueError):
         path.unlink(missing_ok=True)
         return None
+    record = _from_json(data)
+    if record is None or record.profile != name:
+        path.unlink(missing_ok=True)
+        return None
+    return record
+
+
+_NUMBER = (int, float)
+_FIELD_TYPES: dict[str, tuple[type, ...]] = {
+    "profile": (str,),
+    "pid": (int,),
+    "create_time": _NUMBER,
+    "cmdline": (list,),
+    "command": (list,),
+    "kind": (str,),
+    "host": (str,),
+    "port": (int,),
+    "log_path": (str,),
+    "started_at": _NUMBER,
+    "ready": (bool,),
+    "ready_at": (*_NUMBER, type(None)),
+}
+assert set(_FIELD_TYPES) == {f.name for f in fields(ServerRecord)}
+
+
+def _from_json(data: object) -> ServerRecord | None:
+    """A record from its JSON, or None when a field is missing or of the wrong type. Keys this
+    version does not know are ignored (a newer mlxchat may add some)."""
+    if not isinstance(data, dict):
+        return None
+    values: dict[str, Any] = {}
+    for f in fields(ServerRecord):
+        if f.name not in data:
+            if f.default is MISSING:
+                return None
+            continue
+        value = data[f.name]
+        types = _FIELD_TYPES[f.name]
+        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
+            return None
+        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
+            return None
+        values[f.name] = value
+    if values["pid"] <= 0:
+        return None
+    return ServerRecord(**values)
 
 
 def write_record(record: ServerRecord) -> None:
