@@ -634,3 +634,26 @@ def test_a_malformed_record_counts_as_none(
         assert result.returncode in (0, 3), (args, result.stderr)
     assert read_record(mlxchat_home, "odd")["pid"] != bad.get("pid")  # start replaced it
     assert run_cli("stop", "odd").returncode == 0
+
+
+def test_a_start_that_finds_the_server_starting_never_claims_to_have_stopped_it(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    add_standin_profile("slow", "--startup-delay", "120")  # its log stays short: a few lines
+    log = mlxchat_home / "state" / "logs" / "slow.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("OLD RUN: a line from an earlier start\n")
+    assert run_cli("start", "slow", "--no-wait").returncode == 0
+    pid = read_record(mlxchat_home, "slow")["pid"]
+    assert isinstance(pid, int)
+    second = run_cli("start", "slow", "--timeout", "2")
+    assert second.returncode == 3, second.stderr
+    assert "it was stopped" not in second.stderr
+    assert "keeps running" in second.stderr
+    assert "mlxchat stop slow" in second.stderr
+    assert "OLD RUN" not in second.stderr  # the log tail is this run's only
+    assert "standin: starting" in second.stderr
+    assert pid_alive(pid)
+    assert read_record(mlxchat_home, "slow")["pid"] == pid
+    assert run_cli("stop", "slow").returncode == 0
+    assert not pid_alive(pid)

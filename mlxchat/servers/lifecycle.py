@@ -120,7 +120,7 @@ def start_server(
                         None,
                         deadline=began + timeout,
                         began=began,
-                        log_offset=0,
+                        log_offset=record.log_offset,
                         progress=progress,
                     )
                 return StartOutcome(record, already="running")
@@ -152,6 +152,7 @@ def start_server(
             port=profile.port,
             log_path=str(log),
             started_at=time.time(),
+            log_offset=spawned.log_offset,
         )
         write_record(record)
         if not wait:
@@ -250,6 +251,13 @@ def _wait_ready(
             write_record(record)
             return
         if now >= deadline:
+            if spawned is None:
+                # Another start launched it: it is not this call's to stop.
+                raise UnreachableError(
+                    f"{profile.name}: the server is still not ready after {now - began:.0f} s; "
+                    f"it keeps running (mlxchat stop {profile.name})" + _tail_text(log, log_offset),
+                    hint=f"see `mlxchat status {profile.name}`; full log: mlxchat logs {profile.name}",
+                )
             raise UnreachableError(
                 f"{profile.name}: the server was not ready after {now - began:.0f} s; it was stopped"
                 + _tail_text(log, log_offset),

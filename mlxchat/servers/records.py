@@ -33,6 +33,8 @@ class ServerRecord:
     ready: bool = False
     """Set once the server was seen ready; a server that stops answering is then 'unhealthy'."""
     ready_at: float | None = None
+    log_offset: int = 0
+    """Where this start's output begins in the log (records of older versions: 0)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -74,6 +76,7 @@ _FIELD_TYPES: dict[str, tuple[type, ...]] = {
     "started_at": _NUMBER,
     "ready": (bool,),
     "ready_at": (*_NUMBER, type(None)),
+    "log_offset": (int,),
 }
 assert set(_FIELD_TYPES) == {f.name for f in fields(ServerRecord)}
 
