@@ -657,3 +657,63 @@ def test_a_start_that_finds_the_server_starting_never_claims_to_have_stopped_it(
     assert read_record(mlxchat_home, "slow")["pid"] == pid
     assert run_cli("stop", "slow").returncode == 0
     assert not pid_alive(pid)
+
+
+def test_logs_n_prints_as_many_lines_as_asked_from_a_long_log(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    add_standin_profile("big")
+    log = mlxchat_home / "state" / "logs" / "big.log"
+    log.parent.mkdir(parents=True)
+    lines = [f"line {i:06d} " + "x" * 20 for i in range(100_000)]  # about 3 MB
+    log.write_text("\n".join(lines) + "\n")
+    every = run_cli("logs", "big", "-n", "100000")
+    assert every.returncode == 0, every.stderr
+    assert every.stdout.splitlines() == lines
+    assert run_cli("logs", "big", "-n", "100001").stdout.splitlines() == lines  # the whole file
+    assert run_cli("logs", "big", "-n", "3").stdout.splitlines() == lines[-3:]
+    with log.open("a") as f:
+        f.write("\x1b[32mgreen\x1b[0m and a partial last line")
+    assert run_cli("logs", "big", "-n", "2").stdout.splitlines() == [
+        lines[-1],
+        "green and a partial last line",
+    ]
+
+
+def test_logs_follow_removes_colour_and_keeps_characters_split_across_writes_whole(
+    add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    import threading
+
+    add_standin_profile("web")
+    log = mlxchat_home / "state" / "logs" / "web.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("before\n")
+    env = {**os.environ, "MLXCHAT_HOME": str(mlxchat_home)}
+    follower = subprocess.Popen(
+        [sys.executable, "-m", "mlxchat", "logs", "web", "-f", "-n", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    seen: list[bytes] = []
+    assert follower.stdout is not None
+    reader = threading.Thread(target=lambda: seen.extend(follower.stdout), daemon=True)  # type: ignore[arg-type]
+    reader.start()
+    try:
+        deadline = time.monotonic() + 30
+        while not seen and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert seen == [b"before\n"]  # following has begun
+        with log.open("ab") as f:
+            f.write(b"\x1b[1;31mred\x1b[0m alert\ncaf\xc3")
+            f.flush()
+            time.sleep(1.0)  # the follower reads what is there: half a character
+            f.write(b"\xa9 ok\n")
+        while len(seen) < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+    finally:
+        follower.send_signal(signal.SIGINT)
+        code = follower.wait(10)
+    assert code == 0
+    assert [line.decode() for line in seen] == ["before\n", "red alert\n", "café ok\n"]

@@ -259,8 +259,6 @@ def _logs(
     ] = False,
 ) -> None:
     """Print the last lines of a profile's server log; -f follows it."""
-    import sys
-
     from mlxchat.errors import UsageError
     from mlxchat.profile_store import get_profile
     from mlxchat.servers.logs import follow as follow_log
@@ -283,9 +281,8 @@ def _logs(
     if not follow:
         return
     try:
-        for chunk in follow_log(path):
-            sys.stdout.write(chunk)
-            sys.stdout.flush()
+        for line in follow_log(path):
+            term.write_out(line + "\n")
     except KeyboardInterrupt:
         return  # Ctrl-C is how following ends: a normal end
 

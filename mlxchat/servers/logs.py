@@ -31,22 +31,48 @@ def clean(line: str) -> str:
     return _ANSI.sub("", line).replace("\r", "").rstrip()
 
 
-def tail_lines(path: Path, n: int, *, since: int = 0, max_bytes: int = 1 << 20) -> list[str]:
-    """The last ``n`` lines of ``path`` after byte ``since`` (colour codes removed)."""
+BLOCK = 64 * 1024
+MAX_PARTIAL = 1 << 20
+"""``follow`` holds back a line until its newline arrives, but never more than this."""
+
+
+def _split(data: bytes) -> list[str]:
+    """Lines of ``data`` (split at newlines only, as ``follow`` splits), colour codes removed."""
+    if not data:
+        return []
+    lines = data.split(b"\n")
+    if lines[-1] == b"":
+        lines.pop()
+    return [clean(line.decode("utf-8", "replace")) for line in lines]
+
+
+def tail_lines(path: Path, n: int, *, since: int = 0, max_bytes: int | None = None) -> list[str]:
+    """The last ``n`` lines of ``path`` after byte ``since`` (colour codes removed).
+
+    Reads backwards in blocks until it holds ``n`` whole lines or reaches ``since`` (or, with
+    ``max_bytes``, that many bytes before the end).
+    """
     if n <= 0:
         return []
+    blocks: list[bytes] = []
     try:
         with path.open("rb") as f:
-            size = f.seek(0, os.SEEK_END)
-            start = max(since, size - max_bytes)
-            f.seek(start)
-            data = f.read()
+            pos = f.seek(0, os.SEEK_END)
+            floor = since if max_bytes is None else max(since, pos - max_bytes)
+            newlines = 0
+            while pos > floor and newlines <= n:
+                step = min(BLOCK, pos - floor)
+                pos -= step
+                f.seek(pos)
+                block = f.read(step)
+                blocks.append(block)
+                newlines += block.count(b"\n")
     except OSError:
         return []
-    lines = data.decode("utf-8", "replace").splitlines()
-    if start > since and lines:
+    lines = _split(b"".join(reversed(blocks)))
+    if pos > since and lines:
         lines = lines[1:]  # the first line is cut
-    return [clean(line) for line in lines][-n:]
+    return lines[-n:]
 
 
 def last_line(path: Path, since: int = 0) -> str | None:
@@ -57,9 +83,15 @@ def last_line(path: Path, since: int = 0) -> str | None:
 
 
 def follow(path: Path, *, poll: float = 0.2, stop: Callable[[], bool] = lambda: False) -> Iterator[str]:
-    """New text appended to ``path`` from now on, until ``stop()``; survives truncation and rotation."""
+    """Lines appended to ``path`` from now on (colour codes removed, no newline), until ``stop()``;
+    survives truncation and rotation.
+
+    A line is given once its newline arrives, so a character the server wrote in two pieces is
+    never cut in half (a line longer than MAX_PARTIAL is given in pieces).
+    """
     f = None
     inode = None
+    pending = b""
     try:
         while not stop():
             if f is None:
@@ -73,7 +105,11 @@ def follow(path: Path, *, poll: float = 0.2, stop: Callable[[], bool] = lambda: 
                     continue
             chunk = f.read()
             if chunk:
-                yield chunk.decode("utf-8", "replace")
+                whole, newline, pending = (pending + chunk).rpartition(b"\n")
+                if len(pending) > MAX_PARTIAL:
+                    whole, newline, pending = whole + newline + pending, b"\n", b""
+                if newline:
+                    yield from _split(whole + b"\n")
                 continue
             try:
                 st = path.stat()
@@ -81,6 +117,9 @@ def follow(path: Path, *, poll: float = 0.2, stop: Callable[[], bool] = lambda: 
                     f.close()
                     f = path.open("rb")
                     inode = os.fstat(f.fileno()).st_ino
+                    if pending:  # the old file ended without a newline
+                        yield from _split(pending)
+                        pending = b""
                     continue
             except OSError:
                 pass
