@@ -717,3 +717,92 @@ def test_logs_follow_removes_colour_and_keeps_characters_split_across_writes_who
         code = follower.wait(10)
     assert code == 0
     assert [line.decode() for line in seen] == ["before\n", "red alert\n", "café ok\n"]
+
+
+def _wait_until_it_opens(proc: subprocess.Popen[str], path: Path) -> None:
+    """Until ``proc`` has ``path`` open (it is trying to take that lock), or has ended."""
+    deadline = time.monotonic() + 60
+    while proc.poll() is None and time.monotonic() < deadline:
+        try:
+            if any(f.path == str(path) for f in psutil.Process(proc.pid).open_files()):
+                return
+        except psutil.Error:
+            pass
+        time.sleep(0.02)
+
+
+def _cli(home: Path, *args: str) -> subprocess.Popen[str]:
+    env = {**os.environ, "MLXCHAT_HOME": str(home)}
+    return subprocess.Popen(
+        [sys.executable, "-m", "mlxchat", *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def test_a_stop_that_meets_a_start_before_its_record_stops_what_it_starts(
+    add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    """A start holds the profile lock from before it launches the server until it is ready; a stop
+    arriving before the record is written must wait for the record, not report 'not running'."""
+    from mlxchat.servers.locks import profile_lock
+
+    add_standin_profile("web")
+    lock = profile_lock("web")
+    lock.acquire()  # we are the start now
+    server = None
+    try:
+        stopper = _cli(mlxchat_home, "stop", "web", "--grace", "2")
+        _wait_until_it_opens(stopper, lock.path)
+        deadline = time.monotonic() + 3  # longer than stop waited for the lock before
+        while stopper.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        server = subprocess.Popen(["sleep", "300"], start_new_session=True)
+        proc = psutil.Process(server.pid)
+        record = {
+            **GOOD_RECORD,
+            "profile": "web",
+            "pid": server.pid,
+            "create_time": proc.create_time(),
+            "cmdline": proc.cmdline(),
+        }
+        path = record_file(mlxchat_home, "web")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(record))
+    finally:
+        lock.release()
+    try:
+        _, err = stopper.communicate(timeout=60)
+        assert stopper.returncode == 0, err
+        assert "stopped web" in err
+        assert server is not None
+        assert server.wait(10) is not None
+    finally:
+        if server is not None:
+            server.kill()
+            server.wait()
+
+
+def test_start_no_wait_waits_out_a_brief_hold_of_the_lock(
+    add_standin_profile: AddStandin, mlxchat_home: Path, run_cli: RunCli
+) -> None:
+    """`status` holds the profile lock for a moment to clean or mark a record; a `start --no-wait`
+    arriving then starts the server instead of concluding another start is under way."""
+    from mlxchat.servers.locks import profile_lock
+
+    add_standin_profile("web")
+    lock = profile_lock("web")
+    lock.acquire()
+    try:
+        starter = _cli(mlxchat_home, "start", "web", "--no-wait")
+        _wait_until_it_opens(starter, lock.path)
+        time.sleep(0.3)
+    finally:
+        lock.release()
+    _, err = starter.communicate(timeout=60)
+    assert starter.returncode == 0, err
+    assert "launched" in err
+    assert record_file(mlxchat_home, "web").exists()
+    assert run_cli("stop", "web").returncode == 0

@@ -29,6 +29,12 @@ DEFAULT_TIMEOUT = 300.0
 DEFAULT_GRACE = 10.0
 FAILED_START_GRACE = 3.0
 LOG_TAIL_LINES = 15
+BRIEF_LOCK_WAIT = 2.0
+"""How long a start waits for the profile lock before it concludes another start holds it."""
+STOP_LOCK_WAIT = 1.0
+"""How long a stop waits for the profile lock before it acts on the record without it."""
+RECORD_WAIT = 60.0
+"""How long a stop without the lock waits for a start that holds it to write its record."""
 
 
 @dataclass(frozen=True)
@@ -103,7 +109,8 @@ def start_server(
     began = time.monotonic()
     lock = profile_lock(profile.name)
     try:
-        lock.acquire(wait=0)
+        # Briefly held by status (cleaning or marking a record) or by a stop: wait that out.
+        lock.acquire(wait=BRIEF_LOCK_WAIT)
     except LockBusy:
         if not wait:
             return StartOutcome(read_record(profile.name), already="starting")
@@ -298,11 +305,7 @@ def stop(profile: Profile, *, grace: float = DEFAULT_GRACE) -> StopOutcome:
 def stop_recorded(name: str, *, grace: float = DEFAULT_GRACE) -> StopOutcome:
     """Stop what the run record of ``name`` says runs (its profile may have changed or be gone)."""
     lock = profile_lock(name)
-    try:
-        lock.acquire(wait=1.0)
-        locked = True
-    except LockBusy:
-        locked = False  # a start is waiting for readiness: stop the server anyway; it will notice
+    locked = _lock_or_record(lock, name)
     try:
         record = read_record(name)
         if record is None:
@@ -323,6 +326,30 @@ def stop_recorded(name: str, *, grace: float = DEFAULT_GRACE) -> StopOutcome:
     finally:
         if locked:
             lock.release()
+
+
+def _lock_or_record(lock: FileLock, name: str) -> bool:
+    """Take the profile lock for a stop (True), or find a record to act on without it (False).
+
+    A start holds the lock from before it launches the server until the server is ready, which can
+    take minutes: after STOP_LOCK_WAIT the stop goes ahead without the lock (the waiting start sees
+    its server exit). But a start writes the record only right after the launch, so while the lock
+    is held and there is no record yet, the stop waits for the record (or the lock): reporting
+    'not running' then would leave the server that is being launched running.
+    """
+    try:
+        lock.acquire(wait=STOP_LOCK_WAIT)
+        return True
+    except LockBusy:
+        pass
+    deadline = time.monotonic() + RECORD_WAIT
+    while read_record(name) is None and time.monotonic() < deadline:
+        try:
+            lock.acquire(wait=POLL_INTERVAL)
+            return True
+        except LockBusy:
+            continue
+    return False
 
 
 def restart(
