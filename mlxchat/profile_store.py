@@ -111,15 +111,29 @@ def update_profiles(change: Callable[[dict[str, Profile]], T]) -> T:
         return result
 
 
+def check_new_name(name: str, profiles: dict[str, Profile]) -> None:
+    """UsageError unless ``name`` is free. Names are compared ignoring case: a profile's record, lock
+    and log files are named after it, and on a case-insensitive file system (the macOS default)
+    ``Qwen`` and ``qwen`` would share them."""
+    for existing in profiles:
+        if existing == name:
+            raise UsageError(
+                f"a profile named {name!r} already exists",
+                hint=f"change it with `mlxchat profile edit {name} ...`, or remove it first",
+            )
+        if existing.lower() == name.lower():
+            raise UsageError(
+                f"a profile named {existing!r} already exists: names may not differ only in case",
+                hint="profile names are unique regardless of case (their files would clash on macOS)",
+            )
+
+
 def save_profile(profile: Profile, *, replace: bool = False) -> None:
     """Add a profile (UsageError if the name is taken), or replace it when ``replace``."""
 
     def change(profiles: dict[str, Profile]) -> None:
-        if profile.name in profiles and not replace:
-            raise UsageError(
-                f"a profile named {profile.name!r} already exists",
-                hint=f"change it with `mlxchat profile edit {profile.name} ...` or remove it first",
-            )
+        if not replace:
+            check_new_name(profile.name, profiles)
         if replace and profile.name not in profiles:
             raise unknown_profile(profile.name, sorted(profiles))
         profiles[profile.name] = profile

@@ -272,6 +272,8 @@ INVALID = [
     (["profile", "edit", "nobody", "--port", "9000"], "no profile named 'nobody'"),
     (["profile", "edit", "dup", "--unset", "colour"], "cannot clear colour"),
     (["profile", "copy", "dup", "taken"], "already exists"),
+    (["profile", "add", "Dup", "--server", "remote", "--url", "http://h:1/v1"], "only in case"),
+    (["profile", "copy", "dup", "TAKEN"], "only in case"),
     (["profile", "rm", "nobody"], "no profile named"),
     (["profile", "show", "dupp"], "did you mean 'dup'"),
 ]

@@ -137,9 +137,8 @@ def _add(  # noqa: PLR0917 (typer options)
 ) -> None:
     """Add a profile. Detects model type and reasoning parser from the model's config.json."""
     options = {k: v for k, v in locals().items() if k != "name"}
-    from mlxchat.errors import UsageError
     from mlxchat.profile import Profile, check_name
-    from mlxchat.profile_store import update_profiles
+    from mlxchat.profile_store import check_new_name, update_profiles
     from mlxchat.servers.prepare import Notices, prepare
     from mlxchat.terminal import Terminal
 
@@ -150,11 +149,7 @@ def _add(  # noqa: PLR0917 (typer options)
 
     def change(profiles: dict[str, Profile]) -> None:
         nonlocal notices
-        if name in profiles:
-            raise UsageError(
-                f"a profile named {name!r} already exists",
-                hint=f"change it with `mlxchat profile edit {name} ...`, or remove it first",
-            )
+        check_new_name(name, profiles)
         notices = prepare(profile, profiles, given=set(values))
         profiles[name] = profile
 
@@ -353,9 +348,8 @@ def _copy(
     """Copy a profile under a new name (with its own port: a free one unless --port)."""
     import dataclasses
 
-    from mlxchat.errors import UsageError
     from mlxchat.profile import check_name
-    from mlxchat.profile_store import unknown_profile, update_profiles
+    from mlxchat.profile_store import check_new_name, unknown_profile, update_profiles
     from mlxchat.servers.prepare import Notices, prepare
     from mlxchat.terminal import Terminal
 
@@ -366,8 +360,7 @@ def _copy(
         nonlocal notices
         if src not in profiles:
             raise unknown_profile(src, sorted(profiles))
-        if dst in profiles:
-            raise UsageError(f"a profile named {dst!r} already exists")
+        check_new_name(dst, profiles)
         copy = dataclasses.replace(
             profiles[src], name=dst, port=port, extra_args=list(profiles[src].extra_args)
         )
