@@ -77,6 +77,16 @@ class Profile:
             return self.model_path
         return "default"
 
+    def model_label(self) -> str:
+        """The model as tables show it: its name, else its directory's name, else ``-``."""
+        if self.model:
+            return self.model
+        if self.model_path:
+            from pathlib import PurePath
+
+            return PurePath(self.model_path).name or self.model_path
+        return "-"
+
     def api_key(self) -> str | None:
         """The secret, read from the environment variable the profile names; never stored."""
         if not self.api_key_env:

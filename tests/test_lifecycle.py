@@ -361,6 +361,7 @@ def test_restart_gives_a_new_process(
     first = read_record(mlxchat_home, "web")["pid"]
     result = run_cli("restart", "web")
     assert result.returncode == 0, result.stderr
+    assert result.stderr.index("stopped web") < result.stderr.index("web is ready")
     second = read_record(mlxchat_home, "web")["pid"]
     assert second != first
     assert isinstance(first, int)

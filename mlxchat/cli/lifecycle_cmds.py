@@ -165,17 +165,36 @@ def _restart(
     name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False, grace: GraceOpt = 10.0
 ) -> None:
     """Stop a profile's server (if running) and start it again."""
-    from mlxchat.servers.lifecycle import stop
+    from contextlib import ExitStack
+
+    from mlxchat.servers.lifecycle import restart
     from mlxchat.terminal import Terminal
 
     term = Terminal()
     profile = _local_profile(name, term, "restart")
     if profile is None:
         return
-    stopped = stop(profile, grace=grace)
-    if stopped.stopped:
-        _report_stop(term, stopped)
-    _start_and_report(term, profile, timeout=timeout, no_wait=no_wait)
+    with ExitStack() as stack:
+        views: list[_ProgressView] = []
+
+        def stopped(outcome: StopOutcome) -> None:
+            if outcome.stopped:
+                _report_stop(term, outcome)
+            if not no_wait:  # the progress display begins with the start
+                views.append(stack.enter_context(_ProgressView(term, name)))
+
+        def progress(p: StartProgress) -> None:
+            views[0](p)
+
+        _, outcome = restart(
+            profile,
+            timeout=timeout,
+            wait=not no_wait,
+            grace=grace,
+            progress=None if no_wait else progress,
+            on_stopped=stopped,
+        )
+    _report_start(term, outcome, name, waited=not no_wait)
 
 
 def _human_duration(seconds: float | None) -> str:

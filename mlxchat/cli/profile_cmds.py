@@ -269,7 +269,7 @@ def _list(json_: JsonOpt = False) -> None:
     if not profiles:
         term.info("no profiles yet: mlxchat profile add NAME --model-path DIR")
         return
-    rows = [[p.name, p.server, _where(p), _model(p)] for p in profiles]
+    rows = [[p.name, p.server, _where(p), p.model_label()] for p in profiles]
     term.write_out(table(["NAME", "SERVER", "ADDRESS", "MODEL"], rows))
 
 
@@ -284,16 +284,6 @@ def table(header: list[str], rows: list[list[str]]) -> str:
 
 def _where(p: Profile) -> str:
     return p.base_url() if p.is_remote else f"{p.host}:{p.port}"
-
-
-def _model(p: Profile) -> str:
-    if p.model:
-        return p.model
-    if p.model_path:
-        from pathlib import Path
-
-        return Path(p.model_path).name
-    return "-"
 
 
 def _show(name: NameArg, json_: JsonOpt = False) -> None:

@@ -359,6 +359,13 @@ def restart(
     wait: bool = True,
     grace: float = DEFAULT_GRACE,
     progress: Progress | None = None,
+    on_stopped: Callable[[StopOutcome], None] | None = None,
 ) -> tuple[StopOutcome, StartOutcome]:
-    stopped = stop(profile, grace=grace)
+    """Stop the profile's server (if running) and start it again. ``on_stopped`` is told how the
+    stop went before the start begins (the CLI reports it there)."""
+    if profile.is_remote:
+        raise UsageError(f"{profile.name} is a remote profile: mlxchat does not start or stop it")
+    stopped = stop_recorded(profile.name, grace=grace)
+    if on_stopped is not None:
+        on_stopped(stopped)
     return stopped, start_server(profile, timeout=timeout, wait=wait, progress=progress)

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mlxchat.profile import Profile
@@ -46,14 +45,6 @@ class StatusRow:
         return out
 
 
-def _model_label(profile: Profile) -> str:
-    if profile.model:
-        return profile.model
-    if profile.model_path:
-        return Path(profile.model_path).name
-    return "-"
-
-
 def row_for(
     profile: Profile, *, timeout: float = HEALTH_TIMEOUT, table: ProcessTable | None = None
 ) -> StatusRow:
@@ -73,7 +64,7 @@ def row_for(
         url=profile.base_url() if (profile.url or profile.port) else None,
         uptime_seconds=None,
         memory_bytes=None,
-        model=_model_label(profile),
+        model=profile.model_label(),
         log=str(log) if log.exists() else None,
     )
     if profile.is_remote:
