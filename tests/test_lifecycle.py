@@ -807,3 +807,19 @@ def test_start_no_wait_waits_out_a_brief_hold_of_the_lock(
     assert "launched" in err
     assert record_file(mlxchat_home, "web").exists()
     assert run_cli("stop", "web").returncode == 0
+
+
+def test_status_and_logs_into_a_closed_pipe_end_quietly(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    from tests.fixtures.lifecycle import run_into_closed_pipe
+
+    add_standin_profile("web")
+    log = mlxchat_home / "state" / "logs" / "web.log"
+    log.parent.mkdir(parents=True)
+    log.write_text("".join(f"line {i}\n" for i in range(20)))
+    for args in (["status"], ["status", "--json"], ["logs", "web", "-n", "5"], ["logs", "web", "-f"]):
+        result = run_into_closed_pipe(mlxchat_home, *args)
+        assert result.returncode == 0, (args, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert "error" not in result.stderr, (args, result.stderr)

@@ -409,3 +409,20 @@ def test_concurrent_adds_lose_nothing(run_cli: RunCli, mlxchat_home: Path) -> No
     assert [p.wait(60) for p in procs] == [0] * 6
     names = run_cli("profile", "names").stdout.split()
     assert names == [f"p{i}" for i in range(6)]
+
+
+def test_data_into_a_closed_pipe_ends_quietly(run_cli: RunCli, mlxchat_home: Path) -> None:
+    from tests.fixtures.lifecycle import run_into_closed_pipe
+
+    for name in ("alpha", "beta"):
+        run_cli("profile", "add", name, "--server", "remote", "--url", "http://127.0.0.1:9/v1")
+    for args in (
+        ["profile", "list"],
+        ["profile", "list", "--json"],
+        ["profile", "show", "alpha"],
+        ["profile", "show", "alpha", "--json"],
+        ["profile", "names"],
+    ):
+        result = run_into_closed_pipe(mlxchat_home, *args)
+        assert result.returncode == 0, (args, result.stderr)
+        assert result.stderr == "", (args, result.stderr)

@@ -365,16 +365,15 @@ def _copy(
 
 def _names() -> None:
     """Profile names, one a line (for shell completion)."""
-    import sys
-
     from mlxchat.errors import MlxchatError
     from mlxchat.profile_store import profile_names
+    from mlxchat.terminal import Terminal
 
     try:
         names = profile_names()
     except MlxchatError:
         return  # completion stays quiet about a broken file
-    sys.stdout.write("".join(n + "\n" for n in names))
+    Terminal().write_out("".join(n + "\n" for n in names))
 
 
 def register(app: typer.Typer) -> None:
