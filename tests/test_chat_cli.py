@@ -430,13 +430,13 @@ def test_start_flag_starts_a_local_server_first(run_cli: RunCli, add_standin_pro
     assert run_cli("stop", "local").returncode == 0
 
 
-def test_an_invalid_url_in_the_profile_file_ends_the_stream_with_an_error(
+def test_an_invalid_url_in_the_profile_file_is_a_usage_error_naming_it(
     run_cli: RunCli, mlxchat_home: Path
 ) -> None:
     # Written straight into the file (the CLI refuses such URLs), as a hand edit might.
     add_profile(mlxchat_home, "bad", server="remote", url="http://[::1/v1")
-    code, events, stderr = chat_json(run_cli, "bad", "q")
-    assert code == 3
-    assert events[-1]["code"] == "unreachable"
-    assert "not valid" in events[-1]["message"]
-    assert "Traceback" not in stderr
+    result = chat(run_cli, "bad", "q", "--json")
+    assert result.returncode == 2
+    assert result.stdout == ""  # nothing was started, so no events at all
+    assert "profiles.toml: profile 'bad': bad url 'http://[::1/v1'" in result.stderr
+    assert "Traceback" not in result.stderr
