@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
 
@@ -21,6 +23,17 @@ def _isatty(stream: TextIO) -> bool:
         return stream.isatty()
     except (AttributeError, ValueError, OSError):
         return False
+
+
+@contextmanager
+def stdout_guard() -> Iterator[None]:
+    """Turn a broken pipe on stdout into OutputClosed, which the CLI boundary ends quietly with 0."""
+    from mlxchat.errors import OutputClosed
+
+    try:
+        yield
+    except BrokenPipeError:
+        raise OutputClosed("stdout was closed") from None
 
 
 def color_wanted(is_tty: bool, env: dict[str, str] | os._Environ[str] = os.environ) -> bool:
@@ -112,10 +125,6 @@ class Terminal:
 
     def write_out(self, text: str) -> None:
         """Data to stdout. A reader that went away (``| head -1``) raises OutputClosed: a normal end."""
-        from mlxchat.errors import OutputClosed
-
-        try:
+        with stdout_guard():
             self.stdout.write(text)
             self.stdout.flush()
-        except BrokenPipeError:
-            raise OutputClosed("stdout was closed") from None

@@ -7,7 +7,7 @@ from typing import BinaryIO
 import orjson
 
 from mlxchat.chat.events import Event, Response, Thinking
-from mlxchat.errors import OutputClosed
+from mlxchat.terminal import stdout_guard
 
 _dumps = orjson.dumps
 _NL = orjson.OPT_APPEND_NEWLINE
@@ -30,14 +30,10 @@ class NdjsonWriter:
 
     def write_batch(self, events: list[Event]) -> None:
         data = b"".join([event_line(e) for e in events])
-        try:
+        with stdout_guard():
             self._out.write(data)
             self._out.flush()
-        except BrokenPipeError:
-            raise OutputClosed("stdout was closed") from None
 
     def close(self) -> None:
-        try:
+        with stdout_guard():
             self._out.flush()
-        except BrokenPipeError:
-            raise OutputClosed("stdout was closed") from None

@@ -286,18 +286,14 @@ class PrettyWriter:
         self.renderer = PrettyRenderer(terminal.out_console(), terminal.err_console(), options)
 
     def write_batch(self, events: list[Any]) -> None:
-        from mlxchat.errors import OutputClosed
+        from mlxchat.terminal import stdout_guard
 
-        try:
+        with stdout_guard():
             for event in events:
                 self.renderer.handle(event_dict(event))
-        except BrokenPipeError:
-            raise OutputClosed("stdout was closed") from None
 
     def close(self) -> None:
-        from mlxchat.errors import OutputClosed
+        from mlxchat.terminal import stdout_guard
 
-        try:
+        with stdout_guard():
             self.renderer.close()
-        except BrokenPipeError:
-            raise OutputClosed("stdout was closed") from None

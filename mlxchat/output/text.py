@@ -11,8 +11,7 @@ from __future__ import annotations
 from typing import TextIO
 
 from mlxchat.chat.events import Error, Event, Response, Thinking, ThinkingDone, ToolCall
-from mlxchat.errors import OutputClosed
-from mlxchat.terminal import Terminal
+from mlxchat.terminal import Terminal, stdout_guard
 
 
 class TextWriter:
@@ -93,14 +92,10 @@ class TextWriter:
             except (BrokenPipeError, ValueError):
                 pass
         if out_parts:
-            try:
+            with stdout_guard():
                 self.out.write("".join(out_parts))
                 self.out.flush()
-            except BrokenPipeError:
-                raise OutputClosed("stdout was closed") from None
 
     def close(self) -> None:
-        try:
+        with stdout_guard():
             self.out.flush()
-        except BrokenPipeError:
-            raise OutputClosed("stdout was closed") from None
