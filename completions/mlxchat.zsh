@@ -116,6 +116,8 @@ _mlxchat() {
     fi
 }
 
+# Where on the command line are we? Sets _mlxchat_path (e.g. "profile add"), _mlxchat_npos
+# (positional arguments seen) and _mlxchat_prev_value_option (an option waiting for its value).
 __mlxchat_locate_zsh() {
     local i w
     _mlxchat_path=""

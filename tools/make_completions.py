@@ -119,15 +119,17 @@ def _tables(cmds: list[Command], fn_prefix: str) -> str:
     return "\n".join(parts)
 
 
-BASH_BODY = r"""
+# Where on the command line are we? One loop for bash and zsh, which differ only in how their
+# word arrays are indexed (bash from 0 with the word under the cursor last, zsh from 1).
+LOCATE = r"""
 # Where on the command line are we? Sets _mlxchat_path (e.g. "profile add"), _mlxchat_npos
 # (positional arguments seen) and _mlxchat_prev_value_option (an option waiting for its value).
-__mlxchat_locate() {
+@FN@() {
     local i w
     _mlxchat_path=""
     _mlxchat_npos=0
     _mlxchat_prev_value_option=""
-    for ((i = 1; i < ${#__words[@]} - 1; i++)); do
+    for ((i = @FIRST@; i < @END@; i++)); do
         w="${__words[i]}"
         if [[ -n "$_mlxchat_prev_value_option" ]]; then
             _mlxchat_prev_value_option=""
@@ -147,6 +149,14 @@ __mlxchat_locate() {
     done
 }
 """
+
+
+def _locate(fn: str, first: str, end: str) -> str:
+    return LOCATE.replace("@FN@", fn).replace("@FIRST@", first).replace("@END@", end)
+
+
+BASH_BODY = _locate("__mlxchat_locate", "1", "${#__words[@]} - 1")
+
 
 BASH_MAIN = r"""
 _mlxchat() {
@@ -212,33 +222,6 @@ _mlxchat() {
         _files
     fi
 }
-
-__mlxchat_locate_zsh() {
-    local i w
-    _mlxchat_path=""
-    _mlxchat_npos=0
-    _mlxchat_prev_value_option=""
-    for ((i = 2; i < ${#__words}; i++)); do
-        w="${__words[i]}"
-        if [[ -n "$_mlxchat_prev_value_option" ]]; then
-            _mlxchat_prev_value_option=""
-            continue
-        fi
-        if [[ "$w" == -* ]]; then
-            if [[ "$w" != *=* && " $(__mlxchat_value_options "$_mlxchat_path") " == *" $w "* ]]; then
-                _mlxchat_prev_value_option="$w"
-            fi
-            continue
-        fi
-        if [[ " $(__mlxchat_subcommands "$_mlxchat_path") " == *" $w "* ]]; then
-            _mlxchat_path="${_mlxchat_path:+$_mlxchat_path }$w"
-        else
-            _mlxchat_npos=$((_mlxchat_npos + 1))
-        fi
-    done
-}
-
-compdef _mlxchat mlxchat
 """
 
 
@@ -258,6 +241,8 @@ def zsh(cmds: list[Command]) -> str:
         + "# or source it after compinit.\n\n"
         + _tables(cmds, "__mlxchat")
         + ZSH_MAIN
+        + _locate("__mlxchat_locate_zsh", "2", "${#__words}")
+        + "\ncompdef _mlxchat mlxchat\n"
     )
 
 
