@@ -26,6 +26,44 @@ def record_file(home: Path, name: str) -> Path:
     return home / "state" / "run" / f"{name}.json"
 
 
+GOOD_RECORD: dict[str, object] = {
+    "profile": "odd",
+    "pid": 1,
+    "create_time": 1.0,
+    "cmdline": ["python"],
+    "command": ["python"],
+    "kind": "command",
+    "host": "127.0.0.1",
+    "port": 9,
+    "log_path": "odd.log",
+    "started_at": 1.0,
+    "ready": False,
+    "ready_at": None,
+}
+
+
+def place_record(
+    home: Path, name: str, *, pid: int, create_time: float, cmdline: list[str], port: int
+) -> tuple[dict[str, object], Path]:
+    """A run record written by hand, as if a server of profile ``name`` had been started."""
+    record = {
+        **GOOD_RECORD,
+        "profile": name,
+        "pid": pid,
+        "create_time": create_time,
+        "cmdline": cmdline,
+        "command": ["python", "server.py", "--port", str(port)],
+        "port": port,
+        "log_path": str(home / "state" / "logs" / f"{name}.log"),
+        "started_at": create_time,
+        "ready": True,
+    }
+    path = record_file(home, name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(record))
+    return record, path
+
+
 def read_record(home: Path, name: str) -> dict[str, object]:
     data: dict[str, object] = json.loads(record_file(home, name).read_text())
     return data
@@ -280,23 +318,14 @@ def test_stale_record_pointing_at_an_unrelated_process_never_signals_it(
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
         proc = psutil.Process(sleeper.pid)
-        record = {
-            "profile": "ghost",
-            "pid": sleeper.pid,
-            "create_time": proc.create_time() - (100.0 if mismatch == "create_time" else 0.0),
-            "cmdline": proc.cmdline() if mismatch == "create_time" else ["python", "server.py"],
-            "command": ["python", "server.py"],
-            "kind": "command",
-            "host": "127.0.0.1",
-            "port": port,
-            "log_path": str(mlxchat_home / "state" / "logs" / "ghost.log"),
-            "started_at": time.time() - 100,
-            "ready": True,
-            "ready_at": None,
-        }
-        path = record_file(mlxchat_home, "ghost")
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps(record))
+        record, path = place_record(
+            mlxchat_home,
+            "ghost",
+            pid=sleeper.pid,
+            create_time=proc.create_time() - (100.0 if mismatch == "create_time" else 0.0),
+            cmdline=proc.cmdline() if mismatch == "create_time" else ["python", "server.py"],
+            port=port,
+        )
         assert run_cli("status", "ghost").returncode == 3  # not ours: crashed, then cleaned
         path.write_text(json.dumps(record))
         result = run_cli("stop", "ghost", "--grace", "0.5")
@@ -474,23 +503,14 @@ def test_a_reused_pid_that_leads_an_unrelated_group_is_never_signalled(
     leader = subprocess.Popen(["sleep", "300"], start_new_session=True)
     try:
         assert os.getpgid(leader.pid) == leader.pid
-        record = {
-            "profile": "ghost",
-            "pid": leader.pid,
-            "create_time": psutil.Process(leader.pid).create_time() - 5.0,
-            "cmdline": ["python", "server.py", "--port", str(port)],
-            "command": ["python", "server.py", "--port", str(port)],
-            "kind": "command",
-            "host": "127.0.0.1",
-            "port": port,
-            "log_path": str(mlxchat_home / "state" / "logs" / "ghost.log"),
-            "started_at": time.time() - 5,
-            "ready": True,
-            "ready_at": None,
-        }
-        path = record_file(mlxchat_home, "ghost")
-        path.parent.mkdir(parents=True)
-        path.write_text(json.dumps(record))
+        record, path = place_record(
+            mlxchat_home,
+            "ghost",
+            pid=leader.pid,
+            create_time=psutil.Process(leader.pid).create_time() - 5.0,
+            cmdline=["python", "server.py", "--port", str(port)],
+            port=port,
+        )
         status = run_cli("status")
         assert re.search(r"^ghost\s+crashed", status.stdout, re.M), status.stdout
         assert "left child processes running" not in status.stderr
@@ -590,22 +610,6 @@ def test_start_on_a_host_this_machine_cannot_listen_on_is_exit_2(
     assert f"cannot listen on {host}" in result.stderr
     assert "Traceback" not in result.stderr
     assert not record_file(mlxchat_home, "far").exists()
-
-
-GOOD_RECORD: dict[str, object] = {
-    "profile": "odd",
-    "pid": 1,
-    "create_time": 1.0,
-    "cmdline": ["python"],
-    "command": ["python"],
-    "kind": "command",
-    "host": "127.0.0.1",
-    "port": 9,
-    "log_path": "odd.log",
-    "started_at": 1.0,
-    "ready": False,
-    "ready_at": None,
-}
 
 
 @pytest.mark.parametrize(
