@@ -775,13 +775,16 @@ def test_a_stop_that_meets_a_start_before_its_record_stops_what_it_starts(
         }
         path = record_file(mlxchat_home, "web")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(json.dumps(record))
+        # Atomically, as mlxchat writes records: the waiting stop polls for this very file and
+        # removes one it cannot read (an empty file, half-way through a plain write).
+        path.with_suffix(".tmp").write_text(json.dumps(record))
+        path.with_suffix(".tmp").replace(path)
     finally:
         lock.release()
     try:
         _, err = stopper.communicate(timeout=60)
         assert stopper.returncode == 0, err
-        assert "stopped web" in err
+        assert "stopped web" in err, err
         assert server is not None
         assert server.wait(10) is not None
     finally:
