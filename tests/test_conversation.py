@@ -128,7 +128,7 @@ def test_turns_build_the_history_without_reasoning() -> None:
         {"role": "assistant", "content": "First answer."},
         user("two"),
     ]
-    assert conversation.turns == 1
+    assert len(conversation.history) == 2  # one turn: the question and its answer
     assert conversation.clear() == 2
     assert conversation.request_messages("three") == [
         {"role": "system", "content": "Be brief."},
@@ -188,9 +188,9 @@ def test_answer_recorder_keeps_only_the_answer() -> None:
 
 
 def test_describe_attachment() -> None:
-    assert describe_attachment(SUMMARY) == "cat.png (png 3000x2000 -> png 2048x1365, 400 kB)"
+    assert describe_attachment(SUMMARY) == "cat.png (png 3000x2000 -> png 2048x1365, 400.0 KB)"
     same = {**SUMMARY, "original": SUMMARY["sent"], "notes": ["original bytes sent unchanged"]}
-    assert describe_attachment(same) == "cat.png (png 2048x1365, 400 kB; original bytes sent unchanged)"
+    assert describe_attachment(same) == "cat.png (png 2048x1365, 400.0 KB; original bytes sent unchanged)"
     url = {"kind": "image", "name": "https://x/cat.png", "source": "url", "original": None, "sent": None}
     assert describe_attachment(url) == "https://x/cat.png (the server fetches it)"
 

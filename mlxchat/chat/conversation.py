@@ -14,6 +14,8 @@ from typing import Any, Final
 
 import orjson
 
+from mlxchat.units import human_bytes
+
 # -- what the user types ----------------------------------------------------------------------
 
 
@@ -196,10 +198,6 @@ class Conversation:
         self.history.append({"role": "assistant", "content": answer.strip()})
         self.pending.clear()
 
-    @property
-    def turns(self) -> int:
-        return sum(1 for m in self.history if m.get("role") == "user")
-
     # -- saving --
 
     def saved_messages(self) -> list[dict[str, Any]]:
@@ -224,7 +222,7 @@ def _text_of(content: Any) -> str:
 
 
 def describe_attachment(summary: dict[str, Any]) -> str:
-    """One line about a prepared attachment: ``photo.jpg (jpeg 6000x4000 -> jpeg 2048x1365, 387 kB)``."""
+    """One line about a prepared attachment: ``photo.jpg (jpeg 6000x4000 -> jpeg 2048x1365, 387.0 KB)``."""
 
     def facts(d: dict[str, Any] | None) -> str:
         if not d:
@@ -236,11 +234,9 @@ def describe_attachment(summary: dict[str, Any]) -> str:
     if sent is None:
         detail = "the server fetches it"
     else:
-        kilobytes = f"{int(sent.get('bytes', 0)) / 1000:.0f} kB"
+        size = human_bytes(int(sent.get("bytes", 0)))
         before, after = facts(original), facts(sent)
-        detail = (
-            f"{after}, {kilobytes}" if before == after or not before else f"{before} -> {after}, {kilobytes}"
-        )
+        detail = f"{after}, {size}" if before == after or not before else f"{before} -> {after}, {size}"
     notes = "; ".join(str(n) for n in summary.get("notes") or [])
     return f"{summary.get('name', '?')} ({detail}{'; ' + notes if notes else ''})"
 

@@ -9,6 +9,7 @@ import orjson
 
 from mlxchat.errors import UsageError
 from mlxchat.profile import Profile
+from mlxchat.servers.kinds import kind_of
 
 ROLES = ("system", "user", "assistant", "tool", "developer")
 
@@ -100,7 +101,7 @@ def build_messages(chat: ChatInput, profile: Profile) -> list[dict[str, Any]]:
 def build_body(chat: ChatInput, profile: Profile) -> dict[str, Any]:
     """The JSON body of ``POST /v1/chat/completions`` (always streaming, always asking for usage)."""
     body: dict[str, Any] = {
-        "model": profile.request_model(),
+        "model": kind_of(profile).request_model(profile),
         "messages": build_messages(chat, profile),
         "stream": True,
         "stream_options": {"include_usage": True},

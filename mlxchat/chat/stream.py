@@ -15,7 +15,7 @@ import select
 import sys
 import time
 import uuid
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
@@ -27,6 +27,7 @@ from mlxchat.chat.http_errors import message_from_body
 from mlxchat.chat.sse import SSEDecoder
 from mlxchat.chat.translate import Translator
 from mlxchat.profile import Profile
+from mlxchat.servers.kinds import kind_of
 
 DEFAULT_IDLE_TIMEOUT = 300.0
 """Seconds without a byte from the server before giving up (prompt processing can be slow)."""
@@ -82,10 +83,6 @@ class ChatStream:
         self.request_id = uuid.uuid4().hex
         self.url = chat_url(profile)
 
-    def __iter__(self) -> Iterator[Event]:
-        for batch in self.batches():
-            yield from batch
-
     def batches(self) -> Generator[list[Event], None, None]:
         model = str(self.body.get("model"))
         start = Start(self.profile.name, model, self.request_id, utc_timestamp(), self.url)
@@ -105,7 +102,7 @@ class ChatStream:
             headers["Authorization"] = f"Bearer {key}"
         # Certificates are loaded only when they can matter (that costs tens of milliseconds).
         client = httpx.Client(
-            timeout=timeout, trust_env=self.profile.is_remote, verify=self.url.startswith("https:")
+            timeout=timeout, trust_env=kind_of(self.profile).is_remote, verify=self.url.startswith("https:")
         )
         translator = Translator(started=time.perf_counter(), thinking_prefilled=self.thinking_prefilled)
         terminal: TerminalEvent
@@ -177,7 +174,7 @@ class ChatStream:
         yield out
 
     def _is_local(self) -> bool:
-        return not (self.profile.is_remote or self.profile.url)
+        return not (kind_of(self.profile).is_remote or self.profile.url)
 
     def _unreachable(self, message: str) -> Error:
         if not self._is_local():

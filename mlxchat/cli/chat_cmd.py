@@ -262,9 +262,11 @@ def _binary_stdin(terminal: Terminal) -> BinaryIO:
 
 
 def _start_if_needed(profile: Profile, terminal: Terminal) -> None:
-    if profile.is_remote:
-        return
     from mlxchat.servers import lifecycle
+    from mlxchat.servers.kinds import kind_of
+
+    if kind_of(profile).is_remote:
+        return
 
     if lifecycle.is_running(profile):
         return

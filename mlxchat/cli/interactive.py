@@ -108,7 +108,9 @@ class Session:
         self.conversation = conversation
 
     def banner(self, seed_source: str | None) -> None:
-        model = self.profile.request_model()
+        from mlxchat.servers.kinds import kind_of
+
+        model = kind_of(self.profile).request_model(self.profile)
         self.terminal.info(
             self.terminal.dim(
                 f"chatting with {self.profile.name} ({model}) · /help for commands · Ctrl-D to leave"
