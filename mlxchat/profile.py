@@ -11,6 +11,7 @@ import os
 import re
 import shlex
 import string
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import PurePath
 from typing import Any, Final, Literal
@@ -75,11 +76,11 @@ class Profile:
             return PurePath(self.model_path).name or self.model_path
         return "-"
 
-    def api_key(self) -> str | None:
+    def api_key(self, env: Mapping[str, str] = os.environ) -> str | None:
         """The secret, read from the environment variable the profile names; never stored."""
         if not self.api_key_env:
             return None
-        return os.environ.get(self.api_key_env) or None
+        return env.get(self.api_key_env) or None
 
     def to_dict(self) -> dict[str, Any]:
         """Only the fields that are set, in declaration order (the file stays short and readable)."""

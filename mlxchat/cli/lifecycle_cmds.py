@@ -99,11 +99,13 @@ def _local_profile(name: str, term: Terminal, verb: str) -> Profile | None:
     return profile
 
 
-def _start(name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False) -> None:
+def _start(
+    ctx: typer.Context, name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False
+) -> None:
     """Start a profile's server in the background and wait until it is ready."""
-    from mlxchat.terminal import Terminal
+    from mlxchat.cli.context import context_of
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     profile = _local_profile(name, term, "start")
     if profile is None:
         return
@@ -135,18 +137,19 @@ def _report_stop(term: Terminal, outcome: StopOutcome) -> None:
 
 
 def _stop(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Profile name.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Stop every profile's server.")] = False,
     grace: GraceOpt = 10.0,
 ) -> None:
     """Stop a profile's server and everything it started (SIGINT, then SIGTERM, then SIGKILL)."""
+    from mlxchat.cli.context import context_of
     from mlxchat.errors import UsageError
     from mlxchat.profile import check_name
     from mlxchat.servers.lifecycle import stop_recorded
     from mlxchat.servers.records import all_records, read_record
-    from mlxchat.terminal import Terminal
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     if (name is None) == (not all_):
         raise UsageError("give a profile NAME or --all (not both)")
     if all_:
@@ -165,15 +168,19 @@ def _stop(
 
 
 def _restart(
-    name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False, grace: GraceOpt = 10.0
+    ctx: typer.Context,
+    name: NameArg,
+    timeout: TimeoutOpt = 300.0,
+    no_wait: NoWaitOpt = False,
+    grace: GraceOpt = 10.0,
 ) -> None:
     """Stop a profile's server (if running) and start it again."""
     from contextlib import ExitStack
 
+    from mlxchat.cli.context import context_of
     from mlxchat.servers.lifecycle import restart
-    from mlxchat.terminal import Terminal
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     profile = _local_profile(name, term, "restart")
     if profile is None:
         return
@@ -201,18 +208,19 @@ def _restart(
 
 
 def _status(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Only this profile.")] = None,
     json_: Annotated[
         bool, typer.Option("--json", help="Print a JSON array (stable keys, docs/servers.md).")
     ] = False,
 ) -> None:
     """One line per profile: state, pid, port, uptime, memory, model. With NAME: exit 3 unless running."""
+    from mlxchat.cli.context import context_of
     from mlxchat.exitcodes import ExitCode
     from mlxchat.profile_store import get_profile, load_profiles
     from mlxchat.servers.status import collect
-    from mlxchat.terminal import Terminal
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     profiles = [get_profile(name)] if name else [p for _, p in sorted(load_profiles().items())]
     rows = collect(profiles)
     if json_:
@@ -251,6 +259,7 @@ def _status(
 
 
 def _logs(
+    ctx: typer.Context,
     name: NameArg,
     lines: Annotated[int, typer.Option("-n", "--lines", metavar="N", help="How many last lines.")] = 50,
     follow: Annotated[
@@ -258,14 +267,14 @@ def _logs(
     ] = False,
 ) -> None:
     """Print the last lines of a profile's server log; -f follows it."""
+    from mlxchat.cli.context import context_of
     from mlxchat.errors import UsageError
     from mlxchat.profile_store import get_profile
     from mlxchat.servers.kinds import kind_of
     from mlxchat.servers.logs import follow as follow_log
     from mlxchat.servers.logs import log_path, tail_lines
-    from mlxchat.terminal import Terminal
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     profile = get_profile(name)
     if lines < 0:
         raise UsageError("-n must be 0 or more")

@@ -14,13 +14,6 @@ if TYPE_CHECKING:
     from mlxchat.profile_edit import Change
     from mlxchat.terminal import Terminal
 
-profile_app = typer.Typer(
-    name="profile",
-    help="Keep named server profiles (stored in one TOML file; see docs/profiles.md).",
-    no_args_is_help=True,
-    rich_markup_mode=None,
-)
-
 NameArg = Annotated[str, typer.Argument(help="Profile name.", metavar="NAME")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys, docs/profiles.md).")]
 ServerOpt = Annotated[
@@ -133,11 +126,11 @@ def _add(  # noqa: PLR0917 (typer options)
 ) -> None:
     """Add a profile. Detects model type and reasoning parser from the model's config.json."""
     from mlxchat import profile_edit
+    from mlxchat.cli.context import context_of
     from mlxchat.servers.kinds import kind_of
-    from mlxchat.terminal import Terminal
 
     change = profile_edit.add(name, _fields(ctx, leave=("name",)))
-    term = Terminal()
+    term = context_of(ctx).terminal
     _report(term, change)
     profile = change.profile
     if kind_of(profile).is_remote:
@@ -174,23 +167,23 @@ def _edit(  # noqa: PLR0917 (typer options)
 ) -> None:
     """Change fields of a profile; the others stay as they are."""
     from mlxchat import profile_edit
-    from mlxchat.terminal import Terminal
+    from mlxchat.cli.context import context_of
 
     change = profile_edit.edit(name, _fields(ctx, leave=("name", "unset")), unset or [])
-    term = Terminal()
+    term = context_of(ctx).terminal
     _report(term, change)
     term.info(f"changed profile {name}")
     if change.runs_old_settings:
         term.info(f"its server still runs with the old settings: mlxchat restart {name}")
 
 
-def _list(json_: JsonOpt = False) -> None:
+def _list(ctx: typer.Context, json_: JsonOpt = False) -> None:
     """List profiles (a table; --json for a stable array)."""
+    from mlxchat.cli.context import context_of
     from mlxchat.output.profile_view import profile_json, profiles_table
     from mlxchat.profile_store import load_profiles
-    from mlxchat.terminal import Terminal
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     profiles = [p for _, p in sorted(load_profiles().items())]
     if json_:
         import json
@@ -202,13 +195,13 @@ def _list(json_: JsonOpt = False) -> None:
         term.write_out(profiles_table(profiles))
 
 
-def _show(name: NameArg, json_: JsonOpt = False) -> None:
+def _show(ctx: typer.Context, name: NameArg, json_: JsonOpt = False) -> None:
     """Show every field of a profile."""
+    from mlxchat.cli.context import context_of
     from mlxchat.output.profile_view import profile_json, profile_text
     from mlxchat.profile_store import get_profile
-    from mlxchat.terminal import Terminal
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     profile = get_profile(name)
     if json_:
         import json
@@ -218,44 +211,51 @@ def _show(name: NameArg, json_: JsonOpt = False) -> None:
         term.write_out(profile_text(profile))
 
 
-def _rm(name: NameArg) -> None:
+def _rm(ctx: typer.Context, name: NameArg) -> None:
     """Remove a profile (its server must be stopped first)."""
     from mlxchat import profile_edit
-    from mlxchat.terminal import Terminal
+    from mlxchat.cli.context import context_of
 
     profile_edit.remove(name)
-    Terminal().info(f"removed profile {name}")
+    context_of(ctx).terminal.info(f"removed profile {name}")
 
 
 def _copy(
+    ctx: typer.Context,
     src: Annotated[str, typer.Argument(help="Profile to copy.", metavar="SRC")],
     dst: Annotated[str, typer.Argument(help="Name of the new profile.", metavar="DST")],
     port: PortOpt = None,
 ) -> None:
     """Copy a profile under a new name (with its own port: a free one unless --port)."""
     from mlxchat import profile_edit
-    from mlxchat.terminal import Terminal
+    from mlxchat.cli.context import context_of
 
     change = profile_edit.copy(src, dst, port)
-    term = Terminal()
+    term = context_of(ctx).terminal
     _report(term, change)
     term.info(f"copied profile {src} to {dst}")
 
 
-def _names() -> None:
+def _names(ctx: typer.Context) -> None:
     """Profile names, one a line (for shell completion)."""
+    from mlxchat.cli.context import context_of
     from mlxchat.errors import MlxchatError
     from mlxchat.profile_store import profile_names
-    from mlxchat.terminal import Terminal
 
     try:
         names = profile_names()
     except MlxchatError:
         return  # completion stays quiet about a broken file
-    Terminal().write_out("".join(n + "\n" for n in names))
+    context_of(ctx).terminal.write_out("".join(n + "\n" for n in names))
 
 
 def register(app: typer.Typer) -> None:
+    profile_app = typer.Typer(
+        name="profile",
+        help="Keep named server profiles (stored in one TOML file; see docs/profiles.md).",
+        no_args_is_help=True,
+        rich_markup_mode=None,
+    )
     profile_app.command("add")(_add)
     profile_app.command("list")(_list)
     profile_app.command("show")(_show)
