@@ -7,6 +7,9 @@ Goals (streaming issue), each against a baseline measured in the same run:
 - Latency added per chunk (the server's write to our stdout write): under 1 ms at the median.
 - `mlxchat chat` against an instant local server, whole command: under 150 ms wall.
 
+With MLXCHAT_BENCH_AGAINST=DIR (benchmarks/against.py), throughput and the whole command are also
+measured for another checkout, interleaved, and given as ratios.
+
 Run on its own (`python benchmarks/bench_stream.py`) or through `benchmarks/run.py`.
 """
 
@@ -29,6 +32,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
+from benchmarks.against import ratio_line, sides  # noqa: E402
 from benchmarks.timing import interleaved, median_ms  # noqa: E402
 
 STANDIN = REPO / "tests" / "standin" / "server.py"
@@ -102,13 +106,17 @@ def mlxchat_home(base_url: str, models: list[str]) -> Iterator[dict[str, str]]:
 def throughput(runs: int) -> None:
     with standin("--chunks", str(CHUNKS)) as base_url, mlxchat_home(base_url, ["fast"]) as env:
         url = base_url + "/chat/completions"
+        compared = sides("chat", "fast", "hi", "--json")
+        cpu: dict[str, list[float]] = {}
         samples = interleaved(
             {
                 "bare": [sys.executable, "-c", BARE_LOOP, url, "fast"],
                 "mlxchat": [sys.executable, "-m", "mlxchat", "chat", "fast", "hi", "--json"],
+                **(compared if "other" in compared else {}),
             },
             runs=runs,
             env=env,
+            cpu=cpu,
         )
     bare, ours = statistics.median(samples["bare"]), statistics.median(samples["mlxchat"])
     print(
@@ -117,6 +125,10 @@ def throughput(runs: int) -> None:
         f"(median {bare * 1000:.0f} ms); "
         f"mlxchat is {bare / ours:.0%} of the bare loop (goal: >= 200,000 events/s and >= 60%)"
     )
+    if "other" in samples:
+        theirs = statistics.median(samples["other"])
+        print(f"the other checkout: {CHUNKS / theirs:,.0f} events/s, {bare / theirs:.0%} of the bare loop")
+        print(ratio_line("throughput run", samples, cpu))
 
 
 def _latencies(argv: list[str], env: dict[str, str]) -> list[float]:
@@ -151,16 +163,21 @@ def latency(chunks: int = 200, delay: float = 0.005) -> None:
 
 
 def whole_command(runs: int) -> None:
+    args = ("chat", "think-content", "What is 2+2?", "--json")
     with standin() as base_url, mlxchat_home(base_url, ["think-content"]) as env:
+        compared = sides(*args)
+        cpu: dict[str, list[float]] = {}
         samples = interleaved(
             {
                 "python": [sys.executable, "-c", "pass"],
                 "version": [sys.executable, "-m", "mlxchat", "--version"],
                 "typer": [sys.executable, "-c", "import typer.main"],
-                "chat": [sys.executable, "-m", "mlxchat", "chat", "think-content", "What is 2+2?", "--json"],
+                "chat": [sys.executable, "-m", "mlxchat", *args],
+                **(compared if "other" in compared else {}),
             },
             runs=runs,
             env=env,
+            cpu=cpu,
         )
     chat = median_ms(samples["chat"])
     print(
@@ -169,6 +186,8 @@ def whole_command(runs: int) -> None:
         f"{median_ms(samples['version']):.1f} ms, python -c 'import typer.main' "
         f"{median_ms(samples['typer']):.1f} ms; goal: under 150 ms)"
     )
+    if "other" in samples:
+        print(ratio_line("whole `mlxchat chat --json`", samples, cpu))
 
 
 def main(runs: int = 5) -> None:

@@ -7,11 +7,12 @@ reported as a ratio against a baseline measured in the same run, interleaved wit
 from __future__ import annotations
 
 import os
+import resource
 import statistics
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 _PYCACHE = tempfile.mkdtemp(prefix="mlxchat-bench-pycache-")
 
@@ -38,16 +39,32 @@ def wall_time(argv: Sequence[str], env: dict[str, str] | None = None) -> float:
     return time.perf_counter() - started
 
 
+def wall_and_cpu(argv: Sequence[str], env: dict[str, str] | None = None) -> tuple[float, float]:
+    """Wall seconds and CPU seconds (user + system) of one run of a whole process. CPU time moves
+    far less than wall time when other work loads the machine."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = wall_time(argv, env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return wall, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
 def interleaved(
-    commands: dict[str, Sequence[str]], runs: int = 15, env: dict[str, str] | None = None
+    commands: Mapping[str, Sequence[str]],
+    runs: int = 15,
+    env: dict[str, str] | None = None,
+    cpu: dict[str, list[float]] | None = None,
 ) -> dict[str, list[float]]:
-    """Run every command ``runs`` times, taking turns, so drifting load hits all of them alike."""
+    """Run every command ``runs`` times, taking turns, so drifting load hits all of them alike.
+    Returns the wall times; ``cpu``, when given, receives the CPU times."""
     samples: dict[str, list[float]] = {name: [] for name in commands}
     for argv in commands.values():  # warm caches once
         wall_time(argv, env)
     for _ in range(runs):
         for name, argv in commands.items():
-            samples[name].append(wall_time(argv, env))
+            wall, used = wall_and_cpu(argv, env)
+            samples[name].append(wall)
+            if cpu is not None:
+                cpu.setdefault(name, []).append(used)
     return samples
 
 

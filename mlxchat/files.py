@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 import time
 from pathlib import Path
 from types import TracebackType
@@ -21,6 +20,8 @@ from mlxchat import paths
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
     """Replace ``path`` with ``data`` in one step (directories created as needed, mode 0700)."""
+    import tempfile  # only writers pay for it (it imports random)
+
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:

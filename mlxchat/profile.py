@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import string
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import PurePath
 from typing import Any, Final, Literal
@@ -76,11 +74,11 @@ class Profile:
             return PurePath(self.model_path).name or self.model_path
         return "-"
 
-    def api_key(self, env: Mapping[str, str] = os.environ) -> str | None:
+    def api_key(self) -> str | None:
         """The secret, read from the environment variable the profile names; never stored."""
         if not self.api_key_env:
             return None
-        return env.get(self.api_key_env) or None
+        return os.environ.get(self.api_key_env) or None
 
     def to_dict(self) -> dict[str, Any]:
         """Only the fields that are set, in declaration order (the file stays short and readable)."""
@@ -151,6 +149,8 @@ def check_url(name: str, url: str) -> None:
 
 
 def check_template(name: str, template: str) -> None:
+    import shlex  # command profiles only
+
     try:
         parts = shlex.split(template)
     except ValueError as exc:

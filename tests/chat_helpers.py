@@ -77,26 +77,23 @@ def types(events: list[dict[str, Any]]) -> list[str]:
 
 
 def translate_pieces(pieces: list[bytes], *, prefilled: bool = False) -> list[Event]:
-    """Run raw stream bytes, read in the given pieces, through the decoder and translator offline.
-
-    The same steps as ``ChatStream.batches`` after the response headers, without a network.
-    """
+    """Run raw stream bytes, read in the given pieces, through the decoder and translator offline:
+    ``ChatStream``'s own loop (``translate_stream``) after the response headers, without a network."""
     import time
 
     from mlxchat.chat.events import Start
-    from mlxchat.chat.sse import SSEDecoder
+    from mlxchat.chat.stream import translate_stream
     from mlxchat.chat.translate import Translator
 
     translator = Translator(started=time.perf_counter(), thinking_prefilled=prefilled)
-    decoder = SSEDecoder()
-    out: list[Event] = [Start("offline", "m", "r", "2026-01-01T00:00:00.000Z", "http://127.0.0.1:1/v1")]
-    for piece in pieces:
-        if translator.feed(decoder.feed(piece), out):
-            break
-    else:
-        translator.feed(decoder.finish(), out)
-    out.append(translator.end(out))
-    return out
+    held: list[Event] = []
+    events: list[Event] = [Start("offline", "m", "r", "2026-01-01T00:00:00.000Z", "http://127.0.0.1:1/v1")]
+    batches = translate_stream(pieces, translator, held)
+    while True:
+        try:
+            events += next(batches)
+        except StopIteration as end:
+            return [*events, *held, end.value]
 
 
 def cut(data: bytes, positions: list[int]) -> list[bytes]:

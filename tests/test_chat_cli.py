@@ -194,7 +194,7 @@ def test_system_option_wins_over_the_messages_and_the_profile(
         ("", "no messages"),
     ],
 )
-def test_bad_messages_files_are_usage_errors(  # noqa: PLR0917 (fixtures and parameters)
+def test_bad_messages_files_are_usage_errors(  # noqa: PLR0913, PLR0917 (fixtures and parameters)
     run_here: RunCli, mlxchat_home: Path, server: Standin, tmp_path: Path, content: str, needle: str
 ) -> None:
     path = tmp_path / "m.json"

@@ -1,4 +1,5 @@
-"""The interactive chat's state and line parsing (mlxchat.chat.conversation): pure, no I/O."""
+"""A conversation's state (mlxchat.chat.conversation) and the lines typed in one (mlxchat.chat.lines):
+pure, no I/O."""
 
 from __future__ import annotations
 
@@ -6,17 +7,9 @@ from typing import Any
 
 import pytest
 
-from mlxchat.chat.conversation import (
-    Command,
-    CommandError,
-    Conversation,
-    Message,
-    command_names,
-    describe_attachment,
-    help_lines,
-    parse_line,
-)
+from mlxchat.chat.conversation import Conversation, describe_attachment
 from mlxchat.chat.events import Done, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
+from mlxchat.chat.lines import Command, CommandError, Message, command_names, help_lines, parse_line
 from mlxchat.chat.options import parse_messages
 from mlxchat.chat.turn import TurnRecorder
 from mlxchat.cli.interactive import wants_session
@@ -139,7 +132,7 @@ def test_turns_build_the_history_without_reasoning() -> None:
 def test_attachments_wait_for_the_next_message() -> None:
     conversation = Conversation()
     conversation.attach("cat.png", [IMAGE_PART], [SUMMARY])
-    conversation.attach("left-out.png", "", [])  # a text-only profile: nothing was prepared
+    conversation.attach("left-out.png", [], [])  # a text-only profile: nothing was prepared
     assert len(conversation.pending) == 1
     content = conversation.user_content("What is this?")
     assert content == [{"type": "text", "text": "What is this?"}, IMAGE_PART]

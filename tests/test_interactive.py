@@ -69,6 +69,13 @@ def command(child: pexpect.spawn, line: str, reply: str) -> None:
     child.expect(PROMPT)
 
 
+def colours(text: str) -> set[str]:
+    """The foreground and background colours (SGR 30-49 and 90-107) that ``text`` sets: not bold or dim,
+    which NO_COLOR keeps."""
+    params = {p for sgr in re.findall(r"\x1b\[([0-9;]*)m", text) for p in sgr.split(";") if p.isdigit()}
+    return {p for p in params if 30 <= int(p) <= 49 or 90 <= int(p) <= 107}
+
+
 def leave(child: pexpect.spawn) -> int:
     """Ctrl-D at an empty prompt; the exit status."""
     child.sendcontrol("d")
@@ -184,6 +191,7 @@ def test_pretty_output_in_colour(mlxchat_home: Path, server: Standin) -> None:
     child = spawn(mlxchat_home, name, "--stats", color=True)
     child.sendline("What is 2+2?")
     child.expect_exact("Thought for")
+    assert colours(str(child.before)), "no colour while the model reasoned (spinner, reasoning)"
     child.expect_exact("The answer is 4.")
     child.expect_exact("9 tokens")  # the --stats footer
     child.expect(PROMPT)

@@ -19,7 +19,8 @@ import psutil
 import pytest
 
 from tests.fixtures.common import RunCli
-from tests.fixtures.lifecycle import AddStandin, pid_alive, processes_on_port
+from tests.fixtures.lifecycle import AddStandin, processes_on_port
+from tests.fixtures.processes import after_exec, pid_alive
 
 
 def record_file(home: Path, name: str) -> Path:
@@ -42,7 +43,7 @@ GOOD_RECORD: dict[str, object] = {
 }
 
 
-def place_record(
+def place_record(  # noqa: PLR0913 (keyword-only fields of one record)
     home: Path, name: str, *, pid: int, create_time: float, cmdline: list[str], port: int
 ) -> tuple[dict[str, object], Path]:
     """A run record written by hand, as if a server of profile ``name`` had been started."""
@@ -765,7 +766,7 @@ def test_a_stop_that_meets_a_start_before_its_record_stops_what_it_starts(
         while stopper.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         server = subprocess.Popen(["sleep", "300"], start_new_session=True)
-        proc = psutil.Process(server.pid)
+        proc = after_exec(server)
         record = {
             **GOOD_RECORD,
             "profile": "web",

@@ -9,7 +9,8 @@ from mlxchat.errors import UnreachableError, UsageError
 from mlxchat.profile import Profile
 from mlxchat.profile_store import get_profile
 from mlxchat.servers import lifecycle
-from tests.fixtures.lifecycle import AddStandin, pid_alive
+from tests.fixtures.lifecycle import AddStandin
+from tests.fixtures.processes import pid_alive
 
 
 def test_start_waits_reports_progress_and_stop_ends_it(add_standin_profile: AddStandin) -> None:

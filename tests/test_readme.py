@@ -29,10 +29,18 @@ def use_section_blocks() -> list[str]:
     return re.findall(r"```sh\n(.*?)```", section, flags=re.S)
 
 
+def shows(script: str, words: str) -> bool:
+    """``words`` stand in ``script`` as words of their own: ``start`` is not found in ``restart``
+    or ``--start``."""
+    return re.search(rf"(?<![\w-]){re.escape(words)}(?![\w-])", script) is not None
+
+
 def test_the_use_section_has_the_main_commands() -> None:
     script = "\n".join(use_section_blocks())
-    for command in ("profile add", "start", "status", "chat", "--json", "render", "logs", "stop"):
-        assert f"mlxchat {command}" in script or command in script
+    for command in ("profile add", "start", "status", "chat", "render", "logs", "stop"):
+        assert shows(script, f"mlxchat {command}"), command
+    assert shows(script, "--json")
+    assert not shows("mlxchat restart qwen --start", "mlxchat start")
 
 
 def test_readme_examples_run(tmp_path: Path) -> None:

@@ -14,10 +14,9 @@ import httpx
 import psutil
 import pytest
 
+from tests.fixtures.processes import group_members, is_alive
 from tests.fixtures.real_servers import (
     RealServer,
-    group_processes,
-    is_alive,
     mlxlm_server_available,
     start_mlxlm_server,
     stop_real_server,
@@ -141,12 +140,12 @@ def test_stop_ends_the_whole_group(tmp_path: Path) -> None:
     hf_cache.mkdir()
     server = start_mlxlm_server(tmp_path / "mlxlm.log", hf_cache)
     try:
-        members = group_processes(server.pgid) + psutil.Process(server.process.pid).children(recursive=True)
+        members = group_members(server.pgid) + psutil.Process(server.process.pid).children(recursive=True)
         assert server.process.pid in [proc.pid for proc in members]
     finally:
         stop_real_server(server)
     assert server.process.returncode is not None
     assert not [proc for proc in members if is_alive(proc)]
-    assert not [proc for proc in group_processes(server.pgid) if is_alive(proc)]
+    assert not [proc for proc in group_members(server.pgid) if is_alive(proc)]
     with pytest.raises(httpx.TransportError):
         httpx.get(f"http://{server.host}:{server.port}/health", timeout=2)

@@ -11,7 +11,7 @@ from mlxchat.attachments.video import DEFAULT_MAX_VIDEO_BYTES, prepare_video
 from mlxchat.errors import UsageError
 
 
-def prepare_attachments(
+def prepare_attachments(  # noqa: PLR0913 (keyword-only options)
     images: Sequence[str] = (),
     videos: Sequence[str] = (),
     *,

@@ -133,7 +133,7 @@ def _open(data: bytes, name: str, max_pixels: int) -> Image.Image:
     return img
 
 
-def _prepare_open_image(
+def _prepare_open_image(  # noqa: PLR0913 (keyword-only facts of one image)
     img: Image.Image, data: bytes, *, name: str, source: SourceKind, max_size: int, max_pixels: int
 ) -> PreparedImage:
     from PIL import Image
@@ -214,7 +214,7 @@ def _orientation(img: Image.Image) -> int:
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def _can_send_unchanged(
+def _can_send_unchanged(  # noqa: PLR0913 (keyword-only facts of one image)
     img: Image.Image, data: bytes, *, fmt: str, frames: int, orientation: int, resize: bool
 ) -> bool:
     """A plain JPEG or PNG already within limits is sent as it is (no second lossy compression).

@@ -1,4 +1,4 @@
-"""The chat core: build a request, stream it from a profile's server, and turn it into typed events.
+"""The chat core: options -> request -> stream -> typed events -> a sink, one turn at a time.
 
 Nothing in this package prints; the writers in mlxchat.output consume the events.
 """

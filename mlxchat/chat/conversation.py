@@ -1,9 +1,9 @@
-"""The state of an interactive chat and the parsing of what the user types. No I/O: unit-testable.
+"""A conversation's state. No I/O: unit-testable.
 
 A :class:`Conversation` holds the system prompt, the history of answered turns (user and assistant
 messages; reasoning is never kept, so it is never sent back) and the attachments waiting for the
-next message. :func:`parse_line` turns one typed line into a :class:`Message`, a :class:`Command`
-or a :class:`CommandError`. mlxchat.cli.interactive reads the input and runs the requests.
+next message. Every turn continues one: a one-shot chat's starts from ``--messages``, an
+interactive chat's grows turn by turn (mlxchat.chat.lines parses what is typed there).
 """
 
 from __future__ import annotations
@@ -19,98 +19,8 @@ from mlxchat.units import human_bytes
 Content: TypeAlias = str | list[dict[str, Any]]
 """A message's content: plain text, or OpenAI content parts (text, images, videos)."""
 
-# -- what the user types ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CommandSpec:
-    name: str
-    usage: str
-    help: str
-    arg: bool | None
-    """True: an argument is required; False: none is allowed; None: optional."""
-
-
-COMMANDS: Final[tuple[CommandSpec, ...]] = (
-    CommandSpec("image", "/image PATH|URL", "attach an image to your next message", True),
-    CommandSpec("video", "/video PATH|URL", "attach a video to your next message", True),
-    CommandSpec("system", "/system [TEXT|-]", "set the system prompt; alone: show it; '-': none", None),
-    CommandSpec("clear", "/clear", "forget the conversation so far (the system prompt stays)", False),
-    CommandSpec("save", "/save FILE", "write the conversation as NDJSON (load it with --messages)", True),
-    CommandSpec("help", "/help", "this list", False),
-    CommandSpec("exit", "/exit", "end the session (also /quit, or Ctrl-D)", False),
-)
-SPECS: Final[dict[str, CommandSpec]] = {spec.name: spec for spec in COMMANDS}
-ALIASES: Final[dict[str, str]] = {"quit": "exit", "q": "exit", "?": "help"}
 NO_SYSTEM: Final = "-"
 """``/system -``: send no system message at all (not even the profile's)."""
-
-
-@dataclass(frozen=True)
-class Message:
-    """Text to send to the model."""
-
-    text: str
-
-
-@dataclass(frozen=True)
-class Command:
-    """A slash command, by its canonical name, and its argument (stripped; "" when none)."""
-
-    name: str
-    arg: str = ""
-
-
-@dataclass(frozen=True)
-class CommandError:
-    """A line that looked like a command but was not a valid one; ``message`` says why."""
-
-    message: str
-    show_help: bool = False
-
-
-Parsed = Message | Command | CommandError
-
-
-def parse_line(line: str) -> Parsed | None:
-    """What a typed line means; None for a blank line.
-
-    A line starting with ``/`` is a command; ``//`` escapes it (``//etc is a folder`` sends
-    ``/etc is a folder``). Anything else is a message, sent as typed.
-    """
-    if not line.strip():
-        return None
-    stripped = line.strip()
-    if not stripped.startswith("/"):
-        return Message(line)
-    if stripped.startswith("//"):
-        return Message(stripped[1:])
-    word, _, rest = stripped[1:].partition(" ")
-    name = ALIASES.get(word.lower(), word.lower())
-    spec = SPECS.get(name)
-    if spec is None:
-        return CommandError(f"unknown command /{word}" if word else "a command name must follow '/'", True)
-    arg = rest.strip()
-    if spec.arg is True and not arg:
-        return CommandError(f"usage: {spec.usage}")
-    if spec.arg is False and arg:
-        return CommandError(f"/{spec.name} takes no argument (usage: {spec.usage})")
-    return Command(name, arg)
-
-
-def help_lines() -> list[str]:
-    width = max(len(spec.usage) for spec in COMMANDS)
-    lines = [f"{spec.usage.ljust(width)}  {spec.help}" for spec in COMMANDS]
-    lines.append(f"{'//TEXT'.ljust(width)}  send a message that starts with '/'")
-    return lines
-
-
-def command_names() -> list[str]:
-    """Every command as typed, aliases included (for tab completion)."""
-    return sorted([f"/{spec.name}" for spec in COMMANDS] + [f"/{alias}" for alias in ALIASES])
-
-
-# -- the conversation -------------------------------------------------------------------------
 
 
 @dataclass
@@ -167,13 +77,11 @@ class Conversation:
         self.pending.clear()
         return dropped
 
-    def attach(self, name: str, content: Content, summaries: list[dict[str, Any]]) -> None:
-        """Queue a prepared attachment. ``content`` is what the attachment pipeline built for an
-        empty text: the attachment's content parts (a plain string means nothing was attached)."""
-        if isinstance(content, list):
-            parts = [p for p in content if p.get("type") != "text"]
-            if parts:
-                self.pending.append(Pending(name, parts, summaries))
+    def attach(self, name: str, parts: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> None:
+        """Queue prepared attachments (their content parts) for the next message; no parts (a
+        text-only profile left them out) queue nothing."""
+        if parts:
+            self.pending.append(Pending(name, parts, summaries))
 
     # -- a turn --
 

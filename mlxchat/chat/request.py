@@ -7,13 +7,12 @@ thinking, attachments (through mlxchat.chat.attachments_policy), the model name,
 
 from __future__ import annotations
 
-import os
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final
 
-from mlxchat.chat.attachments_policy import prepare_user_content
+from mlxchat.chat.attachments_policy import attachment_parts
 from mlxchat.chat.conversation import Content, Conversation
 from mlxchat.chat.options import ChatOptions
 from mlxchat.errors import UsageError
@@ -83,7 +82,6 @@ def resolve(
     profile: Profile,
     conversation: Conversation | None = None,
     *,
-    env: Mapping[str, str] = os.environ,
     stdin: BinaryIO | None = None,
     warn: Callable[[str], None] | None = None,
 ) -> ChatRequest:
@@ -93,18 +91,8 @@ def resolve(
     kind = kind_of(profile)
     if conversation is None:
         conversation = start_conversation(options, profile)
-    attached = prepare_user_content(
-        profile,
-        "",
-        options.images,
-        options.videos,
-        max_size=options.max_image_size,
-        fetch=options.fetch_images,
-        strict=options.strict,
-        stdin=stdin,
-        warn=warn,
-    )
-    conversation.attach(", ".join([*options.images, *options.videos]), attached.content, attached.attachments)
+    attached = attachment_parts(profile, options, stdin=stdin, warn=warn)
+    conversation.attach(", ".join([*options.images, *options.videos]), attached.parts, attached.summaries)
     content = conversation.user_content(options.text) or None
     messages = conversation.request_messages(content) if content else conversation.saved_messages()
     if not any(m.get("role") != "system" for m in messages):
@@ -122,7 +110,7 @@ def resolve(
         idle_timeout=options.idle_timeout,
         attachments=conversation.attachment_summaries(),
         warnings=attached.warnings,
-        api_key=profile.api_key(env),
+        api_key=profile.api_key(),
     )
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import select
 import sys
 import time
-from collections.abc import Callable, Generator
+from collections.abc import Callable, Generator, Iterable
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
@@ -79,19 +79,7 @@ class ChatStream:
                     # The server ignored "stream": one JSON answer.
                     yield _from_json_answer(resp.read(), translator)
                     return
-                ready = _readiness(resp)
-                decoder = SSEDecoder()
-                feed_sse = decoder.feed
-                feed = translator.feed
-                for piece in resp.iter_bytes():
-                    if feed(feed_sse(piece), out):
-                        break
-                    if len(out) >= MAX_BATCH or (out and not ready()):
-                        yield out
-                        out = []
-                else:
-                    feed(decoder.finish(), out)
-                terminal = translator.end(out)
+                terminal = yield from translate_stream(resp.iter_bytes(), translator, out, _readiness(resp))
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             translator.partial_output(out)  # what the server did send stays
             terminal = self._failure(exc, connect, got_response)
@@ -128,10 +116,10 @@ class ChatStream:
         reason = _reason(exc)
         if isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol):
             if reason == "connection refused" and request.local:
-                return self._unreachable(
-                    f"the server of profile {request.profile} is not running (nothing at {request.url})"
-                )
-            return self._unreachable(f"cannot connect to {request.url}: {reason}")
+                message = f"the server of profile {request.profile} is not running (nothing at {request.url})"
+            else:
+                message = f"cannot connect to {request.url}: {reason}"
+            return self._unreachable(message)
         if got_response:
             return Error("stream_broken", f"the connection broke mid-stream: {reason}")
         return Error("stream_broken", f"the server closed the connection without answering: {reason}")
@@ -143,6 +131,32 @@ class ChatStream:
         else:
             hint = f"check that the server at {request.base_url} is up (profile {request.profile})"
         return Error("unreachable", message, hint=hint)
+
+
+def translate_stream(
+    pieces: Iterable[bytes],
+    translator: Translator,
+    out: list[Event],
+    ready: Callable[[], bool] = lambda: True,
+) -> Generator[list[Event], None, TerminalEvent]:
+    """Raw stream bytes, as they were read, through the SSE decoder and the translator.
+
+    A batch is handed on whenever no more bytes are ready to read (``ready()`` is False) or
+    MAX_BATCH events wait. ``out`` holds the events not handed on yet: a caller whose stream breaks
+    still has them. Returns the terminal event, once the events it releases are in ``out``.
+    """
+    decoder = SSEDecoder()
+    feed_sse = decoder.feed
+    feed = translator.feed
+    for piece in pieces:
+        if feed(feed_sse(piece), out):
+            break
+        if len(out) >= MAX_BATCH or (out and not ready()):
+            yield out.copy()
+            out.clear()
+    else:
+        feed(decoder.finish(), out)
+    return translator.end(out)
 
 
 def _http_error(resp: Any) -> Error:

@@ -69,7 +69,7 @@ class Translator:
 
     # -- one payload -------------------------------------------------------------------------
 
-    def feed(self, payloads: list[bytes], out: list[Event]) -> bool:
+    def feed(self, payloads: list[bytes], out: list[Event]) -> bool:  # noqa: PLR0912 (the hot path, inlined)
         """Translate payloads into ``out``. True when the stream is over ([DONE] or an error)."""
         for payload in payloads:
             if payload == b"[DONE]":
@@ -138,7 +138,7 @@ class Translator:
             and not splitter.pending
         )
 
-    def _delta(self, delta: dict[str, Any], out: list[Event]) -> None:
+    def _delta(self, delta: dict[str, Any], out: list[Event]) -> None:  # noqa: PLR0912 (every shape a delta takes)
         reasoning = delta.get("reasoning_content")
         if reasoning is None:
             reasoning = delta.get("reasoning")

@@ -70,40 +70,46 @@ def run(argv: list[str] | None = None, context: CliContext | None = None) -> int
 
     ``context`` is what the commands get (terminal, environment, clock); by default this process's.
     """
-    # typer >= 0.27 vendors click; its exception classes live there.
-    from typer._click import exceptions as click_exceptions
-
     from mlxchat.cli.context import CliContext
-    from mlxchat.errors import OutputClosed
 
     context = context or CliContext()
     try:
         app = build_app(sys.argv[1:] if argv is None else argv)
         result = app(args=argv, prog_name="mlxchat", standalone_mode=False, obj=context)
-    except OutputClosed:
+    except (Exception, KeyboardInterrupt) as exc:
+        return _exit_code(exc, context)
+    return int(result) if isinstance(result, int) else int(ExitCode.OK)
+
+
+def _exit_code(exc: Exception | KeyboardInterrupt, context: CliContext) -> int:
+    """The exit code an exception ends the run with, once its message is written."""
+    # typer >= 0.27 vendors click; its exception classes live there.
+    from typer._click import exceptions as click_exceptions
+
+    from mlxchat.errors import OutputClosed
+
+    if isinstance(exc, OutputClosed):
         # stdout's reader went away (`| head -1`): what it wanted was written; a normal end.
         _quiet_broken_pipe()
-        return int(ExitCode.OK)
-    except MlxchatError as exc:
+        code = ExitCode.OK
+    elif isinstance(exc, MlxchatError):
         context.terminal.error(exc.message, exc.hint)
-        return int(exc.exit_code)
-    except typer.Abort:
-        return int(ExitCode.INTERRUPTED)
-    except click_exceptions.ClickException as exc:
+        code = exc.exit_code
+    elif isinstance(exc, typer.Abort | KeyboardInterrupt):
+        # Inside a command typer turns Ctrl-C into Exit(130) itself; KeyboardInterrupt is caught
+        # here while the command modules are still being imported.
+        code = ExitCode.INTERRUPTED
+    elif isinstance(exc, click_exceptions.ClickException):
         exc.show()
-        return int(ExitCode.USAGE)
-    except typer.Exit as exc:
+        code = ExitCode.USAGE
+    elif isinstance(exc, typer.Exit):
         return int(exc.exit_code)
-    except KeyboardInterrupt:
-        # Inside a command typer turns Ctrl-C into Exit(130) itself; this catches it while the
-        # command modules are still being imported.
-        return int(ExitCode.INTERRUPTED)
-    except Exception as exc:
-        if os.environ.get(DEBUG_ENV):
-            raise
+    elif context.environ.get(DEBUG_ENV):
+        raise exc
+    else:
         context.terminal.error(
             f"internal error: {type(exc).__name__}: {exc}",
             hint=f"this is a bug in mlxchat; {DEBUG_ENV}=1 shows where it happened",
         )
-        return int(ExitCode.INTERNAL)
-    return int(result) if isinstance(result, int) else int(ExitCode.OK)
+        code = ExitCode.INTERNAL
+    return int(code)

@@ -156,9 +156,10 @@ def chat(  # noqa: PLR0917 (typer options)
     start_server = (lambda: _start_if_needed(profile, terminal)) if start else None
     if prompt is None and _wants_session(messages_file, terminal):
         # No prompt on a terminal: a conversation (docs/interactive.md), seeded with --messages.
-        from mlxchat.cli.interactive import run_session
+        from mlxchat.cli.interactive import Session, run_session
 
-        run_session(profile, context, options, output, seed_source=messages_file, start_server=start_server)
+        session = Session(profile, context, options, output)
+        run_session(session, seed_source=messages_file, start_server=start_server)
         return
     code = _one_turn(profile, context, options, output, start_server)
     if code:
@@ -179,7 +180,7 @@ def _one_turn(
     terminal = context.terminal
     # Every attachment is read and checked here, before a server is started or a request sent.
     image_stdin = _binary_stdin(terminal) if "-" in options.images else None
-    request = resolve(options, profile, env=context.environ, stdin=image_stdin, warn=terminal.warn)
+    request = resolve(options, profile, stdin=image_stdin, warn=terminal.warn)
     if output.fmt is not OutputFormat.ndjson:
         # What preparation changed or left out (NDJSON carries it in the start event instead).
         for summary in request.attachments:

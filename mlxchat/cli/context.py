@@ -21,7 +21,7 @@ from mlxchat.terminal import Terminal
 class CliContext:
     terminal: Terminal = field(default_factory=Terminal)
     environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    """Where API keys are read from (the profile names the variable)."""
+    """The variables commands read (the terminal reads its own: NO_COLOR, FORCE_COLOR, TERM)."""
     now: Callable[[], float] = time.time
     """The wall clock (seconds since the epoch): the start event's timestamp."""
 

@@ -1,8 +1,9 @@
 """Interactive chat: ``mlxchat chat PROFILE`` with no prompt, on a terminal. This module owns the input.
 
-Each line typed is a message or a slash command (mlxchat.chat.conversation parses it and holds the
-state). Each message is one turn like ``mlxchat chat``'s: resolved against the profile with the
-conversation supplying the messages, run by ``run_turn`` into the writer ``mlxchat chat`` would use.
+Each line typed is a message or a slash command (mlxchat.chat.lines parses it;
+mlxchat.chat.conversation holds the state). Each message is one turn like ``mlxchat chat``'s:
+resolved against the profile with the conversation supplying the messages, run by ``run_turn``
+into the writer ``mlxchat chat`` would use.
 
 Line editing and history come from the standard library's ``readline`` (GNU readline, or libedit on
 macOS); the history is kept in ``paths.history_file()``. Ctrl-C while an answer streams cancels that
@@ -19,16 +20,8 @@ from pathlib import Path
 from types import ModuleType
 from typing import TYPE_CHECKING
 
-from mlxchat.chat.conversation import (
-    Command,
-    CommandError,
-    Conversation,
-    Message,
-    command_names,
-    describe_attachment,
-    help_lines,
-    parse_line,
-)
+from mlxchat.chat.conversation import describe_attachment
+from mlxchat.chat.lines import Command, CommandError, Message, command_names, help_lines, parse_line
 from mlxchat.chat.request import start_conversation
 from mlxchat.errors import MlxchatError
 from mlxchat.output import OutputFormat
@@ -54,27 +47,19 @@ def wants_session(
 
 
 def run_session(
-    profile: Profile,
-    context: CliContext,
-    options: ChatOptions,
-    output: OutputOptions,
-    *,
-    seed_source: str | None = None,
-    start_server: Callable[[], None] | None = None,
+    session: Session, *, seed_source: str | None = None, start_server: Callable[[], None] | None = None
 ) -> None:
-    """Converse until /exit or Ctrl-D. ``options`` shape every turn; their messages and system
-    prompt start the conversation and their attachments wait for the first message (each is
-    prepared first: a bad one raises UsageError before the session starts), then ``start_server``
+    """Converse until /exit or Ctrl-D. The options' attachments wait for the first message, each
+    prepared first (a bad one raises UsageError before the session starts), then ``start_server``
     runs."""
-    session = Session(profile, context, options, output, start_conversation(options, profile))
-    for source in options.images:
+    for source in session.options.images:
         session.attach("image", source)
-    for source in options.videos:
+    for source in session.options.videos:
         session.attach("video", source)
     if start_server is not None:
         start_server()
     session.banner(seed_source)
-    reader = LineReader(context.terminal)
+    reader = LineReader(session.terminal)
     try:
         session.loop(reader)
     finally:
@@ -82,21 +67,20 @@ def run_session(
 
 
 class Session:
+    """A conversation with one profile: ``options`` shape every turn (their messages and system
+    prompt start the conversation), ``output`` says how answers are shown."""
+
     def __init__(
-        self,
-        profile: Profile,
-        context: CliContext,
-        options: ChatOptions,
-        output: OutputOptions,
-        conversation: Conversation,
+        self, profile: Profile, context: CliContext, options: ChatOptions, output: OutputOptions
     ) -> None:
         self.profile = profile
         self.context = context
         self.terminal = context.terminal
-        self.turn_options = dataclasses.replace(options, messages=(), images=(), videos=(), stdin_text=None)
-        """Every turn's options but its text (the conversation holds the rest)."""
+        self.options = options
         self.output = output
-        self.conversation = conversation
+        self.conversation = start_conversation(options, profile)
+        self.turn_options = dataclasses.replace(options, messages=(), images=(), videos=(), stdin_text=None)
+        """Every turn's options but its text (the conversation holds the messages and attachments)."""
 
     def banner(self, seed_source: str | None) -> None:
         from mlxchat.servers.kinds import kind_of
@@ -182,27 +166,20 @@ class Session:
 
     def attach(self, kind: str, source: str) -> None:
         """Prepare an image or video now (errors show at once) and queue it for the next message."""
-        from mlxchat.chat.attachments_policy import prepare_user_content
+        from mlxchat.chat.attachments_policy import attachment_parts
         from mlxchat.errors import UsageError
 
         if source == "-":
             raise UsageError(f"/{kind} cannot read stdin here: stdin is the conversation's terminal")
         source = str(Path(source).expanduser()) if not _is_url(source) else source
-        options = self.turn_options
-        prepared = prepare_user_content(
-            self.profile,
-            "",
-            [source] if kind == "image" else [],
-            [source] if kind == "video" else [],
-            max_size=options.max_image_size,
-            fetch=options.fetch_images,
-            strict=options.strict,
-            warn=self.terminal.warn,
-        )
-        before = len(self.conversation.pending)
-        self.conversation.attach(source, prepared.content, prepared.attachments)
-        if len(self.conversation.pending) > before:
-            for summary in prepared.attachments:
+        if kind == "image":
+            options = dataclasses.replace(self.turn_options, images=(source,))
+        else:
+            options = dataclasses.replace(self.turn_options, videos=(source,))
+        attached = attachment_parts(self.profile, options, warn=self.terminal.warn)
+        self.conversation.attach(source, attached.parts, attached.summaries)
+        if attached.parts:
+            for summary in attached.summaries:
                 self.terminal.info(f"attached {describe_attachment(summary)}: sent with your next message")
 
     def save(self, target: str) -> None:
@@ -227,7 +204,7 @@ class Session:
 
         conversation = self.conversation
         options = dataclasses.replace(self.turn_options, prompt=text)
-        request = resolve(options, self.profile, conversation, env=self.context.environ)
+        request = resolve(options, self.profile, conversation)
         writer = make_writer(self.terminal, self.output)
         try:
             result = run_turn(request, writer, now=self.context.now)

@@ -36,19 +36,10 @@ class TextWriter:
                 self._answer(event.content, out_parts)  # type: ignore[union-attr]
             elif cls is Thinking:
                 if self.show_thinking:
-                    text: str = event.content  # type: ignore[union-attr]
-                    if not self._thinking_open:
-                        self._thinking_open = True
-                        text = text.lstrip("\n")
-                    if text:
-                        err_parts.append(f"\x1b[2m{text}\x1b[0m" if self.dim else text)
-                        self._thinking_ends_with_newline = text.endswith("\n")
+                    self._thinking(event.content, err_parts)  # type: ignore[union-attr]
             elif cls is ThinkingDone:
                 if self.show_thinking and self._thinking_open:
-                    self._thinking_open = False
-                    if not self._thinking_ends_with_newline:
-                        err_parts.append("\n")
-                    err_parts.append("\n")
+                    self._end_thinking(err_parts)
             elif cls is ToolCall:
                 assert isinstance(event, ToolCall)
                 self._answer(f"tool call: {event.name}({event.arguments})\n", out_parts)
@@ -64,6 +55,21 @@ class TextWriter:
             elif event.type == "done":
                 self._end_answer(out_parts)
         self._write(out_parts, err_parts)
+
+    def _thinking(self, text: str, parts: list[str]) -> None:
+        if not self._thinking_open:
+            self._thinking_open = True
+            text = text.lstrip("\n")
+        if text:
+            parts.append(f"\x1b[2m{text}\x1b[0m" if self.dim else text)
+            self._thinking_ends_with_newline = text.endswith("\n")
+
+    def _end_thinking(self, parts: list[str]) -> None:
+        """Reasoning is over: it ends its line, then a blank line before the answer."""
+        self._thinking_open = False
+        if not self._thinking_ends_with_newline:
+            parts.append("\n")
+        parts.append("\n")
 
     def _answer(self, text: str, parts: list[str]) -> None:
         if not self._answer_started:

@@ -1,2 +1,3 @@
-"""Running servers: command lines per kind, the one gateway for child processes, pid records,
-locks, readiness, start/stop and status. Nothing here prints; the CLI reports what it returns."""
+"""Running servers: the server kinds (one module each in ``kinds/``: rules, command line,
+readiness), the one gateway for child processes, pid records, start/stop, status, logs, ports.
+Nothing here prints; the CLI reports what it returns."""

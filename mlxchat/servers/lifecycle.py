@@ -18,7 +18,7 @@ from mlxchat.errors import UnreachableError
 from mlxchat.files import FileLock, LockBusy, profile_lock
 from mlxchat.profile import Profile
 from mlxchat.servers import process
-from mlxchat.servers.kinds import kind_of, not_managed
+from mlxchat.servers.kinds import LaunchSpec, kind_of, not_managed
 from mlxchat.servers.logs import last_line, log_path, rotate_if_large, tail_lines
 from mlxchat.servers.records import ServerRecord, read_record, remove_record, write_record
 
@@ -120,15 +120,7 @@ def start_server(
         if record is not None:
             if live_process(record) is not None:
                 if wait and not record.ready:
-                    _wait_ready(
-                        profile,
-                        record,
-                        None,
-                        deadline=began + timeout,
-                        began=began,
-                        log_offset=record.log_offset,
-                        progress=progress,
-                    )
+                    _wait_ready(profile, record, None, began=began, timeout=timeout, progress=progress)
                 return StartOutcome(record, already="running")
             survivors = process.group_survivors(record.pid, record.create_time)
             if survivors:
@@ -140,45 +132,43 @@ def start_server(
                 f"the previous server of {profile.name} (pid {record.pid}) had exited; "
                 f"its record was cleaned (its log: mlxchat logs {profile.name})"
             )
-        _refuse_taken_port(profile)
-        log = log_path(profile.name)
-        rotate_if_large(log)
-        spawned = process.spawn(
-            spec.argv, env=spec.env, log_path=log, cwd=paths.state_dir(), label=f"start {profile.name}"
-        )
-        assert profile.port is not None
-        record = ServerRecord(
-            profile=profile.name,
-            pid=spawned.pid,
-            create_time=spawned.create_time,
-            cmdline=spawned.cmdline,
-            command=list(spec.argv),
-            kind=profile.server,
-            host=profile.host,
-            port=profile.port,
-            log_path=str(log),
-            started_at=time.time(),
-            log_offset=spawned.log_offset,
-        )
-        write_record(record)
+        spawned, record = _launch(profile, spec)
         if not wait:
             return StartOutcome(record, notes=notes)
         try:
-            _wait_ready(
-                profile,
-                record,
-                spawned,
-                deadline=began + timeout,
-                began=began,
-                log_offset=spawned.log_offset,
-                progress=progress,
-            )
+            _wait_ready(profile, record, spawned, began=began, timeout=timeout, progress=progress)
         except BaseException:
             _cleanup_failed(record)
             raise
         return StartOutcome(record, notes=notes)
     finally:
         lock.release()
+
+
+def _launch(profile: Profile, spec: LaunchSpec) -> tuple[process.Spawned, ServerRecord]:
+    """Start the server (its port must be free) and write its record."""
+    _refuse_taken_port(profile)
+    log = log_path(profile.name)
+    rotate_if_large(log)
+    spawned = process.spawn(
+        spec.argv, env=spec.env, log_path=log, cwd=paths.state_dir(), label=f"start {profile.name}"
+    )
+    assert profile.port is not None
+    record = ServerRecord(
+        profile=profile.name,
+        pid=spawned.pid,
+        create_time=spawned.create_time,
+        cmdline=spawned.cmdline,
+        command=list(spec.argv),
+        kind=profile.server,
+        host=profile.host,
+        port=profile.port,
+        log_path=str(log),
+        started_at=time.time(),
+        log_offset=spawned.log_offset,
+    )
+    write_record(record)
+    return spawned, record
 
 
 def _wait_for_lock(
@@ -226,16 +216,18 @@ def _refuse_taken_port(profile: Profile) -> None:
     )
 
 
-def _wait_ready(
+def _wait_ready(  # noqa: PLR0913 (keyword-only facts of one start)
     profile: Profile,
     record: ServerRecord,
     spawned: process.Spawned | None,
     *,
-    deadline: float,
     began: float,
-    log_offset: int,
+    timeout: float,
     progress: Progress | None,
 ) -> None:
+    """Until the server is ready (or exits, or ``timeout`` after ``began`` runs out); its log from
+    this start's offset on is shown when it fails."""
+    deadline, log_offset = began + timeout, record.log_offset
     check = kind_of(profile).readiness(profile)
     log = log_path(profile.name)
     while True:
@@ -337,7 +329,7 @@ def _lock_or_record(lock: FileLock, name: str) -> bool:
     return False
 
 
-def restart(
+def restart(  # noqa: PLR0913 (keyword-only options: a stop's and a start's)
     profile: Profile,
     *,
     timeout: float = DEFAULT_TIMEOUT,

@@ -9,10 +9,13 @@ from __future__ import annotations
 import json
 import socket
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from mlxchat.urls import connect_host
+
+if TYPE_CHECKING:
+    import http.client
 
 MAX_BODY = 1 << 20
 
@@ -53,9 +56,10 @@ def request(
         headers["Authorization"] = f"Bearer {api_key}"
     if body is None and parts.scheme == "http":
         return _plain_get(host, port or 80, full, headers, timeout)
-    return _http_client(
-        parts.scheme, host=host, port=port, path=full, headers=headers, body=body, timeout=timeout
-    )
+    import http.client
+
+    conn_cls = http.client.HTTPSConnection if parts.scheme == "https" else http.client.HTTPConnection
+    return _http_client(conn_cls(host, port, timeout=timeout), full, headers, body)
 
 
 def _plain_get(host: str, port: int, path: str, headers: dict[str, str], timeout: float) -> Reply | None:
@@ -98,23 +102,15 @@ def _complete(head: bytes, body: bytes) -> bool:
 
 
 def _http_client(
-    scheme: str,
-    *,
-    host: str,
-    port: int | None,
-    path: str,
-    headers: dict[str, str],
-    body: dict[str, Any] | None,
-    timeout: float,
+    conn: http.client.HTTPConnection, path: str, headers: dict[str, str], body: dict[str, Any] | None
 ) -> Reply | None:
+    """One request on a connection not yet opened (it is closed after)."""
     import http.client
 
-    conn_cls = http.client.HTTPSConnection if scheme == "https" else http.client.HTTPConnection
     data = None
     if body is not None:
         data = json.dumps(body).encode()
         headers = {**headers, "Content-Type": "application/json"}
-    conn = conn_cls(host, port, timeout=timeout)
     try:
         conn.request("POST" if body is not None else "GET", path, body=data, headers=headers)
         resp = conn.getresponse()

@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from mlxchat.errors import UsageError
 from mlxchat.profile import ModelType, Profile, ServerKindName
-from mlxchat.servers.model_dir import ModelFacts
 from mlxchat.servers.probe import Reply, request
+
+if TYPE_CHECKING:
+    from mlxchat.servers.model_dir import ModelFacts
 
 PROBE_TIMEOUT = 1.0
 

@@ -8,7 +8,6 @@ a server without ``/health`` (404/405), ``/v1/models`` 200.
 from __future__ import annotations
 
 import shlex
-import shutil
 from pathlib import Path
 
 from mlxchat.errors import UsageError
@@ -50,6 +49,8 @@ class CommandKind(LocalKind):
         return health.status == 200
 
     def warnings(self, profile: Profile, given: set[str]) -> list[str]:
+        import shutil  # only a profile being saved gets here
+
         if not profile.command or "command" not in given:
             return []
         program = shlex.split(profile.command)[0]

@@ -12,13 +12,16 @@ import sys
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlxchat import paths
 from mlxchat.errors import UsageError
 from mlxchat.profile import ModelType, Profile
 from mlxchat.servers.kinds.base import PROBE_TIMEOUT, LaunchSpec, ModelServerKind, ReadinessCheck
-from mlxchat.servers.model_dir import ModelFacts
 from mlxchat.servers.probe import Reply, lists_models, request
+
+if TYPE_CHECKING:
+    from mlxchat.servers.model_dir import ModelFacts
 
 
 class MlxLm(ModelServerKind):
