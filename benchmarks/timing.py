@@ -54,13 +54,15 @@ def interleaved(
     env: dict[str, str] | None = None,
     cpu: dict[str, list[float]] | None = None,
 ) -> dict[str, list[float]]:
-    """Run every command ``runs`` times, taking turns, so drifting load hits all of them alike.
+    """Run every command ``runs`` times, taking turns (in the opposite order every other round, so
+    that no command always follows the same one), so drifting load hits all of them alike.
     Returns the wall times; ``cpu``, when given, receives the CPU times."""
     samples: dict[str, list[float]] = {name: [] for name in commands}
     for argv in commands.values():  # warm caches once
         wall_time(argv, env)
-    for _ in range(runs):
-        for name, argv in commands.items():
+    for round_ in range(runs):
+        order = list(commands.items())
+        for name, argv in order if round_ % 2 == 0 else reversed(order):
             wall, used = wall_and_cpu(argv, env)
             samples[name].append(wall)
             if cpu is not None:

@@ -8,24 +8,24 @@ model directory they are started with, and answer to). Each kind is one module b
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, ClassVar
 
 from mlxchat.errors import UsageError
 from mlxchat.profile import ModelType, Profile, ServerKindName
-from mlxchat.servers.probe import Reply, request
 
 if TYPE_CHECKING:
     from mlxchat.servers.model_dir import ModelFacts
+    from mlxchat.servers.probe import Reply
 
 PROBE_TIMEOUT = 1.0
 
 
-@dataclass(frozen=True)
 class LaunchSpec:
-    argv: list[str]
-    env: dict[str, str] = field(default_factory=dict)
-    """Variables added to mlxchat's own environment."""
+    """The argv that starts a server, and the variables added to mlxchat's own environment."""
+
+    def __init__(self, argv: list[str], env: dict[str, str] | None = None) -> None:
+        self.argv = argv
+        self.env = env or {}
 
 
 class ServerKind(ABC):
@@ -110,6 +110,8 @@ class LocalKind(ServerKind):
 
     @staticmethod
     def health(profile: Profile, timeout: float = PROBE_TIMEOUT) -> Reply | None:
+        from mlxchat.servers.probe import request  # health checks only: a chat does not pay for it
+
         return request(profile.base_url(), "/health", timeout=timeout)
 
 
@@ -126,14 +128,14 @@ class ModelServerKind(LocalKind):
             raise UsageError(f"profile {profile.name!r}: the {self.name} server kind needs --model-path")
 
 
-@dataclass
 class ReadinessCheck:
     """Called repeatedly while a server starts; ``step()`` is True once it is ready."""
 
-    profile: Profile
-    kind: ServerKind
-    phase: str = "starting"
-    """What a waiting start shows: ``starting``, ``answering, not ready yet``, ``loading the model``."""
+    def __init__(self, profile: Profile, kind: ServerKind) -> None:
+        self.profile = profile
+        self.kind = kind
+        self.phase = "starting"
+        """What a waiting start shows: ``starting``, ``answering, not ready yet``, ``loading the model``."""
 
     def step(self, remaining: float) -> bool:
         """One probe; ``remaining`` is how long the start may still wait."""

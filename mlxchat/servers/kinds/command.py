@@ -7,13 +7,11 @@ a server without ``/health`` (404/405), ``/v1/models`` 200.
 
 from __future__ import annotations
 
-import shlex
 from pathlib import Path
 
 from mlxchat.errors import UsageError
 from mlxchat.profile import Profile, check_template
 from mlxchat.servers.kinds.base import PROBE_TIMEOUT, LaunchSpec, LocalKind
-from mlxchat.servers.probe import request
 
 
 class CommandKind(LocalKind):
@@ -28,6 +26,8 @@ class CommandKind(LocalKind):
         check_template(profile.name, profile.command)
 
     def command_line(self, profile: Profile) -> LaunchSpec:
+        import shlex  # starting a server, not reading profiles, needs it
+
         assert profile.command is not None
         values = {
             "host": profile.host,
@@ -44,11 +44,14 @@ class CommandKind(LocalKind):
         if health is None:
             return False
         if health.status in (404, 405):
+            from mlxchat.servers.probe import request
+
             models = request(profile.base_url(), "/v1/models", timeout=timeout)
             return models is not None and models.status == 200
         return health.status == 200
 
     def warnings(self, profile: Profile, given: set[str]) -> list[str]:
+        import shlex
         import shutil  # only a profile being saved gets here
 
         if not profile.command or "command" not in given:

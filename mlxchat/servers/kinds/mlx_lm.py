@@ -9,19 +9,19 @@ from __future__ import annotations
 
 import os
 import sys
-import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mlxchat import paths
 from mlxchat.errors import UsageError
 from mlxchat.profile import ModelType, Profile
-from mlxchat.servers.kinds.base import PROBE_TIMEOUT, LaunchSpec, ModelServerKind, ReadinessCheck
-from mlxchat.servers.probe import Reply, lists_models, request
+from mlxchat.servers.kinds.base import PROBE_TIMEOUT, LaunchSpec, ModelServerKind, ReadinessCheck, ServerKind
 
 if TYPE_CHECKING:
+    import threading
+
     from mlxchat.servers.model_dir import ModelFacts
+    from mlxchat.servers.probe import Reply
 
 
 class MlxLm(ModelServerKind):
@@ -56,6 +56,8 @@ class MlxLm(ModelServerKind):
         return LaunchSpec(argv + profile.extra_args, env)
 
     def healthy(self, profile: Profile, timeout: float = PROBE_TIMEOUT) -> bool:
+        from mlxchat.servers.probe import lists_models, request
+
         if not super().healthy(profile, timeout):
             return False
         return bool(lists_models(request(profile.base_url(), "/v1/models", timeout=timeout)))
@@ -77,12 +79,13 @@ class MlxLm(ModelServerKind):
         return []
 
 
-@dataclass
 class _LoadedCheck(ReadinessCheck):
     """Healthy, then a one-token completion answered: the model is loaded."""
 
-    _completion: threading.Thread | None = field(default=None, repr=False)
-    _replies: list[Reply | None] = field(default_factory=list, repr=False)
+    def __init__(self, profile: Profile, kind: ServerKind) -> None:
+        super().__init__(profile, kind)
+        self._completion: threading.Thread | None = None
+        self._replies: list[Reply | None] = []
 
     def step(self, remaining: float) -> bool:
         if self._completion is None:
@@ -100,6 +103,10 @@ class _LoadedCheck(ReadinessCheck):
         return False
 
     def _send_completion(self, timeout: float) -> None:
+        import threading
+
+        from mlxchat.servers.probe import request
+
         base = self.profile.base_url()
         body: dict[str, object] = {
             "model": self.kind.request_model(self.profile),

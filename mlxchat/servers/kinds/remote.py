@@ -9,7 +9,6 @@ from __future__ import annotations
 from mlxchat.errors import UsageError
 from mlxchat.profile import Profile
 from mlxchat.servers.kinds.base import PROBE_TIMEOUT, LaunchSpec, ServerKind
-from mlxchat.servers.probe import request
 
 LOCAL_ONLY = ("model_path", "port", "command", "reasoning_parser", "tool_call_parser", "context_length")
 """Fields of a server mlxchat starts: they mean nothing for one that runs elsewhere."""
@@ -42,5 +41,7 @@ class Remote(ServerKind):
         raise not_managed(profile)
 
     def healthy(self, profile: Profile, timeout: float = PROBE_TIMEOUT) -> bool:
+        from mlxchat.servers.probe import request  # status only: a chat does not pay for it
+
         reply = request(profile.base_url(), "models", timeout=timeout, api_key=profile.api_key())
         return reply is not None and reply.status == 200
