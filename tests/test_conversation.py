@@ -8,10 +8,10 @@ from typing import Any
 import pytest
 
 from mlxchat.chat.conversation import Conversation, describe_attachment
-from mlxchat.chat.events import Done, Event, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
+from mlxchat.chat.events import Done, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
 from mlxchat.chat.lines import Command, CommandError, Message, command_names, help_lines, parse_line
 from mlxchat.chat.options import parse_messages
-from mlxchat.chat.turn import TurnResult
+from mlxchat.chat.turn import TurnRecorder
 from mlxchat.cli.interactive import wants_session
 
 IMAGE_PART = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
@@ -172,16 +172,15 @@ def test_empty_conversation_saves_nothing() -> None:
     assert Conversation(system="s").to_ndjson() == b'{"role":"system","content":"s"}\n'
 
 
-def test_a_turn_result_keeps_the_answer_apart_from_reasoning_and_tool_calls() -> None:
+def test_the_turn_recorder_keeps_the_answer_apart_from_reasoning_and_tool_calls() -> None:
     start = Start("p", "m", "req-1", "2026-01-01T00:00:00.000Z", "http://127.0.0.1:1/v1")
     call = ToolCall(0, "call_1", "get_weather", "{}")
     done = Done("stop", {"completion_tokens": 3}, Timing(total=0.5))
-    batches: list[list[Event]] = [
-        [start],
-        [Thinking("hmm"), ThinkingDone(0.1), Response("\n\nThe answer"), Response(" is 4.")],
-        [call, done],
-    ]
-    result = TurnResult(done, batches, [user("q")])
+    recorder = TurnRecorder()
+    recorder.add([start])
+    recorder.add([Thinking("hmm"), ThinkingDone(0.1), Response("\n\nThe answer"), Response(" is 4.")])
+    recorder.add([call, done])
+    result = recorder.result(done, [user("q")])
     assert result.answer == "\n\nThe answer is 4."
     assert result.reasoning == "hmm"
     assert result.tool_calls == [call]

@@ -13,7 +13,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass, field
-from functools import cached_property
 from typing import Any, Protocol
 
 from mlxchat.chat.events import (
@@ -43,37 +42,15 @@ class Sink(Protocol):
 
 @dataclass
 class TurnResult:
-    """What came of a turn. Every event is kept, as the sink got it; what is derived from them
-    (answer, reasoning, tool calls) is worked out when asked, so a caller that does not ask pays
-    nothing per event."""
-
     end: TerminalEvent
     """How the turn ended: ``done``, or the ``error`` that ended it."""
-    batches: list[list[Event]] = field(default_factory=list, repr=False)
-    """The events in the batches the sink got; the last one ends with ``end``."""
+    start: Start | None = None
+    answer: str = ""
+    """The answer text as it streamed (reasoning and tool calls not in it)."""
+    reasoning: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
     messages: Sequence[dict[str, Any]] = ()
     """The messages that were sent (empty for replayed events)."""
-
-    @cached_property
-    def events(self) -> list[Event]:
-        return [event for batch in self.batches for event in batch]
-
-    @cached_property
-    def start(self) -> Start | None:
-        return next((e for e in self.events if isinstance(e, Start)), None)
-
-    @cached_property
-    def answer(self) -> str:
-        """The answer text as it streamed (reasoning and tool calls not in it)."""
-        return "".join(e.content for e in self.events if isinstance(e, Response))
-
-    @cached_property
-    def reasoning(self) -> str:
-        return "".join(e.content for e in self.events if isinstance(e, Thinking))
-
-    @cached_property
-    def tool_calls(self) -> list[ToolCall]:
-        return [e for e in self.events if isinstance(e, ToolCall)]
 
     @property
     def ok(self) -> bool:
@@ -97,6 +74,34 @@ class TurnResult:
         return self.end.timing if isinstance(self.end, Done) else None
 
 
+class TurnRecorder:
+    """Collects a :class:`TurnResult` from the events as they pass. It keeps only what it needs (the
+    text, not the events): an answer's many small events are freed as soon as they are written,
+    which costs the collector far less than holding them."""
+
+    def __init__(self) -> None:
+        self.start: Start | None = None
+        self._answer: list[str] = []
+        self._reasoning: list[str] = []
+        self.tool_calls: list[ToolCall] = []
+
+    def add(self, events: list[Event]) -> None:
+        for event in events:
+            cls = type(event)
+            if cls is Response:
+                self._answer.append(event.content)  # type: ignore[union-attr]
+            elif cls is Thinking:
+                self._reasoning.append(event.content)  # type: ignore[union-attr]
+            elif isinstance(event, ToolCall):
+                self.tool_calls.append(event)
+            elif isinstance(event, Start):
+                self.start = event
+
+    def result(self, end: TerminalEvent, messages: Sequence[dict[str, Any]] = ()) -> TurnResult:
+        answer, reasoning = "".join(self._answer), "".join(self._reasoning)
+        return TurnResult(end, self.start, answer, reasoning, list(self.tool_calls), messages)
+
+
 def run_turn(request: ChatRequest, sink: Sink, *, now: Callable[[], float] = time.time) -> TurnResult:
     """Send ``request`` and stream its events into ``sink``; ``now`` is the wall clock (the start
     event's timestamp). The sink is not closed: a caller may stream several turns into one."""
@@ -105,14 +110,13 @@ def run_turn(request: ChatRequest, sink: Sink, *, now: Callable[[], float] = tim
 
 def play(batches: Batches, sink: Sink, *, messages: Sequence[dict[str, Any]] = ()) -> TurnResult:
     """Hand every batch to ``sink`` (the last ends with the terminal event); what came of it."""
-    seen: list[list[Event]] = []
+    recorder = TurnRecorder()
 
     def write(batch: list[Event]) -> None:
-        seen.append(batch)
+        recorder.add(batch)
         sink.write_batch(batch)
 
-    end = drive(batches, write)
-    return TurnResult(end, seen, messages)
+    return recorder.result(drive(batches, write), messages)
 
 
 def drive(batches: Batches, write_batch: Callable[[list[Event]], None]) -> TerminalEvent:
