@@ -3,14 +3,16 @@ mlx-openai-server and mlx_lm.server, as real CLI subprocesses; nothing may be le
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from pathlib import Path
 
+import psutil
 import pytest
 
 from mlxchat.paths import tiny_model_dir
-from tests.fixtures.common import RunCli, free_port
-from tests.fixtures.processes import alive, group_and_tree
+from tests.fixtures.common import REPO, RunCli, free_port
 from tests.fixtures.real_servers import mlxlm_server_available, openai_server_available
 
 pytestmark = pytest.mark.real_server
@@ -18,8 +20,37 @@ pytestmark = pytest.mark.real_server
 START_TIMEOUT = "240"  # the machine is shared; mlx-openai-server's imports alone take seconds
 
 
-def _round_trip(run_cli: RunCli, mlxchat_home: Path, kind: str, extra: list[str]) -> dict[str, object]:
+def _group_and_tree(pid: int) -> list[psutil.Process]:
+    procs = {pid: psutil.Process(pid)}
+    for child in procs[pid].children(recursive=True):
+        procs[child.pid] = child
+    for p in psutil.process_iter():
+        try:
+            if os.getpgid(p.pid) == pid:
+                procs[p.pid] = p
+        except OSError:
+            continue
+    return list(procs.values())
+
+
+def _alive(procs: list[psutil.Process]) -> list[psutil.Process]:
+    out = []
+    for p in procs:
+        try:
+            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
+                out.append(p)
+        except psutil.NoSuchProcess:
+            continue
+    return out
+
+
+def _round_trip(
+    run_cli: RunCli, mlxchat_home: Path, kind: str, extra: list[str], home: str | None = None
+) -> dict[str, object]:
+    """``home``: MLXCHAT_HOME as the commands get it (a relative path to the same place, say)."""
     model = tiny_model_dir()
+    if home is not None:
+        run_cli = functools.partial(run_cli, env={"MLXCHAT_HOME": home})
     if not (model / "config.json").exists():
         pytest.skip("the tiny model is not built")
     port = free_port()
@@ -39,11 +70,11 @@ def _round_trip(run_cli: RunCli, mlxchat_home: Path, kind: str, extra: list[str]
     assert isinstance(row["memory_bytes"], int) and row["memory_bytes"] > 10_000_000
     pid = row["pid"]
     assert isinstance(pid, int)
-    procs = group_and_tree(pid)
+    procs = _group_and_tree(pid)
     stopped = run_cli("stop", "tiny", timeout=120)
     assert stopped.returncode == 0, stopped.stderr
     assert "stopped tiny" in stopped.stderr
-    assert alive(procs) == []
+    assert _alive(procs) == []
     assert json.loads(run_cli("status", "--json").stdout)[0]["state"] == "stopped"
     shown: dict[str, object] = json.loads(run_cli("profile", "show", "tiny", "--json").stdout)
     return shown
@@ -62,6 +93,9 @@ def test_mlx_openai_server_round_trip(run_cli: RunCli, mlxchat_home: Path, parse
 
 @pytest.mark.skipif(not mlxlm_server_available(), reason="mlx_lm is not installed")
 def test_mlx_lm_server_round_trip(run_cli: RunCli, mlxchat_home: Path) -> None:
-    shown = _round_trip(run_cli, mlxchat_home, "mlx-lm", [])
+    # A relative MLXCHAT_HOME: the server runs in the state directory, so every path mlxchat hands
+    # it (HF_HUB_CACHE) must be absolute.
+    relative = os.path.relpath(mlxchat_home, REPO)  # run_cli runs in REPO
+    shown = _round_trip(run_cli, mlxchat_home, "mlx-lm", [], home=relative)
     assert shown["request_model"] == str(tiny_model_dir())
     assert (mlxchat_home / "state" / "hf-cache").is_dir()

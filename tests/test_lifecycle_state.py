@@ -1,0 +1,178 @@
+"""The state directory and the run records: unwritable state, a relative MLXCHAT_HOME, and status
+that shows what runs (by its record) even when the profile file says otherwise."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.fixtures.common import REPO, RunCli
+from tests.fixtures.lifecycle import (
+    AddStandin,
+    as_plain_user,
+    processes_on_port,
+    read_record,
+    recorded_pid,
+    wait_dead,
+)
+
+NOBODY = 65534
+
+
+def run_plain(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The CLI as an ordinary user meets it (for root: without the powers that ignore file modes)."""
+    return subprocess.run(  # type: ignore[call-overload, no-any-return]
+        [sys.executable, "-m", "mlxchat", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "MLXCHAT_HOME": str(home)},
+        cwd=REPO,
+        **as_plain_user(),
+    )
+
+
+@contextmanager
+def unwritable(state: Path, how: str) -> Iterator[None]:
+    """``state`` made read-only, or handed to another user (read-only for us), and given back after."""
+    if how == "foreign-owned" and os.geteuid() != 0:
+        pytest.skip("handing a directory to another user needs root")
+    tree = [state, *state.rglob("*")]
+    for path in tree:
+        if how == "foreign-owned":
+            os.chown(path, NOBODY, NOBODY)
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    try:
+        yield
+    finally:
+        for path in tree:
+            if how == "foreign-owned":
+                os.chown(path, os.getuid(), os.getgid())
+            path.chmod(0o755 if path.is_dir() else 0o644)
+
+
+def _no_internal_error(result: subprocess.CompletedProcess[str]) -> None:
+    assert "internal error" not in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("how", ["read-only", "foreign-owned"])
+def test_a_server_under_an_unwritable_state_directory_can_still_be_stopped(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path, how: str
+) -> None:
+    port = add_standin_profile("web")
+    assert run_cli("start", "web").returncode == 0
+    pid = recorded_pid(mlxchat_home, "web")
+    state = mlxchat_home / "state"
+    with unwritable(state, how):
+        status = run_plain(mlxchat_home, "status")
+        _no_internal_error(status)
+        assert status.returncode == 0
+        assert re.search(r"^web\s+running", status.stdout, re.M)
+        again = run_plain(mlxchat_home, "start", "web")
+        _no_internal_error(again)
+        assert again.returncode == 0, again.stderr
+        assert "already running" in again.stderr
+        stopped = run_plain(mlxchat_home, "stop", "web", "--grace", "2")
+        _no_internal_error(stopped)
+        assert stopped.returncode == 0, stopped.stderr
+        assert "stopped web" in stopped.stderr
+        assert str(state / "run" / "web.json") in stopped.stderr  # the record it could not remove
+        assert wait_dead(pid)
+        after = run_plain(mlxchat_home, "status")
+        _no_internal_error(after)
+        assert after.returncode == 0
+        logs = run_plain(mlxchat_home, "logs", "web", "-n", "2")
+        _no_internal_error(logs)
+        assert logs.returncode == 0
+    assert processes_on_port(port) == []
+
+
+@pytest.mark.parametrize("how", ["read-only", "foreign-owned"])
+def test_start_under_an_unwritable_state_directory_is_a_clear_exit_2(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path, how: str
+) -> None:
+    port = add_standin_profile("web")
+    state = mlxchat_home / "state"
+    (state / "logs").mkdir(parents=True)
+    with unwritable(state, how):
+        result = run_plain(mlxchat_home, "start", "web")
+        _no_internal_error(result)
+        assert result.returncode == 2, result.stderr
+        assert str(state) in result.stderr
+        assert "MLXCHAT_HOME" in result.stderr  # the way out
+        status = run_plain(mlxchat_home, "status", "--json")
+        _no_internal_error(status)
+        assert json.loads(status.stdout)[0]["state"] == "stopped"
+    assert processes_on_port(port) == []
+
+
+def test_a_relative_mlxchat_home_is_made_absolute_once(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    add_standin_profile("web")
+    relative = os.path.relpath(mlxchat_home, REPO)  # run_cli runs in REPO
+    started = run_cli("start", "web", env={"MLXCHAT_HOME": relative})
+    assert started.returncode == 0, started.stderr
+    record = read_record(mlxchat_home, "web")
+    assert Path(str(record["log_path"])).is_absolute()
+    assert run_cli("stop", "web", env={"MLXCHAT_HOME": relative}).returncode == 0
+
+
+def _edit_profile_file(home: Path, change: str, name: str, value: str | None) -> None:
+    from mlxchat.profile_store import load_profiles, write_profiles
+
+    profiles = load_profiles()
+    if value is None:
+        del profiles[name]
+    else:
+        setattr(profiles[name], change, int(value))
+    write_profiles(profiles)
+
+
+def test_status_shows_a_running_server_whose_profile_was_removed_by_hand(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    port = add_standin_profile("web")
+    add_standin_profile("other")
+    assert run_cli("start", "web").returncode == 0
+    pid = recorded_pid(mlxchat_home, "web")
+    _edit_profile_file(mlxchat_home, "", "web", None)
+    rows = {r["name"]: r for r in json.loads(run_cli("status", "--json").stdout)}
+    assert rows["web"]["state"] == "running"
+    assert rows["web"]["pid"] == pid
+    assert rows["web"]["port"] == port
+    table = run_cli("status")
+    assert re.search(r"^web\s+running", table.stdout, re.M)
+    assert "no profile" in table.stderr
+    assert run_cli("status", "web").returncode == 0
+    assert run_cli("stop", "web").returncode == 0
+    assert [r["name"] for r in json.loads(run_cli("status", "--json").stdout)] == ["other"]
+
+
+def test_status_follows_the_record_when_the_port_was_changed_by_hand(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    from tests.fixtures.common import free_port
+
+    port = add_standin_profile("web")
+    assert run_cli("start", "web").returncode == 0
+    other = free_port()
+    _edit_profile_file(mlxchat_home, "port", "web", str(other))
+    (row,) = json.loads(run_cli("status", "--json").stdout)
+    assert row["state"] == "running"
+    assert row["port"] == port
+    assert row["url"] == f"http://127.0.0.1:{port}/v1"
+    table = run_cli("status")
+    assert str(other) in table.stderr  # it says the profile now says otherwise
+    assert "restart" in table.stderr
+    assert run_cli("status", "web").returncode == 0
+    assert run_cli("stop", "web").returncode == 0
