@@ -57,6 +57,7 @@ def test_start_status_stop(run_cli: RunCli, add_standin_profile: AddStandin, mlx
             "memory_bytes": rows[0]["memory_bytes"],
             "model": "-",
             "log": str(mlxchat_home / "state" / "logs" / "web.log"),
+            "orphaned": False,
         }
     ]
     assert rows[0]["memory_bytes"] > 1_000_000

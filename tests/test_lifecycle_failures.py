@@ -13,6 +13,7 @@ from tests.fixtures.common import RunCli
 from tests.fixtures.lifecycle import (
     AddStandin,
     cli_process,
+    log_text,
     processes_on_port,
     record_file,
     recorded_pid,
@@ -97,6 +98,7 @@ def test_a_second_interrupt_during_the_clean_up_kills_the_half_started_server(
         lambda: record_file(mlxchat_home, "deaf").exists() or starter.poll() is not None, what="the launch"
     )
     pid = recorded_pid(mlxchat_home, "deaf")
+    wait_for(lambda: "loading for" in log_text(mlxchat_home, "deaf"), what="the server to be deaf")
     starter.send_signal(signal.SIGINT)
     wait_for(lambda: "stopping" in err.text or starter.poll() is not None, what="the clean-up message")
     starter.send_signal(signal.SIGINT)  # impatient: the server ignores SIGINT and SIGTERM

@@ -165,10 +165,11 @@ def test_the_children_a_killed_server_left_are_stopped_after_it(
     assert wait_dead(child)
 
 
-@pytest.mark.parametrize("mismatch", ["create_time", "cmdline"])
 def test_stale_record_pointing_at_an_unrelated_process_never_signals_it(
-    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path, mismatch: str
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
 ) -> None:
+    """The recorded pid now belongs to another process (its create time differs). The command
+    line decides nothing either way: a recorded pid and create time name one process for good."""
     port = add_standin_profile("ghost")
     sleeper = subprocess.Popen(["sleep", "60"])
     try:
@@ -177,8 +178,8 @@ def test_stale_record_pointing_at_an_unrelated_process_never_signals_it(
             mlxchat_home,
             "ghost",
             pid=sleeper.pid,
-            create_time=proc.create_time() - (100.0 if mismatch == "create_time" else 0.0),
-            cmdline=proc.cmdline() if mismatch == "create_time" else ["python", "server.py"],
+            create_time=proc.create_time() - 100.0,
+            cmdline=proc.cmdline(),  # the same command line: still not the same process
             port=port,
         )
         assert run_cli("status", "ghost").returncode == 3  # not ours: crashed, then cleaned

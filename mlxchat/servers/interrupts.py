@@ -1,7 +1,7 @@
 """Interrupts while a start has a server half-started: SIGINT, SIGTERM and SIGHUP act alike.
 
 ``timeout 3 mlxchat start x`` (SIGTERM) and a closed terminal (SIGHUP) end a start as Ctrl-C does:
-as a KeyboardInterrupt, so the start stops what it launched. Two stretches are protected:
+as a KeyboardInterrupt (Interrupted), so the start stops what it launched. Two stretches are protected:
 
 - ``deferred()``: launching the server and writing its record. An interrupt then is held back and
   raised right after, so no server is ever launched without a record.
@@ -22,6 +22,20 @@ from types import FrameType, TracebackType
 from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGINT, SIGTERM or SIGHUP during a start: handled wherever Ctrl-C is (exit 130).
+
+    A subclass, not KeyboardInterrupt itself: CPython remembers a KeyboardInterrupt raised while a
+    string of code is exec'd (a dataclass being defined by a lazy import, say) and, under
+    ``python -m``, ends the process with SIGINT at exit even though it was caught. It compares the
+    exact type, so this one is not remembered.
+    """
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signal.Signals(signum).name)
+        self.signum = signum
 
 
 class Interrupts:
@@ -50,7 +64,7 @@ class Interrupts:
         elif self._mode == "clean":
             self._hurry = True
         else:
-            raise KeyboardInterrupt(signal.Signals(signum).name)
+            raise Interrupted(signum)
 
     @contextmanager
     def deferred(self) -> Iterator[None]:
@@ -61,7 +75,7 @@ class Interrupts:
             self._mode = "raise"
         if self._pending is not None:
             signum, self._pending = self._pending, None
-            raise KeyboardInterrupt(signal.Signals(signum).name)
+            raise Interrupted(signum)
 
     @contextmanager
     def cleaning(self) -> Iterator[None]:

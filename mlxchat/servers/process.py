@@ -39,6 +39,8 @@ class Spawned:
     """The argv launched (the process may exec into something else: it is shown, never compared)."""
     log_offset: int
     """Where this start's output begins in the log (after its header line)."""
+    run_id: str
+    """Put in its environment (identity.RUN_ID_ENV): every process it starts inherits it."""
 
 
 def _default_stop_signals() -> None:
@@ -90,7 +92,7 @@ def spawn(
         create_time = psutil.Process(popen.pid).create_time()  # readable until it is reaped
     except psutil.Error:
         create_time = time.time()
-    return Spawned(popen, popen.pid, create_time, list(argv), offset)
+    return Spawned(popen, popen.pid, create_time, list(argv), offset, run_id)
 
 
 def exited(spawned: Spawned) -> bool:
@@ -179,19 +181,29 @@ class ProcessTable:
         return found
 
 
-def tree_rss(proc: psutil.Process, table: ProcessTable | None = None) -> int:
-    """Resident memory of the process and all its descendants, in bytes."""
+def tree_members(proc: psutil.Process, table: ProcessTable | None = None) -> list[psutil.Process]:
+    """The process and all its descendants (from the shared table when given)."""
     import psutil
 
     if table is None:
-        members = tree(proc)
-    else:
-        members = [proc]
-        for pid in table.descendants(proc.pid):
-            with contextlib.suppress(psutil.Error):
-                members.append(psutil.Process(pid))
+        return tree(proc)
+    members = [proc]
+    for pid in table.descendants(proc.pid):
+        with contextlib.suppress(psutil.Error):
+            members.append(psutil.Process(pid))
+    return members
+
+
+def tree_rss(proc: psutil.Process, table: ProcessTable | None = None) -> int:
+    """Resident memory of the process and all its descendants, in bytes."""
+    return rss(tree_members(proc, table))
+
+
+def rss(procs: Sequence[psutil.Process]) -> int:
+    import psutil
+
     total = 0
-    for p in members:
+    for p in procs:
         with contextlib.suppress(psutil.Error):
             total += p.memory_info().rss
     return total
