@@ -349,12 +349,16 @@ def _logs(
     if not path.exists() and not follow:
         term.info(_no_log(name, path))
         return
-    text = "".join(line + "\n" for line in tail_lines(path, lines))
+    try:
+        printed_up_to: int | None = path.stat().st_size
+    except OSError:
+        printed_up_to = None
+    text = "".join(line + "\n" for line in tail_lines(path, lines, up_to=printed_up_to))
     term.write_out(text)
     if not follow:
         return
     try:
-        for line in follow_log(path):
+        for line in follow_log(path, since=printed_up_to):
             term.write_out(line + "\n")
     except KeyboardInterrupt:
         return  # Ctrl-C is how following ends: a normal end
