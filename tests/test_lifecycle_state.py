@@ -96,11 +96,22 @@ def test_a_server_under_an_unwritable_state_directory_can_still_be_stopped(
     assert processes_on_port(port) == []
 
 
-@pytest.mark.parametrize("how", ["read-only", "foreign-owned"])
+@pytest.mark.parametrize(
+    ("how", "kind"), [("read-only", "command"), ("foreign-owned", "command"), ("read-only", "mlx-lm")]
+)
 def test_start_under_an_unwritable_state_directory_is_a_clear_exit_2(
-    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path, how: str
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path, how: str, kind: str
 ) -> None:
-    port = add_standin_profile("web")
+    if kind == "command":
+        port = add_standin_profile("web")
+    else:  # it prepares a directory of its own (the Hugging Face cache) before anything is launched
+        from mlxchat.paths import tiny_model_dir
+        from tests.fixtures.common import free_port
+
+        port = free_port()
+        added = run_cli("profile", "add", "web", "--server", kind, "--model-path", str(tiny_model_dir()))
+        assert added.returncode == 0, added.stderr
+        assert run_cli("profile", "edit", "web", "--port", str(port)).returncode == 0
     state = mlxchat_home / "state"
     (state / "logs").mkdir(parents=True)
     with unwritable(state, how):

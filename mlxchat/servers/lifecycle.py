@@ -147,7 +147,10 @@ def start_server(
 ) -> StartOutcome:
     """``notice`` is told what an interrupted start is doing while it cleans up."""
     check_seconds("timeout", timeout)
-    spec = kind_of(profile).launch_spec(profile)  # bad settings fail before anything else
+    try:
+        spec = kind_of(profile).launch_spec(profile)  # bad settings fail before anything else
+    except OSError as exc:  # a directory it prepares (mlx-lm's HF cache) cannot be created
+        raise paths.not_writable(Path(exc.filename or paths.state_dir()), exc) from None
     began = time.monotonic()
     with Interrupts() as interrupts:
         lock = profile_lock(profile.name)
