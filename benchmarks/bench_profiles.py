@@ -2,6 +2,10 @@
 them running stand-in servers), and how soon `start` notices that a server became ready.
 
 Goals (issue 3): list and status each under 150 ms wall; readiness noticed within 100 ms.
+Issue 10: status must not get slower from reading more records (within 1.2x of the code before it).
+Set MLXCHAT_BENCH_BASELINE to a directory holding another version's ``mlxchat`` package (say
+``git archive REV mlxchat | tar -x -C DIR``) and `status` is also run with that code, interleaved,
+and reported as a ratio: the same profiles, servers and records, the same machine load.
 Runnable alone (`python -m benchmarks.bench_profiles`) or through benchmarks/run.py.
 """
 
@@ -21,6 +25,7 @@ from benchmarks.timing import interleaved, report
 REPO = Path(__file__).resolve().parents[1]
 STANDIN = REPO / "tests" / "standin" / "server.py"
 PROFILES = 20
+BASELINE_ENV = "MLXCHAT_BENCH_BASELINE"
 
 
 def _template(*flags: str) -> str:
@@ -64,7 +69,7 @@ def _teardown(names: list[str]) -> None:
 def _readiness_lag(runs: int = 5) -> list[float]:
     """Seconds between the stand-in binding its port and `start` returning (in-process)."""
     from mlxchat.profile import Profile
-    from mlxchat.profile_store import save_profile
+    from mlxchat.profile_store import load_profiles, save_profile
     from mlxchat.servers import lifecycle
     from mlxchat.servers.logs import log_path
     from mlxchat.servers.ports import pick_free_port
@@ -74,7 +79,7 @@ def _readiness_lag(runs: int = 5) -> list[float]:
             name="ready",
             server="command",
             command=_template("--startup-delay", "0.7", "--announce-time"),
-            port=pick_free_port("127.0.0.1", []),
+            port=pick_free_port("127.0.0.1", [p.port for p in load_profiles().values() if p.port]),
         )
     )
     from mlxchat.profile_store import get_profile
@@ -98,16 +103,17 @@ def main(runs: int = 10) -> None:
     with tempfile.TemporaryDirectory(prefix="mlxchat-bench-") as tmp:
         home = Path(tmp)
         started = _setup(home)
+        commands = {
+            "baseline": [python, "-c", "pass"],
+            "list": [python, "-m", "mlxchat", "profile", "list"],
+            "status": [python, "-m", "mlxchat", "status"],
+        }
+        other = os.environ.get(BASELINE_ENV)
+        if other:
+            # PYTHONPATH comes before the editable install: that directory's mlxchat runs.
+            commands["status-other"] = ["env", f"PYTHONPATH={other}", *commands["status"]]
         try:
-            samples = interleaved(
-                {
-                    "baseline": [python, "-c", "pass"],
-                    "list": [python, "-m", "mlxchat", "profile", "list"],
-                    "status": [python, "-m", "mlxchat", "status"],
-                },
-                runs=runs,
-                env={"MLXCHAT_HOME": str(home)},
-            )
+            samples = interleaved(commands, runs=runs, env={"MLXCHAT_HOME": str(home)})
         finally:
             _teardown(started)
         base = samples["baseline"]
@@ -120,6 +126,12 @@ def main(runs: int = 10) -> None:
                 "python -c pass",
             )
         )
+        if other:
+            print(
+                report(
+                    "status, this code", samples["status"], samples["status-other"], f"the code in {other}"
+                )
+            )
         lags = _readiness_lag()
         print(
             f"readiness noticed after the port opened: median {statistics.median(lags) * 1000:.1f} ms, "

@@ -102,7 +102,7 @@ class _ProgressView:
 def _report_start(term: Terminal, outcome: StartOutcome, name: str, waited: bool) -> None:
     """What a start found or did; a server found starting or unhealthy is exit 3 (as `status NAME`)."""
     from mlxchat.errors import UnreachableError
-    from mlxchat.servers.lifecycle import running_profile_url
+    from mlxchat.servers.running import running_profile_url
 
     for note in outcome.notes:
         term.info(note)

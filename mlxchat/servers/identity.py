@@ -193,10 +193,11 @@ def members(evidence: Evidence, server: psutil.Process | None, *, scan: bool = T
     return list(found.values())
 
 
-def descendants_now(server: psutil.Process, others: Iterable[psutil.Process] = ()) -> tuple[Identity, ...]:
-    """What to record of the server's descendants now: every one alive (pid + create time)."""
+def descendants_now(server: psutil.Process, procs: Iterable[psutil.Process]) -> tuple[Identity, ...]:
+    """What to record of the server's descendants: those of ``procs`` (found as the server's, e.g.
+    by members()) other than the server itself, as pid + create time."""
     seen: dict[int, Identity] = {}
-    for proc in [*tree(server)[1:], *others]:
+    for proc in procs:
         ident = identity_of(proc)
         if ident is not None and ident.pid != server.pid:
             seen[ident.pid] = ident

@@ -8,22 +8,23 @@ or is interrupted leaves nothing behind (startup.py); a stop goes by the run rec
 from __future__ import annotations
 
 import contextlib
+import os
 import time
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 from mlxchat import paths
 from mlxchat.errors import UnreachableError
 from mlxchat.files import FileLock, LockBusy, LockUnavailable, profile_lock
-from mlxchat.profile import Profile, ServerKindName
+from mlxchat.profile import Profile
 from mlxchat.servers import identity, process
 from mlxchat.servers.interrupts import Interrupts
-from mlxchat.servers.kinds import KINDS, kind_of, not_managed
+from mlxchat.servers.kinds import kind_of, not_managed
 from mlxchat.servers.logs import log_path, rotate_if_large
 from mlxchat.servers.records import ServerRecord, read_record, remove_record, write_record
+from mlxchat.servers.running import running_profile, running_profile_url
 from mlxchat.servers.startup import (
     FAILED_START_GRACE,
     Notice,
@@ -84,29 +85,6 @@ class StartOutcome:
                 hint=f"see `mlxchat logs {name}`; `mlxchat restart {name}` starts it afresh",
             )
         return None
-
-
-def running_profile(profile: Profile | None, record: ServerRecord) -> Profile:
-    """The profile as its recorded server was started (the record's kind, host and port): what to
-    probe and show, whatever the profile says now (or without one)."""
-    kind = _recorded_kind(record)
-    if profile is None:
-        return Profile(name=record.profile, server=kind, host=record.host, port=record.port)
-    return replace(profile, server=kind, host=record.host, port=record.port, url=None)
-
-
-def _recorded_kind(record: ServerRecord) -> ServerKindName:
-    """The record's kind; one this version does not know (a newer mlxchat's) is probed as a
-    ``command`` server is (``/health``, else ``/v1/models``)."""
-    for name in KINDS:
-        if name == record.kind and not KINDS[name].is_remote:
-            return name
-    return "command"
-
-
-def running_profile_url(record: ServerRecord) -> str:
-    """Where to reach a recorded server (a wildcard host is reached on this machine)."""
-    return running_profile(None, record).base_url()
 
 
 def live_process(record: ServerRecord) -> psutil.Process | None:
@@ -205,7 +183,7 @@ class _Start:
                     log_path=log,
                     cwd=paths.state_dir(),
                     label=f"start {profile.name}",
-                    run_id=uuid.uuid4().hex,
+                    run_id=os.urandom(16).hex(),
                 )
                 record = _record_of(profile, spawned, log)
                 with contextlib.suppress(OSError):  # the directory was writable a moment ago

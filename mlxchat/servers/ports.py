@@ -102,7 +102,7 @@ def listener_pid(port: int) -> int | None:
     import psutil
 
     try:
-        for conn in psutil.net_connections(kind="inet"):
+        for conn in psutil.net_connections(kind="tcp"):
             if conn.pid and _listens([conn], port):
                 return conn.pid
         return None
@@ -129,7 +129,7 @@ def listens_here(procs: Iterable[psutil.Process], port: int) -> bool | None:
 
     for proc in procs:
         try:
-            if _listens(proc.net_connections("inet"), port):
+            if _listens(proc.net_connections("tcp"), port):
                 return True
         except (psutil.Error, OSError):
             continue

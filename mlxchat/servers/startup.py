@@ -56,10 +56,14 @@ class StartFailed(Exception):
         """How it exited: ``with code 1``, ``killed by SIGTERM``."""
 
 
-def remember_descendants(record: ServerRecord, server: psutil.Process, *, scan: bool) -> None:
-    """Record the server's descendants alive now, when they changed (evidence for later)."""
-    others = identity.members(record.evidence(), server, scan=scan)
-    if record.remember(identity.descendants_now(server, others)):
+def remember_descendants(
+    record: ServerRecord, server: psutil.Process, members: list[psutil.Process] | None = None
+) -> None:
+    """Record the server's descendants alive now (``members``, else found without the environment
+    scan), when they changed: evidence for later."""
+    if members is None:
+        members = identity.members(record.evidence(), server, scan=False)
+    if record.remember(identity.descendants_now(server, members)):
         with contextlib.suppress(OSError):
             write_record(record)
 
@@ -93,12 +97,13 @@ def wait_ready(
             raise StartFailed("exited")
         now = time.monotonic()
         if now >= next_look:
-            remember_descendants(record, server, scan=False)
+            remember_descendants(record, server)
             next_look = now + LOOK_EVERY
-        if check.step(max(deadline - now, 0.0)) and _answered_by_it(profile, record, server, check):
+        ours = _answered_by_it(record, server, check) if check.step(max(deadline - now, 0.0)) else None
+        if ours is not None:
             record.ready = True
             record.ready_at = time.time()
-            remember_descendants(record, server, scan=True)
+            record.remember(identity.descendants_now(server, ours))
             with contextlib.suppress(OSError):
                 write_record(record)
             return
@@ -117,20 +122,25 @@ def wait_ready(
 
 
 def _answered_by_it(
-    profile: Profile, record: ServerRecord, server: psutil.Process, check: ReadinessCheck
-) -> bool:
-    """The answer came from the server that was started: the port's listener is the server or one
-    of its own processes (or the OS does not say who listens)."""
+    record: ServerRecord, server: psutil.Process, check: ReadinessCheck
+) -> list[psutil.Process] | None:
+    """The server's processes when the answer came from it: the port's listener is the server or
+    one of its own processes (or the OS does not say who listens). None, and the phase says why,
+    when another process listens there."""
     from mlxchat.servers.ports import describe_pid, listener_pid, listens_here
 
-    ours = identity.members(record.evidence(), server)
+    evidence = record.evidence()
+    ours = identity.members(evidence, server, scan=False)
+    if listens_here(ours, record.port) is True:
+        return ours
+    ours = identity.members(evidence, server)  # a daemonised child: found by its run id
     here = listens_here(ours, record.port)
     if here is not False:
-        return True
+        return ours
     holder = listener_pid(record.port)
     who = describe_pid(holder) if holder is not None else "another process"
     check.phase = f"port {record.port} answers, but from {who}, not from this server"
-    return False
+    return None
 
 
 def tail_text(log: Path, offset: int) -> str:

@@ -56,8 +56,8 @@ class StatusRow:
 
 
 def _base_row(profile: Profile | None, record: ServerRecord | None, name: str) -> StatusRow:
-    from mlxchat.servers.lifecycle import running_profile
     from mlxchat.servers.logs import log_path
+    from mlxchat.servers.running import running_profile
 
     log = log_path(name)
     shown = running_profile(profile, record) if record is not None else profile
@@ -123,8 +123,8 @@ def _alive(
     table: ProcessTable | None,
 ) -> None:
     from mlxchat.servers.identity import descendants_now
-    from mlxchat.servers.lifecycle import running_profile
     from mlxchat.servers.process import rss, tree_members
+    from mlxchat.servers.running import running_profile
 
     members = tree_members(proc, table)
     row.uptime_seconds = round(max(time.time() - record.create_time, 0.0), 1)
