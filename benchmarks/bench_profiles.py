@@ -18,6 +18,7 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 from benchmarks.timing import interleaved, report
@@ -103,7 +104,7 @@ def main(runs: int = 10) -> None:
     with tempfile.TemporaryDirectory(prefix="mlxchat-bench-") as tmp:
         home = Path(tmp)
         started = _setup(home)
-        commands = {
+        commands: dict[str, Sequence[str]] = {
             "baseline": [python, "-c", "pass"],
             "list": [python, "-m", "mlxchat", "profile", "list"],
             "status": [python, "-m", "mlxchat", "status"],
