@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import signal
 import subprocess
 from pathlib import Path
@@ -17,11 +16,11 @@ from tests.fixtures.common import RunCli
 from tests.fixtures.lifecycle import (
     AddStandin,
     cli_process,
-    log_text,
     pid_alive,
     processes_on_port,
     record_file,
     recorded_pid,
+    spawned_pid,
     standin_template,
     wait_dead,
     wait_for,
@@ -178,7 +177,7 @@ def test_the_record_cleaned_note_says_when_it_also_stopped_leftovers(
     add_standin_profile("parent", "--spawn-child")
     assert run_cli("start", "parent").returncode == 0
     pid = recorded_pid(mlxchat_home, "parent")
-    child = int(re.search(r"spawned child (\d+)", log_text(mlxchat_home, "parent")).group(1))  # type: ignore[union-attr]
+    child = spawned_pid(mlxchat_home, "parent")
     os.kill(pid, signal.SIGKILL)
     assert wait_dead(pid)
     again = run_cli("start", "parent")

@@ -9,7 +9,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 from pathlib import Path
 
 import psutil
@@ -19,12 +18,14 @@ from tests.fixtures.common import RunCli
 from tests.fixtures.lifecycle import (
     LAUNCH_VARIANTS,
     AddStandin,
+    concurrent_starts,
     orphaned_group,
     pid_alive,
     place_record,
     processes_on_port,
     record_file,
     recorded_pid,
+    spawned_pid,
     wait_dead,
 )
 
@@ -67,18 +68,7 @@ def test_parallel_starts_of_a_server_that_exec_d_give_one_server(
     run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
 ) -> None:
     port = add_standin_profile("busy", "--startup-delay", "1", launch="shim")
-    env = {**os.environ, "MLXCHAT_HOME": str(mlxchat_home)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "mlxchat", "start", "busy"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(4)
-    ]
-    results = [(p.wait(120), p.communicate()[1]) for p in procs]
+    results = concurrent_starts(mlxchat_home, "busy", 4)
     assert [code for code, _ in results] == [0] * 4, results
     assert sum("busy is ready" in err for _, err in results) == 1, results
     assert sum("already running" in err for _, err in results) == 3, results
@@ -153,8 +143,7 @@ def test_the_children_a_killed_server_left_are_stopped_after_it(
     add_standin_profile("parent", "--spawn-detached-child")
     assert run_cli("start", "parent").returncode == 0
     pid = recorded_pid(mlxchat_home, "parent")
-    log = (mlxchat_home / "state" / "logs" / "parent.log").read_text()
-    child = int(re.search(r"spawned detached child (\d+)", log).group(1))  # type: ignore[union-attr]
+    child = spawned_pid(mlxchat_home, "parent", "detached child")
     os.kill(pid, signal.SIGKILL)
     assert wait_dead(pid)
     status = run_cli("status")

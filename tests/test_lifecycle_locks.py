@@ -4,9 +4,7 @@ of the profile lock. Real CLI processes racing each other."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -17,6 +15,7 @@ from tests.fixtures.lifecycle import (
     GOOD_RECORD,
     AddStandin,
     cli_process,
+    concurrent_starts,
     processes_on_port,
     record_file,
 )
@@ -26,18 +25,7 @@ def test_ten_concurrent_starts_give_exactly_one_server(
     add_standin_profile: AddStandin, mlxchat_home: Path, run_cli: RunCli
 ) -> None:
     port = add_standin_profile("busy", "--startup-delay", "1")
-    env = {**os.environ, "MLXCHAT_HOME": str(mlxchat_home)}
-    procs = [
-        subprocess.Popen(
-            [sys.executable, "-m", "mlxchat", "start", "busy"],
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(10)
-    ]
-    results = [(p.wait(120), p.communicate()[1]) for p in procs]
+    results = concurrent_starts(mlxchat_home, "busy", 10)
     assert [code for code, _ in results] == [0] * 10, results
     assert sum("busy is ready" in err for _, err in results) == 1
     assert sum("already running" in err for _, err in results) == 9

@@ -1,5 +1,6 @@
-"""The state directory and the run records: unwritable state, a relative MLXCHAT_HOME, and status
-that shows what runs (by its record) even when the profile file says otherwise."""
+"""The state directory and the run records: unwritable state, a relative MLXCHAT_HOME, records that
+cannot be trusted, and status and stop that go by what runs (its record) even when the profile file
+says otherwise."""
 
 from __future__ import annotations
 
@@ -16,10 +17,13 @@ import pytest
 
 from tests.fixtures.common import REPO, RunCli
 from tests.fixtures.lifecycle import (
+    GOOD_RECORD,
     AddStandin,
     as_plain_user,
+    pid_alive,
     processes_on_port,
     read_record,
+    record_file,
     recorded_pid,
     wait_dead,
 )
@@ -187,3 +191,91 @@ def test_status_follows_the_record_when_the_port_was_changed_by_hand(
     assert "restart" in table.stderr
     assert run_cli("status", "web").returncode == 0
     assert run_cli("stop", "web").returncode == 0
+
+
+def test_a_running_server_is_never_lost_by_editing_its_profile(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    port = add_standin_profile("web")
+    assert run_cli("start", "web").returncode == 0
+    pid = read_record(mlxchat_home, "web")["pid"]
+    assert isinstance(pid, int)
+    profiles = mlxchat_home / "config" / "profiles.toml"
+    before = profiles.read_bytes()
+    for change in (
+        ["--server", "remote", "--url", "http://127.0.0.1:9/v1", "--unset", "command"],
+        ["--port", str(port + 1)],
+        ["--host", "localhost"],
+        ["--command", "sleep {port}"],
+        ["--extra-args", "--verbose"],
+        ["--unset", "extra_args", "--model-path", "/tmp"],
+    ):
+        refused = run_cli("profile", "edit", "web", *change)
+        assert refused.returncode == 2, (change, refused.stderr)
+        assert "stop it first" in refused.stderr
+        assert "Traceback" not in refused.stderr
+    assert profiles.read_bytes() == before
+    removed = run_cli("profile", "rm", "web")
+    assert removed.returncode == 2
+    assert "stop it first" in removed.stderr
+    # Fields that do not say where or how the server runs may change (a restart applies them).
+    allowed = run_cli("profile", "edit", "web", "--temperature", "0.5", "--port", str(port))
+    assert allowed.returncode == 0, allowed.stderr
+    assert "mlxchat restart web" in allowed.stderr
+    assert pid_alive(pid)
+    assert run_cli("stop", "web").returncode == 0
+
+
+def test_stop_follows_the_record_whatever_the_profile_says_now(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    from mlxchat.profile import Profile
+    from mlxchat.profile_store import load_profiles, write_profiles
+
+    for name in ("one", "two"):
+        add_standin_profile(name)
+        assert run_cli("start", name).returncode == 0
+    pids = [read_record(mlxchat_home, n)["pid"] for n in ("one", "two")]
+    # Changed by hand while the servers run: both are remote profiles now.
+    profiles = load_profiles()
+    for name in ("one", "two"):
+        profiles[name] = Profile(name=name, server="remote", url="http://127.0.0.1:9/v1")
+    write_profiles(profiles)
+    stopped = run_cli("stop", "one", "--grace", "2")
+    assert stopped.returncode == 0, stopped.stderr
+    assert "stopped one" in stopped.stderr
+    assert not pid_alive(pids[0])  # type: ignore[arg-type]
+    assert "remote profile" in run_cli("stop", "one").stderr  # and now there is nothing to stop
+    everything = run_cli("stop", "--all", "--grace", "2")
+    assert everything.returncode == 0, everything.stderr
+    assert "stopped two" in everything.stderr
+    assert not pid_alive(pids[1])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        {"pid": "abc"},
+        {"pid": True},
+        {"create_time": "x"},
+        {"cmdline": "python"},
+        {"port": None},
+        {"profile": 3},
+    ],
+    ids=lambda bad: ",".join(f"{k}={v!r}" for k, v in bad.items()),
+)
+def test_a_malformed_record_counts_as_none(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path, bad: dict[str, object]
+) -> None:
+    add_standin_profile("odd")
+    path = record_file(mlxchat_home, "odd")
+    path.parent.mkdir(parents=True)
+    for args in (["status"], ["status", "--json"], ["stop", "odd"], ["stop", "--all"], ["start", "odd"]):
+        if not path.exists() or args[0] != "start":
+            path.write_text(json.dumps({**GOOD_RECORD, **bad}))
+        result = run_cli(*args)
+        assert "Traceback" not in result.stderr
+        assert "internal error" not in result.stderr, (args, result.stderr)
+        assert result.returncode in (0, 3), (args, result.stderr)
+    assert read_record(mlxchat_home, "odd")["pid"] != bad.get("pid")  # start replaced it
+    assert run_cli("stop", "odd").returncode == 0
