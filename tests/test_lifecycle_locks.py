@@ -19,6 +19,7 @@ from tests.fixtures.lifecycle import (
     processes_on_port,
     record_file,
 )
+from tests.fixtures.processes import after_exec
 
 
 def test_ten_concurrent_starts_give_exactly_one_server(
@@ -65,7 +66,7 @@ def test_a_stop_that_meets_a_start_before_its_record_stops_what_it_starts(
         while stopper.poll() is None and time.monotonic() < deadline:
             time.sleep(0.05)
         server = subprocess.Popen(["sleep", "300"], start_new_session=True)
-        proc = psutil.Process(server.pid)
+        proc = after_exec(server)
         record = {
             **GOOD_RECORD,
             "profile": "web",

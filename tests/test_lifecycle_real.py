@@ -8,40 +8,16 @@ import json
 import os
 from pathlib import Path
 
-import psutil
 import pytest
 
 from mlxchat.paths import tiny_model_dir
 from tests.fixtures.common import REPO, RunCli, free_port
+from tests.fixtures.processes import alive, group_and_tree
 from tests.fixtures.real_servers import mlxlm_server_available, openai_server_available
 
 pytestmark = pytest.mark.real_server
 
 START_TIMEOUT = "240"  # the machine is shared; mlx-openai-server's imports alone take seconds
-
-
-def _group_and_tree(pid: int) -> list[psutil.Process]:
-    procs = {pid: psutil.Process(pid)}
-    for child in procs[pid].children(recursive=True):
-        procs[child.pid] = child
-    for p in psutil.process_iter():
-        try:
-            if os.getpgid(p.pid) == pid:
-                procs[p.pid] = p
-        except OSError:
-            continue
-    return list(procs.values())
-
-
-def _alive(procs: list[psutil.Process]) -> list[psutil.Process]:
-    out = []
-    for p in procs:
-        try:
-            if p.is_running() and p.status() != psutil.STATUS_ZOMBIE:
-                out.append(p)
-        except psutil.NoSuchProcess:
-            continue
-    return out
 
 
 def _round_trip(
@@ -70,11 +46,11 @@ def _round_trip(
     assert isinstance(row["memory_bytes"], int) and row["memory_bytes"] > 10_000_000
     pid = row["pid"]
     assert isinstance(pid, int)
-    procs = _group_and_tree(pid)
+    procs = group_and_tree(pid)
     stopped = run_cli("stop", "tiny", timeout=120)
     assert stopped.returncode == 0, stopped.stderr
     assert "stopped tiny" in stopped.stderr
-    assert _alive(procs) == []
+    assert alive(procs) == []
     assert json.loads(run_cli("status", "--json").stdout)[0]["state"] == "stopped"
     shown: dict[str, object] = json.loads(run_cli("profile", "show", "tiny", "--json").stdout)
     return shown

@@ -8,7 +8,6 @@ or is interrupted leaves nothing behind (startup.py); a stop goes by the run rec
 from __future__ import annotations
 
 import contextlib
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -31,6 +30,7 @@ from mlxchat.servers.startup import (
     Progress,
     StartFailed,
     StartProgress,
+    Window,
     clean_up,
     tail_text,
     wait_ready,
@@ -142,7 +142,8 @@ def start_server(
                 return StartOutcome(read_record(profile.name), already="starting")
             _wait_for_lock(lock, profile, timeout, began, progress)
         try:
-            return _Start(profile, spec, began, began + timeout, wait, progress, notice, interrupts).run()
+            window = Window(began, began + timeout)
+            return _Start(profile, spec, window, wait, progress, notice, interrupts).run()
         finally:
             lock.release()
 
@@ -153,8 +154,7 @@ class _Start:
 
     profile: Profile
     spec: LaunchSpec
-    began: float
-    deadline: float
+    window: Window
     wait: bool
     progress: Progress | None
     notice: Notice | None
@@ -183,15 +183,12 @@ class _Start:
                     log_path=log,
                     cwd=paths.state_dir(),
                     label=f"start {profile.name}",
-                    run_id=os.urandom(16).hex(),
                 )
                 record = _record_of(profile, spawned, log)
                 with contextlib.suppress(OSError):  # the directory was writable a moment ago
                     write_record(record)
             if self.wait:
-                wait_ready(
-                    profile, record, spawned, deadline=self.deadline, began=self.began, progress=self.progress
-                )
+                wait_ready(profile, record, spawned, window=self.window, progress=self.progress)
         except BaseException as exc:
             if spawned is not None:
                 self._failed(_record_of(profile, spawned, log) if record is None else record, spawned, exc)
@@ -205,11 +202,9 @@ class _Start:
         if not record.ready:
             if not self.wait:
                 return StartOutcome(record, already="starting")
-            wait_ready(
-                running, record, None, deadline=self.deadline, began=self.began, progress=self.progress
-            )
+            wait_ready(running, record, None, window=self.window, progress=self.progress)
             return StartOutcome(record, already="running")
-        until = min(self.deadline, time.monotonic() + UNHEALTHY_WAIT) if self.wait else 0.0
+        until = min(self.window.deadline, time.monotonic() + UNHEALTHY_WAIT) if self.wait else 0.0
         while not kind.healthy(running):
             if time.monotonic() >= until:
                 return StartOutcome(record, already="unhealthy")
@@ -230,7 +225,7 @@ class _Start:
         if stopped_by_stop:
             raise UnreachableError(f"{name}: the server was stopped by mlxchat stop while it was starting")
         if exc.why == "timeout":
-            waited = time.monotonic() - self.began
+            waited = time.monotonic() - self.window.began
             raise UnreachableError(
                 f"{name}: the server was not ready after {waited:.0f} s; it was stopped"
                 + tail_text(log, record.log_offset),
@@ -335,7 +330,7 @@ def _refuse_taken_port(profile: Profile) -> None:
     )
 
 
-def restart(
+def restart(  # noqa: PLR0913 (the keyword-only options of one restart)
     profile: Profile,
     *,
     timeout: float = DEFAULT_TIMEOUT,

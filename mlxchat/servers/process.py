@@ -59,16 +59,15 @@ def _default_stop_signals() -> None:
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def spawn(
-    argv: Sequence[str], *, env: dict[str, str], log_path: Path, cwd: Path, label: str, run_id: str
-) -> Spawned:
-    """Start ``argv`` detached (new session) with output appended to ``log_path`` and ``run_id`` in
-    its environment."""
+def spawn(argv: Sequence[str], *, env: dict[str, str], log_path: Path, cwd: Path, label: str) -> Spawned:
+    """Start ``argv`` detached (new session) with output appended to ``log_path`` and a new run id
+    in its environment (``Spawned.run_id``)."""
     import psutil
 
     log_path.parent.mkdir(parents=True, exist_ok=True)
     cwd.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now().astimezone().isoformat(timespec="seconds")
+    run_id = os.urandom(16).hex()
     with log_path.open("ab") as log:
         log.write(f"==== {stamp} mlxchat: {label}: {shlex.join(argv)}\n".encode())
         log.flush()

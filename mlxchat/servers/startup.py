@@ -68,13 +68,20 @@ def remember_descendants(
             write_record(record)
 
 
+@dataclass(frozen=True)
+class Window:
+    """When a start began and until when it may wait (``time.monotonic()`` seconds)."""
+
+    began: float
+    deadline: float
+
+
 def wait_ready(
     profile: Profile,
     record: ServerRecord,
     spawned: process.Spawned | None,
     *,
-    deadline: float,
-    began: float,
+    window: Window,
     progress: Progress | None,
 ) -> None:
     """Poll until the server is ready. Raises StartFailed (spawned: this call launched it) or
@@ -99,7 +106,7 @@ def wait_ready(
         if now >= next_look:
             remember_descendants(record, server)
             next_look = now + LOOK_EVERY
-        ours = _answered_by_it(record, server, check) if check.step(max(deadline - now, 0.0)) else None
+        ours = _answered_by_it(record, server, check) if check.step(max(window.deadline - now, 0.0)) else None
         if ours is not None:
             record.ready = True
             record.ready_at = time.time()
@@ -107,17 +114,18 @@ def wait_ready(
             with contextlib.suppress(OSError):
                 write_record(record)
             return
-        if now >= deadline:
+        if now >= window.deadline:
             if spawned is not None:
                 raise StartFailed("timeout")
             # Another start launched it: it is not this call's to stop.
             raise UnreachableError(
-                f"{profile.name}: the server is still not ready after {now - began:.0f} s; "
+                f"{profile.name}: the server is still not ready after {now - window.began:.0f} s; "
                 f"it keeps running (mlxchat stop {profile.name})" + tail_text(log, record.log_offset),
                 hint=f"see `mlxchat status {profile.name}`; full log: mlxchat logs {profile.name}",
             )
         if progress is not None:
-            progress(StartProgress(profile.name, check.phase, now - began, last_line(log, record.log_offset)))
+            elapsed = now - window.began
+            progress(StartProgress(profile.name, check.phase, elapsed, last_line(log, record.log_offset)))
         time.sleep(POLL_INTERVAL)
 
 

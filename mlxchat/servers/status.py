@@ -22,11 +22,13 @@ from mlxchat.servers.kinds import kind_of
 if TYPE_CHECKING:
     import psutil
 
+    from mlxchat.servers.identity import Identity
     from mlxchat.servers.process import ProcessTable
     from mlxchat.servers.records import ServerRecord
 
 StatusState = Literal["running", "starting", "unhealthy", "crashed", "stopped"]
 HEALTH_TIMEOUT = 1.0
+Descendants = tuple["Identity", ...]
 
 
 @dataclass
@@ -99,7 +101,15 @@ def row_for(
     if proc is None:
         _crashed(row, record)
         return row
-    _alive(row, profile, record, proc, timeout=timeout, table=table)
+    from mlxchat.servers.running import running_profile
+
+    seen = _measure(row, record, proc, table)
+    running = running_profile(profile, record)
+    if kind_of(running).healthy(running, timeout):
+        row.state = "running"
+    else:
+        row.state = "unhealthy" if record.ready else "starting"
+    _remember(row, record, seen)
     return row
 
 
@@ -113,33 +123,26 @@ def _crashed(row: StatusRow, record: ServerRecord) -> None:
         _forget(record.profile, record.pid)
 
 
-def _alive(
-    row: StatusRow,
-    profile: Profile | None,
-    record: ServerRecord,
-    proc: psutil.Process,
-    *,
-    timeout: float,
-    table: ProcessTable | None,
-) -> None:
+def _measure(
+    row: StatusRow, record: ServerRecord, proc: psutil.Process, table: ProcessTable | None
+) -> Descendants:
+    """Uptime and memory of the whole tree; returns the descendants seen (to remember)."""
     from mlxchat.servers.identity import descendants_now
     from mlxchat.servers.process import rss, tree_members
-    from mlxchat.servers.running import running_profile
 
     members = tree_members(proc, table)
     row.uptime_seconds = round(max(time.time() - record.create_time, 0.0), 1)
     row.memory_bytes = rss(members)
-    seen = descendants_now(proc, members[1:])
-    running = running_profile(profile, record)
-    if kind_of(running).healthy(running, timeout):
-        row.state = "running"
-    else:
-        row.state = "unhealthy" if record.ready else "starting"
+    return descendants_now(proc, members[1:])
+
+
+def _remember(row: StatusRow, record: ServerRecord, seen: Descendants) -> None:
+    """Keep the record up to date: the descendants seen now, and that a --no-wait start answers."""
 
     def update(now: ServerRecord) -> bool:
         changed = now.remember(seen)
         if row.state == "running" and not now.ready:
-            now.ready, now.ready_at, changed = True, time.time(), True  # a --no-wait start answers now
+            now.ready, now.ready_at, changed = True, time.time(), True
         return changed
 
     if record.remember(seen) or (row.state == "running" and not record.ready):
