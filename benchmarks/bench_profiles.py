@@ -3,9 +3,8 @@ them running stand-in servers), and how soon `start` notices that a server becam
 
 Goals (issue 3): list and status each under 150 ms wall; readiness noticed within 100 ms.
 Issue 10: status must not get slower from reading more records (within 1.2x of the code before it).
-Set MLXCHAT_BENCH_BASELINE to a directory holding another version's ``mlxchat`` package (say
-``git archive REV mlxchat | tar -x -C DIR``) and `status` is also run with that code, interleaved,
-and reported as a ratio: the same profiles, servers and records, the same machine load.
+With MLXCHAT_BENCH_AGAINST=DIR (benchmarks/against.py) `status` of that checkout runs too,
+interleaved, on the same profiles, servers and records, reported as wall and CPU ratios.
 Runnable alone (`python -m benchmarks.bench_profiles`) or through benchmarks/run.py.
 """
 
@@ -21,12 +20,12 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks.against import ratio_line, sides
 from benchmarks.timing import interleaved, report
 
 REPO = Path(__file__).resolve().parents[1]
 STANDIN = REPO / "tests" / "standin" / "server.py"
 PROFILES = 20
-BASELINE_ENV = "MLXCHAT_BENCH_BASELINE"
 
 
 def _template(*flags: str) -> str:
@@ -109,12 +108,12 @@ def main(runs: int = 10) -> None:
             "list": [python, "-m", "mlxchat", "profile", "list"],
             "status": [python, "-m", "mlxchat", "status"],
         }
-        other = os.environ.get(BASELINE_ENV)
-        if other:
-            # PYTHONPATH comes before the editable install: that directory's mlxchat runs.
-            commands["status-other"] = ["env", f"PYTHONPATH={other}", *commands["status"]]
+        against = sides("status")
+        if "other" in against:
+            commands |= {f"status {side}": argv for side, argv in against.items()}
+        cpu: dict[str, list[float]] = {}
         try:
-            samples = interleaved(commands, runs=runs, env={"MLXCHAT_HOME": str(home)})
+            samples = interleaved(commands, runs=runs, env={"MLXCHAT_HOME": str(home)}, cpu=cpu)
         finally:
             _teardown(started)
         base = samples["baseline"]
@@ -127,12 +126,9 @@ def main(runs: int = 10) -> None:
                 "python -c pass",
             )
         )
-        if other:
-            print(
-                report(
-                    "status, this code", samples["status"], samples["status-other"], f"the code in {other}"
-                )
-            )
+        if "status other" in samples:
+            wall = {side: samples[f"status {side}"] for side in ("this", "other")}
+            print(ratio_line("status", wall, {side: cpu[f"status {side}"] for side in ("this", "other")}))
         lags = _readiness_lag()
         print(
             f"readiness noticed after the port opened: median {statistics.median(lags) * 1000:.1f} ms, "
