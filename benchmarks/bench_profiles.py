@@ -2,6 +2,9 @@
 them running stand-in servers), and how soon `start` notices that a server became ready.
 
 Goals (issue 3): list and status each under 150 ms wall; readiness noticed within 100 ms.
+Issue 10: status must not get slower from reading more records (within 1.2x of the code before it).
+With MLXCHAT_BENCH_AGAINST=DIR (benchmarks/against.py) `status` of that checkout runs too,
+interleaved, on the same profiles, servers and records, reported as wall and CPU ratios.
 Runnable alone (`python -m benchmarks.bench_profiles`) or through benchmarks/run.py.
 """
 
@@ -14,8 +17,10 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
+from benchmarks.against import ratio_line, sides
 from benchmarks.timing import interleaved, report
 
 REPO = Path(__file__).resolve().parents[1]
@@ -64,7 +69,7 @@ def _teardown(names: list[str]) -> None:
 def _readiness_lag(runs: int = 5) -> list[float]:
     """Seconds between the stand-in binding its port and `start` returning (in-process)."""
     from mlxchat.profile import Profile
-    from mlxchat.profile_store import save_profile
+    from mlxchat.profile_store import load_profiles, save_profile
     from mlxchat.servers import lifecycle
     from mlxchat.servers.logs import log_path
     from mlxchat.servers.ports import pick_free_port
@@ -74,7 +79,7 @@ def _readiness_lag(runs: int = 5) -> list[float]:
             name="ready",
             server="command",
             command=_template("--startup-delay", "0.7", "--announce-time"),
-            port=pick_free_port("127.0.0.1", []),
+            port=pick_free_port("127.0.0.1", [p.port for p in load_profiles().values() if p.port]),
         )
     )
     from mlxchat.profile_store import get_profile
@@ -98,16 +103,17 @@ def main(runs: int = 10) -> None:
     with tempfile.TemporaryDirectory(prefix="mlxchat-bench-") as tmp:
         home = Path(tmp)
         started = _setup(home)
+        commands: dict[str, Sequence[str]] = {
+            "baseline": [python, "-c", "pass"],
+            "list": [python, "-m", "mlxchat", "profile", "list"],
+            "status": [python, "-m", "mlxchat", "status"],
+        }
+        against = sides("status")
+        if "other" in against:
+            commands |= {f"status {side}": argv for side, argv in against.items()}
+        cpu: dict[str, list[float]] = {}
         try:
-            samples = interleaved(
-                {
-                    "baseline": [python, "-c", "pass"],
-                    "list": [python, "-m", "mlxchat", "profile", "list"],
-                    "status": [python, "-m", "mlxchat", "status"],
-                },
-                runs=runs,
-                env={"MLXCHAT_HOME": str(home)},
-            )
+            samples = interleaved(commands, runs=runs, env={"MLXCHAT_HOME": str(home)}, cpu=cpu)
         finally:
             _teardown(started)
         base = samples["baseline"]
@@ -120,6 +126,9 @@ def main(runs: int = 10) -> None:
                 "python -c pass",
             )
         )
+        if "status other" in samples:
+            wall = {side: samples[f"status {side}"] for side in ("this", "other")}
+            print(ratio_line("status", wall, {side: cpu[f"status {side}"] for side in ("this", "other")}))
         lags = _readiness_lag()
         print(
             f"readiness noticed after the port opened: median {statistics.median(lags) * 1000:.1f} ms, "

@@ -55,6 +55,28 @@ class LockBusy(Exception):
     """Another process holds the lock (and we were asked not to wait, or waited long enough)."""
 
 
+class LockUnavailable(Exception):
+    """The lock file cannot be created or opened (a read-only or foreign-owned state directory)."""
+
+    def __init__(self, path: Path, error: OSError) -> None:
+        super().__init__(f"{path}: {error.strerror}")
+        self.path = path
+        self.error = error
+
+
+def _open_lock_file(path: Path) -> int:
+    """The lock file, opened (and created) for writing, or for reading where it exists but cannot be
+    written (flock needs no write access); LockUnavailable when neither works."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    except OSError as exc:
+        try:
+            return os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except OSError:
+            raise LockUnavailable(path, exc) from None
+
+
 class FileLock:
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -62,9 +84,8 @@ class FileLock:
 
     def acquire(self, wait: float | None = None) -> None:
         """Take the lock. ``wait=None`` blocks; a number gives up after that many seconds (0 means
-        try once) and raises LockBusy."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+        try once) and raises LockBusy; LockUnavailable when the lock file cannot be opened."""
+        fd = _open_lock_file(self.path)
         try:
             if wait is None:
                 fcntl.flock(fd, fcntl.LOCK_EX)
@@ -105,6 +126,12 @@ def _flock_within(fd: int, wait: float, path: Path) -> None:
 def profile_lock(name: str) -> FileLock:
     """The lock that makes start and stop of one profile one-at-a-time."""
     return FileLock(paths.locks_dir() / f"profile-{name}.lock")
+
+
+def stop_lock(name: str) -> FileLock:
+    """Held by a stop of the profile for as long as it signals: two stops never race, and a start
+    whose server exits can tell that a stop ended it."""
+    return FileLock(paths.locks_dir() / f"stop-{name}.lock")
 
 
 def profiles_file_lock() -> FileLock:

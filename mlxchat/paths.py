@@ -3,6 +3,10 @@
 By default the profile file lives in the user's config directory and run state (pid records,
 logs, locks) in the user's state directory, as platformdirs defines them. ``MLXCHAT_HOME``
 relocates both: ``$MLXCHAT_HOME/config`` and ``$MLXCHAT_HOME/state``.
+
+Every path here is absolute: a relative ``MLXCHAT_HOME`` is resolved against the working directory
+of the mlxchat command, once, here. (Servers run in the state directory: a relative path handed to
+one, such as its ``HF_HUB_CACHE``, would point somewhere else.)
 """
 
 from __future__ import annotations
@@ -10,26 +14,55 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from mlxchat.errors import UsageError
+
 APP_NAME = "mlxchat"
 HOME_ENV = "MLXCHAT_HOME"
 
 
-def config_dir() -> Path:
+def _home() -> Path | None:
     home = os.environ.get(HOME_ENV)
+    return Path(home).expanduser().absolute() if home else None
+
+
+def config_dir() -> Path:
+    home = _home()
     if home:
-        return Path(home).expanduser() / "config"
+        return home / "config"
     import platformdirs
 
-    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False))
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)).absolute()
 
 
 def state_dir() -> Path:
-    home = os.environ.get(HOME_ENV)
+    home = _home()
     if home:
-        return Path(home).expanduser() / "state"
+        return home / "state"
     import platformdirs
 
-    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False))
+    return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)).absolute()
+
+
+def not_writable(path: Path, exc: OSError) -> UsageError:
+    """The clear error (exit 2) for a state or config location this user cannot write."""
+    reason = exc.strerror or type(exc).__name__
+    return UsageError(
+        f"cannot write to {path}: {reason}",
+        hint=f"make it writable by you (it may belong to another user, e.g. after sudo), "
+        f"or set {HOME_ENV} to a directory you own",
+    )
+
+
+def ensure_writable(directory: Path) -> None:
+    """Create ``directory`` if needed and prove a file can be written there; else not_writable()."""
+    import tempfile
+
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=directory):
+            pass
+    except OSError as exc:
+        raise not_writable(directory, exc) from None
 
 
 def profiles_file() -> Path:

@@ -17,7 +17,7 @@ from mlxchat import paths
 from mlxchat.errors import ConfigError, UsageError
 from mlxchat.files import atomic_write, profiles_file_lock
 from mlxchat.profile import Profile, profile_from_dict
-from mlxchat.servers.kinds import check_profile
+from mlxchat.servers.kinds import check_profile, kind_of
 
 HEADER = "# mlxchat profiles: one [profiles.NAME] table each; fields in docs/profiles.md\n\n"
 T = TypeVar("T")
@@ -71,7 +71,32 @@ def load_profiles() -> dict[str, Profile]:
             message = exc.message if exc.message.startswith(str(path)) else f"{path}: {exc.message}"
             raise ConfigError(message, hint=exc.hint) from None
         out[name] = profile
+    _refuse_clashes(out, path)
     return out
+
+
+def _refuse_clashes(profiles: dict[str, Profile], path: Path) -> None:
+    """ConfigError for what only a hand edit can produce: names that differ only in case (their
+    record, lock and log files would be one on a case-insensitive disk, the macOS default), and two
+    local profiles on one port (one server's /health could answer for the other's start)."""
+    names: dict[str, str] = {}
+    ports: dict[int, str] = {}
+    for name, profile in profiles.items():
+        other = names.setdefault(name.lower(), name)
+        if other != name:
+            raise ConfigError(
+                f"{path}: profiles {other!r} and {name!r} differ only in case",
+                hint="profile names are unique regardless of case (their files would clash on macOS): "
+                "rename or remove one in the file",
+            )
+        if kind_of(profile).is_remote or profile.port is None:
+            continue
+        other = ports.setdefault(profile.port, name)
+        if other != name:
+            raise ConfigError(
+                f"{path}: profiles {other!r} and {name!r} both use port {profile.port}",
+                hint="each local profile needs a port of its own: change or remove one in the file",
+            )
 
 
 def profile_names() -> list[str]:
@@ -104,6 +129,7 @@ def update_profiles(change: Callable[[dict[str, Profile]], T]) -> T:
         result = change(profiles)
         for profile in profiles.values():
             check_profile(profile)
+        _refuse_clashes(profiles, paths.profiles_file())
         write_profiles(profiles)
         return result
 

@@ -3,13 +3,15 @@ mlx-openai-server and mlx_lm.server, as real CLI subprocesses; nothing may be le
 
 from __future__ import annotations
 
+import functools
 import json
+import os
 from pathlib import Path
 
 import pytest
 
 from mlxchat.paths import tiny_model_dir
-from tests.fixtures.common import RunCli, free_port
+from tests.fixtures.common import REPO, RunCli, free_port
 from tests.fixtures.processes import alive, group_and_tree
 from tests.fixtures.real_servers import mlxlm_server_available, openai_server_available
 
@@ -18,8 +20,13 @@ pytestmark = pytest.mark.real_server
 START_TIMEOUT = "240"  # the machine is shared; mlx-openai-server's imports alone take seconds
 
 
-def _round_trip(run_cli: RunCli, mlxchat_home: Path, kind: str, extra: list[str]) -> dict[str, object]:
+def _round_trip(
+    run_cli: RunCli, mlxchat_home: Path, kind: str, extra: list[str], home: str | None = None
+) -> dict[str, object]:
+    """``home``: MLXCHAT_HOME as the commands get it (a relative path to the same place, say)."""
     model = tiny_model_dir()
+    if home is not None:
+        run_cli = functools.partial(run_cli, env={"MLXCHAT_HOME": home})
     if not (model / "config.json").exists():
         pytest.skip("the tiny model is not built")
     port = free_port()
@@ -62,6 +69,9 @@ def test_mlx_openai_server_round_trip(run_cli: RunCli, mlxchat_home: Path, parse
 
 @pytest.mark.skipif(not mlxlm_server_available(), reason="mlx_lm is not installed")
 def test_mlx_lm_server_round_trip(run_cli: RunCli, mlxchat_home: Path) -> None:
-    shown = _round_trip(run_cli, mlxchat_home, "mlx-lm", [])
+    # A relative MLXCHAT_HOME: the server runs in the state directory, so every path mlxchat hands
+    # it (HF_HUB_CACHE) must be absolute.
+    relative = os.path.relpath(mlxchat_home, REPO)  # run_cli runs in REPO
+    shown = _round_trip(run_cli, mlxchat_home, "mlx-lm", [], home=relative)
     assert shown["request_model"] == str(tiny_model_dir())
     assert (mlxchat_home / "state" / "hf-cache").is_dir()

@@ -1,12 +1,13 @@
 """Start, stop and restart a profile's server; the functions the CLI and ``chat --start`` call.
 
 Start and stop of one profile take its lock (mlxchat.files.profile_lock), so two ``start`` at the same
-moment give one server. A record whose process is gone (or whose pid now belongs to another
-process) is cleaned, never signalled.
+moment give one server. Which processes are the server's is identity.py's rule; a start that fails
+or is interrupted leaves nothing behind (startup.py); a stop goes by the run record (stopping.py).
 """
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -15,68 +16,79 @@ from typing import TYPE_CHECKING, Literal
 
 from mlxchat import paths
 from mlxchat.errors import UnreachableError
-from mlxchat.files import FileLock, LockBusy, profile_lock
+from mlxchat.files import FileLock, LockBusy, LockUnavailable, profile_lock
 from mlxchat.profile import Profile
-from mlxchat.servers import process
-from mlxchat.servers.kinds import LaunchSpec, kind_of, not_managed
-from mlxchat.servers.logs import last_line, log_path, rotate_if_large, tail_lines
+from mlxchat.servers import identity, process
+from mlxchat.servers.interrupts import Interrupts
+from mlxchat.servers.kinds import kind_of, not_managed
+from mlxchat.servers.logs import log_path, rotate_if_large
 from mlxchat.servers.records import ServerRecord, read_record, remove_record, write_record
+from mlxchat.servers.running import running_profile, running_profile_url
+from mlxchat.servers.startup import (
+    FAILED_START_GRACE,
+    Notice,
+    Progress,
+    StartFailed,
+    StartProgress,
+    Window,
+    clean_up,
+    tail_text,
+    wait_ready,
+)
+from mlxchat.servers.stopping import (
+    DEFAULT_GRACE,
+    StopOutcome,
+    check_seconds,
+    stop_in_progress,
+    stop_recorded,
+)
 
 if TYPE_CHECKING:
     import psutil
 
+    from mlxchat.servers.kinds import LaunchSpec
+
+__all__ = ["StartOutcome", "StartProgress", "StopOutcome", "start", "start_server", "stop_recorded"]
+
 POLL_INTERVAL = 0.05
 DEFAULT_TIMEOUT = 300.0
-DEFAULT_GRACE = 10.0
-FAILED_START_GRACE = 3.0
-LOG_TAIL_LINES = 15
 BRIEF_LOCK_WAIT = 2.0
 """How long a start waits for the profile lock before it concludes another start holds it."""
-STOP_LOCK_WAIT = 1.0
-"""How long a stop waits for the profile lock before it acts on the record without it."""
-RECORD_WAIT = 60.0
-"""How long a stop without the lock waits for a start that holds it to write its record."""
+UNHEALTHY_WAIT = 5.0
+"""How long a start gives a server that was ready but does not answer now to answer again."""
 
-
-@dataclass(frozen=True)
-class StartProgress:
-    """What a waiting start reports, about every 50 ms."""
-
-    profile: str
-    phase: str
-    """``waiting for another start``, ``starting``, ``loading the model``, ..."""
-    elapsed: float
-    last_log_line: str | None
+Already = Literal["running", "starting", "unhealthy"]
 
 
 @dataclass
 class StartOutcome:
     record: ServerRecord | None
     """None only when ``wait=False`` found another start in progress."""
-    already: Literal["running", "starting"] | None = None
-    """``running`` or ``starting`` when this call started nothing."""
+    already: Already | None = None
+    """What this call found when it started nothing: ``running`` (and answering), ``starting`` (not
+    ready yet) or ``unhealthy`` (it was ready once and does not answer now)."""
     notes: list[str] = field(default_factory=list)
 
-
-@dataclass
-class StopOutcome:
-    profile: str
-    stopped: bool
-    """A server was running and is now stopped."""
-    pid: int | None = None
-    signal: str | None = None
-    """The signal that ended it (SIGINT, SIGTERM or SIGKILL)."""
-    stale: bool = False
-    """A record was found but its process was gone or was another process: only the record was removed."""
-    orphans: bool = False
-    """The server itself had died; what was stopped were processes it left in its group."""
-
-
-Progress = Callable[[StartProgress], None]
+    def problem(self, name: str) -> UnreachableError | None:
+        """The error (exit 3, as `status NAME` says) when what was found is not a ready server."""
+        pid = f" (pid {self.record.pid})" if self.record is not None else ""
+        if self.already == "starting":
+            return UnreachableError(
+                f"{name} is starting{pid}, not ready yet",
+                hint=f"`mlxchat start {name}` waits until it is ready; see `mlxchat status {name}`",
+            )
+        if self.already == "unhealthy":
+            assert self.record is not None
+            return UnreachableError(
+                f"{name} is unhealthy: its server runs{pid} but does not answer at "
+                f"{running_profile_url(self.record)}",
+                hint=f"see `mlxchat logs {name}`; `mlxchat restart {name}` starts it afresh",
+            )
+        return None
 
 
 def live_process(record: ServerRecord) -> psutil.Process | None:
-    return process.find_process(record.pid, record.create_time, record.cmdline)
+    return identity.find(record.identity)
 
 
 def is_running(profile: Profile) -> bool:
@@ -91,84 +103,186 @@ def start(
     """Start the profile's server (or find it running) and, with ``wait``, return once it is ready.
 
     Raises UsageError for remote profiles and bad launch settings, UnreachableError (exit 3) when
-    the port is taken, the server exits during start-up or is not ready within ``timeout`` (then
-    nothing is left running). With ``wait=False`` and another start in progress it raises
-    UnreachableError too, since there is no record yet to return.
+    the port is taken, the server exits during start-up, is not ready within ``timeout`` (then
+    nothing is left running), or was found unhealthy (or still starting, with ``wait=False``).
     """
     outcome = start_server(profile, timeout=timeout, wait=wait, progress=progress)
+    problem = outcome.problem(profile.name)
+    if problem is not None:
+        raise problem
     if outcome.record is None:
         raise UnreachableError(f"{profile.name} is being started by another mlxchat; try again shortly")
     return outcome.record
 
 
 def start_server(
-    profile: Profile, *, timeout: float = DEFAULT_TIMEOUT, wait: bool = True, progress: Progress | None = None
+    profile: Profile,
+    *,
+    timeout: float = DEFAULT_TIMEOUT,
+    wait: bool = True,
+    progress: Progress | None = None,
+    notice: Notice | None = None,
 ) -> StartOutcome:
-    spec = kind_of(profile).launch_spec(profile)  # bad settings fail before anything else
+    """``notice`` is told what an interrupted start is doing while it cleans up."""
+    check_seconds("timeout", timeout)
+    try:
+        spec = kind_of(profile).launch_spec(profile)  # bad settings fail before anything else
+    except OSError as exc:  # a directory it prepares (mlx-lm's HF cache) cannot be created
+        raise paths.not_writable(Path(exc.filename or paths.state_dir()), exc) from None
     began = time.monotonic()
-    lock = profile_lock(profile.name)
-    try:
-        # Briefly held by status (cleaning or marking a record) or by a stop: wait that out.
-        lock.acquire(wait=BRIEF_LOCK_WAIT)
-    except LockBusy:
-        if not wait:
-            return StartOutcome(read_record(profile.name), already="starting")
-        _wait_for_lock(lock, profile, timeout, began, progress)
-    try:
+    with Interrupts() as interrupts:
+        lock = profile_lock(profile.name)
+        try:
+            # Briefly held by status (cleaning or marking a record) or by a stop: wait that out.
+            lock.acquire(wait=BRIEF_LOCK_WAIT)
+        except LockUnavailable as exc:
+            raise paths.not_writable(exc.path.parent, exc.error) from None
+        except LockBusy:
+            if not wait:
+                return StartOutcome(read_record(profile.name), already="starting")
+            _wait_for_lock(lock, profile, timeout, began, progress)
+        try:
+            window = Window(began, began + timeout)
+            return _Start(profile, spec, window, wait, progress, notice, interrupts).run()
+        finally:
+            lock.release()
+
+
+@dataclass
+class _Start:
+    """One start of a profile's server, with the profile lock held."""
+
+    profile: Profile
+    spec: LaunchSpec
+    window: Window
+    wait: bool
+    progress: Progress | None
+    notice: Notice | None
+    interrupts: Interrupts
+
+    def run(self) -> StartOutcome:
+        profile = self.profile
         notes: list[str] = []
         record = read_record(profile.name)
         if record is not None:
             if live_process(record) is not None:
-                if wait and not record.ready:
-                    _wait_ready(profile, record, None, began=began, timeout=timeout, progress=progress)
-                return StartOutcome(record, already="running")
-            survivors = process.group_survivors(record.pid, record.create_time)
-            if survivors:
-                process.terminate(
-                    survivors, process.Group(record.pid, record.create_time), grace=FAILED_START_GRACE
-                )
-            remove_record(profile.name)
-            notes.append(
-                f"the previous server of {profile.name} (pid {record.pid}) had exited; "
-                f"its record was cleaned (its log: mlxchat logs {profile.name})"
-            )
-        spawned, record = _launch(profile, spec)
-        if not wait:
-            return StartOutcome(record, notes=notes)
+                return self._found_alive(record)
+            notes.append(_clean_previous(record))
+        _refuse_taken_port(profile)
+        record = None
+        log = log_path(profile.name)
+        for directory in (paths.run_dir(), log.parent):
+            paths.ensure_writable(directory)
+        rotate_if_large(log)
+        spawned: process.Spawned | None = None
         try:
-            _wait_ready(profile, record, spawned, began=began, timeout=timeout, progress=progress)
-        except BaseException:
-            _cleanup_failed(record)
+            with self.interrupts.deferred():  # no server without its record
+                spawned = process.spawn(
+                    self.spec.argv,
+                    env=self.spec.env,
+                    log_path=log,
+                    cwd=paths.state_dir(),
+                    label=f"start {profile.name}",
+                )
+                record = _record_of(profile, spawned, log)
+                with contextlib.suppress(OSError):  # the directory was writable a moment ago
+                    write_record(record)
+            if self.wait:
+                wait_ready(profile, record, spawned, window=self.window, progress=self.progress)
+        except BaseException as exc:
+            if spawned is not None:
+                self._failed(_record_of(profile, spawned, log) if record is None else record, spawned, exc)
             raise
         return StartOutcome(record, notes=notes)
-    finally:
-        lock.release()
+
+    def _found_alive(self, record: ServerRecord) -> StartOutcome:
+        """The server runs already: wait for it if it is starting; tell whether it answers."""
+        running = running_profile(self.profile, record)
+        kind = kind_of(running)
+        if not record.ready:
+            if not self.wait:
+                return StartOutcome(record, already="starting")
+            wait_ready(running, record, None, window=self.window, progress=self.progress)
+            return StartOutcome(record, already="running")
+        until = min(self.window.deadline, time.monotonic() + UNHEALTHY_WAIT) if self.wait else 0.0
+        while not kind.healthy(running):
+            if time.monotonic() >= until:
+                return StartOutcome(record, already="unhealthy")
+            time.sleep(POLL_INTERVAL)
+        return StartOutcome(record, already="running")
+
+    def _failed(self, record: ServerRecord, spawned: process.Spawned, exc: BaseException) -> None:
+        """Clean up after a start that failed or was interrupted; turn StartFailed into the error
+        that says what happened (raised from here) and let anything else (Ctrl-C) go on."""
+        name = self.profile.name
+        stopped_by_stop = isinstance(exc, StartFailed) and stop_in_progress(name, record)
+        interrupted = not isinstance(exc, Exception)
+        cleaned = clean_up(record, spawned, self.interrupts, notice=self.notice, interrupted=interrupted)
+        if not isinstance(exc, StartFailed):
+            return
+        log = log_path(name)
+        hint = f"full log: mlxchat logs {name}"
+        if stopped_by_stop:
+            raise UnreachableError(f"{name}: the server was stopped by mlxchat stop while it was starting")
+        if exc.why == "timeout":
+            waited = time.monotonic() - self.window.began
+            raise UnreachableError(
+                f"{name}: the server was not ready after {waited:.0f} s; it was stopped"
+                + tail_text(log, record.log_offset),
+                hint=f"a slow model may need a longer --timeout; {hint}",
+            ) from None
+        message = f"{name}: the server exited during start-up {exc.status}".rstrip()
+        if cleaned.left:
+            pids = ", ".join(map(str, cleaned.left))
+            message += (
+                f"; it left {len(cleaned.left)} process(es) running (pids {pids}), "
+                "which were stopped: mlxchat runs servers in the foreground and does not follow one that "
+                "forks into the background"
+            )
+        raise UnreachableError(message + tail_text(log, record.log_offset), hint=hint) from None
 
 
-def _launch(profile: Profile, spec: LaunchSpec) -> tuple[process.Spawned, ServerRecord]:
-    """Start the server (its port must be free) and write its record."""
-    _refuse_taken_port(profile)
-    log = log_path(profile.name)
-    rotate_if_large(log)
-    spawned = process.spawn(
-        spec.argv, env=spec.env, log_path=log, cwd=paths.state_dir(), label=f"start {profile.name}"
-    )
+def _record_of(profile: Profile, spawned: process.Spawned, log: Path) -> ServerRecord:
     assert profile.port is not None
-    record = ServerRecord(
+    return ServerRecord(
         profile=profile.name,
         pid=spawned.pid,
         create_time=spawned.create_time,
         cmdline=spawned.cmdline,
-        command=list(spec.argv),
+        command=list(spawned.cmdline),
         kind=profile.server,
         host=profile.host,
         port=profile.port,
         log_path=str(log),
         started_at=time.time(),
         log_offset=spawned.log_offset,
+        run_id=spawned.run_id,
+        boot_time=identity.boot_time(),
     )
-    write_record(record)
-    return spawned, record
+
+
+def _clean_previous(record: ServerRecord) -> str:
+    """The recorded server is gone: stop what it provably left, clean the record, say so."""
+    name = record.profile
+    evidence = record.evidence()
+    left = identity.members(evidence, None)
+    if left:
+        process.terminate(left, record.identity, grace=FAILED_START_GRACE)
+    try:
+        remove_record(name)
+    except OSError as exc:
+        raise paths.not_writable(paths.run_dir(), exc) from None
+    if not evidence.same_boot():
+        return f"the record of {name} was from before the machine last started; it was cleaned"
+    stopped = f"stopped the processes it left behind (pids {_pids(left)}) and " if left else ""
+    return (
+        f"the previous server of {name} (pid {record.pid}) had exited; {stopped}"
+        f"its record was cleaned (its log: mlxchat logs {name})"
+    )
+
+
+def _pids(procs: list[psutil.Process]) -> str:
+    return ", ".join(str(p.pid) for p in procs)
 
 
 def _wait_for_lock(
@@ -216,120 +330,7 @@ def _refuse_taken_port(profile: Profile) -> None:
     )
 
 
-def _wait_ready(  # noqa: PLR0913 (keyword-only facts of one start)
-    profile: Profile,
-    record: ServerRecord,
-    spawned: process.Spawned | None,
-    *,
-    began: float,
-    timeout: float,
-    progress: Progress | None,
-) -> None:
-    """Until the server is ready (or exits, or ``timeout`` after ``began`` runs out); its log from
-    this start's offset on is shown when it fails."""
-    deadline, log_offset = began + timeout, record.log_offset
-    check = kind_of(profile).readiness(profile)
-    log = log_path(profile.name)
-    while True:
-        exit_code = spawned.popen.poll() if spawned is not None else None
-        gone = exit_code is not None or (spawned is None and live_process(record) is None)
-        if gone:
-            how = f"with code {exit_code}" if exit_code is not None else ""
-            raise UnreachableError(
-                f"{profile.name}: the server exited during start-up {how}".rstrip()
-                + _tail_text(log, log_offset),
-                hint=f"full log: mlxchat logs {profile.name}",
-            )
-        now = time.monotonic()
-        if check.step(max(deadline - now, 0.0)):
-            record.ready = True
-            record.ready_at = time.time()
-            write_record(record)
-            return
-        if now >= deadline:
-            if spawned is None:
-                # Another start launched it: it is not this call's to stop.
-                raise UnreachableError(
-                    f"{profile.name}: the server is still not ready after {now - began:.0f} s; "
-                    f"it keeps running (mlxchat stop {profile.name})" + _tail_text(log, log_offset),
-                    hint=f"see `mlxchat status {profile.name}`; full log: mlxchat logs {profile.name}",
-                )
-            raise UnreachableError(
-                f"{profile.name}: the server was not ready after {now - began:.0f} s; it was stopped"
-                + _tail_text(log, log_offset),
-                hint=f"a slow model may need a longer --timeout; full log: mlxchat logs {profile.name}",
-            )
-        if progress is not None:
-            progress(StartProgress(profile.name, check.phase, now - began, last_line(log, log_offset)))
-        time.sleep(POLL_INTERVAL)
-
-
-def _tail_text(log: Path, offset: int) -> str:
-    lines = tail_lines(log, LOG_TAIL_LINES, since=offset)
-    if not lines:
-        return " (its log is empty)"
-    return "; last log lines:\n" + "\n".join("  | " + line for line in lines)
-
-
-def _cleanup_failed(record: ServerRecord) -> None:
-    """A start that failed or was interrupted leaves nothing running and no record."""
-    proc = live_process(record)
-    if proc is not None:
-        process.terminate_tree(proc, grace=FAILED_START_GRACE)
-    remove_record(record.profile)
-
-
-def stop_recorded(name: str, *, grace: float = DEFAULT_GRACE) -> StopOutcome:
-    """Stop what the run record of ``name`` says runs (its profile may have changed or be gone)."""
-    lock = profile_lock(name)
-    locked = _lock_or_record(lock, name)
-    try:
-        record = read_record(name)
-        if record is None:
-            return StopOutcome(name, stopped=False)
-        proc = live_process(record)
-        group = process.Group(record.pid, record.create_time)
-        if proc is None:
-            survivors = process.group_survivors(record.pid, record.create_time)
-            if survivors:
-                signal_name = process.terminate(survivors, group, grace=grace)
-                remove_record(name)
-                return StopOutcome(name, stopped=True, pid=record.pid, signal=signal_name, orphans=True)
-            remove_record(name)
-            return StopOutcome(name, stopped=False, pid=record.pid, stale=True)
-        signal_name = process.terminate_tree(proc, grace=grace)
-        remove_record(name)
-        return StopOutcome(name, stopped=True, pid=record.pid, signal=signal_name)
-    finally:
-        if locked:
-            lock.release()
-
-
-def _lock_or_record(lock: FileLock, name: str) -> bool:
-    """Take the profile lock for a stop (True), or find a record to act on without it (False).
-
-    A start holds the lock from before it launches the server until the server is ready, which can
-    take minutes: after STOP_LOCK_WAIT the stop goes ahead without the lock (the waiting start sees
-    its server exit). But a start writes the record only right after the launch, so while the lock
-    is held and there is no record yet, the stop waits for the record (or the lock): reporting
-    'not running' then would leave the server that is being launched running.
-    """
-    try:
-        lock.acquire(wait=STOP_LOCK_WAIT)
-        return True
-    except LockBusy:
-        pass
-    deadline = time.monotonic() + RECORD_WAIT
-    while read_record(name) is None and time.monotonic() < deadline:
-        try:
-            lock.acquire(wait=POLL_INTERVAL)
-            return True
-        except LockBusy:
-            continue
-    return False
-
-
-def restart(  # noqa: PLR0913 (keyword-only options: a stop's and a start's)
+def restart(  # noqa: PLR0913 (the keyword-only options of one restart)
     profile: Profile,
     *,
     timeout: float = DEFAULT_TIMEOUT,
@@ -337,12 +338,14 @@ def restart(  # noqa: PLR0913 (keyword-only options: a stop's and a start's)
     grace: float = DEFAULT_GRACE,
     progress: Progress | None = None,
     on_stopped: Callable[[StopOutcome], None] | None = None,
+    notice: Notice | None = None,
 ) -> tuple[StopOutcome, StartOutcome]:
     """Stop the profile's server (if running) and start it again. ``on_stopped`` is told how the
     stop went before the start begins (the CLI reports it there)."""
     if kind_of(profile).is_remote:
         raise not_managed(profile)
+    check_seconds("timeout", timeout)
     stopped = stop_recorded(profile.name, grace=grace)
     if on_stopped is not None:
         on_stopped(stopped)
-    return stopped, start_server(profile, timeout=timeout, wait=wait, progress=progress)
+    return stopped, start_server(profile, timeout=timeout, wait=wait, progress=progress, notice=notice)

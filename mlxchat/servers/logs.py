@@ -46,8 +46,11 @@ def _split(data: bytes) -> list[str]:
     return [clean(line.decode("utf-8", "replace")) for line in lines]
 
 
-def tail_lines(path: Path, n: int, *, since: int = 0, max_bytes: int | None = None) -> list[str]:
-    """The last ``n`` lines of ``path`` after byte ``since`` (colour codes removed).
+def tail_lines(
+    path: Path, n: int, *, since: int = 0, max_bytes: int | None = None, up_to: int | None = None
+) -> list[str]:
+    """The last ``n`` lines of ``path`` after byte ``since`` and before byte ``up_to`` (default: the
+    end), colour codes removed.
 
     Reads backwards in blocks until it holds ``n`` whole lines or reaches ``since`` (or, with
     ``max_bytes``, that many bytes before the end).
@@ -58,6 +61,8 @@ def tail_lines(path: Path, n: int, *, since: int = 0, max_bytes: int | None = No
     try:
         with path.open("rb") as f:
             pos = f.seek(0, os.SEEK_END)
+            if up_to is not None:
+                pos = min(pos, up_to)
             floor = since if max_bytes is None else max(since, pos - max_bytes)
             newlines = 0
             while pos > floor and newlines <= n:
@@ -82,8 +87,11 @@ def last_line(path: Path, since: int = 0) -> str | None:
     return None
 
 
-def follow(path: Path, *, poll: float = 0.2, stop: Callable[[], bool] = lambda: False) -> Iterator[str]:
-    """Lines appended to ``path`` from now on (colour codes removed, no newline), until ``stop()``;
+def follow(
+    path: Path, *, poll: float = 0.2, stop: Callable[[], bool] = lambda: False, since: int | None = None
+) -> Iterator[str]:
+    """Lines appended to ``path`` from now on, or from byte ``since`` (where a tail just printed
+    ended: nothing written in between is lost), colour codes removed, no newline, until ``stop()``;
     survives truncation and rotation.
 
     A line is given once its newline arrives, so a character the server wrote in two pieces is
@@ -98,7 +106,10 @@ def follow(path: Path, *, poll: float = 0.2, stop: Callable[[], bool] = lambda: 
                 try:
                     f = path.open("rb")
                     inode = os.fstat(f.fileno()).st_ino
-                    f.seek(0, os.SEEK_END)
+                    end = f.seek(0, os.SEEK_END)
+                    if since is not None and since <= end:
+                        f.seek(since)
+                    since = None
                 except OSError:
                     f = None
                     time.sleep(poll)

@@ -7,6 +7,7 @@ dir, keyed by the executable's path, size and modification time (reinstalling re
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -81,5 +82,6 @@ def installed_choices() -> ParserChoices | None:
     if code != 0 or not found.reasoning:
         return None
     payload = {"key": key, "reasoning": list(found.reasoning), "tool_call": list(found.tool_call)}
-    atomic_write(cached, json.dumps(payload).encode(), mode=0o644)
+    with contextlib.suppress(OSError):  # a state directory that cannot be written: not cached
+        atomic_write(cached, json.dumps(payload).encode(), mode=0o644)
     return found

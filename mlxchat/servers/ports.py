@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import errno
+import os
 import socket
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from mlxchat.errors import UsageError
 from mlxchat.urls import connect_host
+
+if TYPE_CHECKING:
+    import psutil
 
 FIRST_AUTO_PORT = 8800
 LAST_AUTO_PORT = 8999
@@ -82,26 +87,71 @@ def pick_free_port(host: str, taken: Iterable[int]) -> int:
             return port
 
 
-def port_holder(port: int) -> str | None:
-    """``"pid 123 (python3 server.py ...)"`` for the process listening on ``port``, when the OS tells.
+def _listens(conns: Iterable[object], port: int) -> bool:
+    import psutil
 
-    Linux shows the pid of the caller's own processes; macOS needs root for other processes'
-    sockets. None when it cannot be known.
-    """
+    return any(
+        c.status == psutil.CONN_LISTEN and c.laddr and c.laddr.port == port  # type: ignore[attr-defined]
+        for c in conns
+    )
+
+
+def listener_pid(port: int) -> int | None:
+    """The pid listening on ``port``, when the OS tells: Linux tells of a user's own processes'
+    sockets; macOS tells only root, so there the user's own processes are asked one by one."""
     import psutil
 
     try:
-        connections = psutil.net_connections(kind="inet")
-    except (psutil.AccessDenied, OSError):
+        for conn in psutil.net_connections(kind="tcp"):
+            if conn.pid and _listens([conn], port):
+                return conn.pid
         return None
-    for conn in connections:
-        if conn.laddr and conn.laddr.port == port and conn.status == psutil.CONN_LISTEN and conn.pid:
-            try:
-                proc = psutil.Process(conn.pid)
-                cmd = " ".join(proc.cmdline()) or proc.name()
-            except (psutil.Error, OSError):
-                cmd = "?"
-            if len(cmd) > 100:
-                cmd = cmd[:97] + "..."
-            return f"pid {conn.pid} ({cmd})"
+    except (psutil.AccessDenied, OSError):
+        pass
+    me = os.getuid()
+    for proc in psutil.process_iter(["uids"]):
+        try:
+            if (
+                proc.info["uids"]
+                and proc.info["uids"].real == me
+                and _listens(proc.net_connections("inet"), port)
+            ):
+                return proc.pid
+        except (psutil.Error, OSError):
+            continue
     return None
+
+
+def listens_here(procs: Iterable[psutil.Process], port: int) -> bool | None:
+    """Whether the process listening on ``port`` is one of ``procs`` (a server and what it started):
+    True, False (another process the OS names listens there), or None (the OS does not say)."""
+    import psutil
+
+    for proc in procs:
+        try:
+            if _listens(proc.net_connections("tcp"), port):
+                return True
+        except (psutil.Error, OSError):
+            continue
+    return False if listener_pid(port) is not None else None
+
+
+def describe_pid(pid: int) -> str:
+    """``pid 123 (python3 server.py ...)``"""
+    import psutil
+
+    try:
+        proc = psutil.Process(pid)
+        cmd = " ".join(proc.cmdline()) or proc.name()
+    except (psutil.Error, OSError):
+        cmd = "?"
+    if len(cmd) > 100:
+        cmd = cmd[:97] + "..."
+    return f"pid {pid} ({cmd})"
+
+
+def port_holder(port: int) -> str | None:
+    """``"pid 123 (python3 server.py ...)"`` for the process listening on ``port``, when the OS tells
+    (listener_pid). None when it cannot be known."""
+    pid = listener_pid(port)
+    return describe_pid(pid) if pid is not None else None

@@ -1,19 +1,31 @@
-"""Pid records: one JSON file per running profile in the run directory, written atomically.
+"""Run records: one JSON file per running server in the run directory, written atomically.
 
-A record says which process mlxchat started for a profile and how to recognise it later (its
-create time and command line), so a reused pid is never mistaken for our server.
+A record says which process mlxchat started for a profile and how to recognise it later: its pid
+and create time (its identity), the boot it was started in, its run id, and the descendants mlxchat
+has seen (the evidence of identity.py). The records are the truth of what runs, whatever the
+profile file says now.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mlxchat import paths
 from mlxchat.files import atomic_write
+from mlxchat.servers.identity import Evidence, Identity
 from mlxchat.typed_json import FieldError, decode
+
+
+@dataclass
+class Seen:
+    """A descendant of the server, as mlxchat saw it."""
+
+    pid: int
+    create_time: float
 
 
 @dataclass
@@ -23,7 +35,7 @@ class ServerRecord:
     create_time: float
     """psutil's create_time of the process: with the pid, its identity."""
     cmdline: list[str]
-    """The process's command line as the OS showed it right after start."""
+    """The command line launched (shown, never compared: the process may exec into another)."""
     command: list[str]
     """The argv mlxchat launched."""
     kind: str
@@ -37,9 +49,35 @@ class ServerRecord:
     ready_at: float | None = None
     log_offset: int = 0
     """Where this start's output begins in the log (records of older versions: 0)."""
+    run_id: str = ""
+    """Set in the server's environment (identity.RUN_ID_ENV); older records: empty."""
+    boot_time: float | None = None
+    """The machine's boot time when the server started: a record of another boot proves nothing."""
+    descendants: list[Seen] = field(default_factory=list)
+    """The server's descendants mlxchat has seen (at start-up, readiness, status, stop)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
+
+    @property
+    def identity(self) -> Identity:
+        return Identity(self.pid, self.create_time)
+
+    def evidence(self) -> Evidence:
+        return Evidence(
+            server=self.identity,
+            descendants=tuple(Identity(d.pid, d.create_time) for d in self.descendants),
+            run_id=self.run_id or None,
+            boot=self.boot_time,
+        )
+
+    def remember(self, seen: tuple[Identity, ...]) -> bool:
+        """Record these as the descendants alive now; True when that changed the record."""
+        now = [Seen(i.pid, i.create_time) for i in seen]
+        if now == self.descendants:
+            return False
+        self.descendants = now
+        return True
 
 
 def record_path(name: str) -> Path:
@@ -55,13 +93,19 @@ def read_record(name: str) -> ServerRecord | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError):
-        path.unlink(missing_ok=True)
+        _discard(path)
         return None
     record = _from_json(data)
     if record is None or record.profile != name:
-        path.unlink(missing_ok=True)
+        _discard(path)
         return None
     return record
+
+
+def _discard(path: Path) -> None:
+    """Remove a record that cannot be trusted (unless the state directory is read-only)."""
+    with contextlib.suppress(OSError):
+        path.unlink(missing_ok=True)
 
 
 def _from_json(data: object) -> ServerRecord | None:
@@ -81,6 +125,7 @@ def write_record(record: ServerRecord) -> None:
 
 
 def remove_record(name: str) -> None:
+    """Remove the record; OSError when the run directory cannot be written."""
     record_path(name).unlink(missing_ok=True)
 
 

@@ -6,7 +6,10 @@ Run as a real child process::
 
 Process flags shape start-up and shutdown (for lifecycle tests): a delay before binding, exiting
 during start-up (with any code, after writing log lines), never becoming ready, ignoring SIGTERM or
-SIGINT, spawning a child process that stays in the process group.
+SIGINT, spawning a child process that stays in the process group, and ``--shape`` for the ways real
+servers reach the serving process (re-exec, forks, daemons, workers: shapes.py). Launchers that
+wrap it as people launch servers (a shim that execs, a ``#!/usr/bin/env python3`` script) are in
+launchers/.
 
 What a chat request gets is chosen per request by a *scenario* (for chat tests): the request's
 ``model`` field names it (``"model": "close-mid-stream"``), else ``--scenario`` (default
@@ -29,6 +32,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scenarios import HAPPENINGS, SCENARIOS, Responder
+from shapes import SHAPES, take_shape
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -116,6 +120,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         action="store_true",
         help="start a child process in a new session (it leaves our process group), ignoring SIGINT",
     )
+    p.add_argument("--shape", choices=SHAPES, help="a launch shape before serving (shapes.py)")
     p.add_argument(
         "--announce-time", action="store_true", help="log the wall-clock time the port was bound (benchmarks)"
     )
@@ -127,6 +132,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> None:
     options = parse_args(argv)
     print(f"standin: starting (pid {os.getpid()})", flush=True)
+    take_shape(options.shape, sys.argv[1:] if argv is None else argv)
     if options.ignore_sigterm:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if options.ignore_sigint:
