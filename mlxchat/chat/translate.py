@@ -284,7 +284,7 @@ def _error_object(err: Any) -> Error:
 def _stream_error(payload: bytes) -> Error:
     """An error event (``error:`` field or ``event: error``): JSON, or the server's plain text."""
     try:
-        obj = _loads(payload)
+        obj = _loads(bytes(payload))  # orjson takes no subclass of bytes
     except _JSONDecodeError:
         obj = payload.decode("utf-8", "replace")
     if isinstance(obj, dict) and obj.get("error"):
