@@ -10,6 +10,7 @@ agree, and a test here keeps that table true.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from pathlib import Path
@@ -130,7 +131,7 @@ def test_reasoning_case_in_random_pieces(
     case = item[1]
     text = "".join(case["chunks"])
     edges = sorted({0, len(text), *(c % (len(text) + 1) for c in content_cuts)})
-    chunks = [text[a:b] for a, b in zip(edges, edges[1:], strict=False)]
+    chunks = [text[a:b] for a, b in itertools.pairwise(edges)]
     data = sse_content(chunks)
     assert separate(cut(data, byte_cuts), prefilled=prefilled_for(case)) == reasoning_expected(case)
 
@@ -174,7 +175,8 @@ def check_chunk_case(case: dict[str, Any], pieces: list[bytes]) -> None:
     events = event_dicts(translate_pieces(pieces))
     assert joined(events, "thinking") == case.get("thinking", "")
     assert joined(events, "response") == case.get("response", "")
-    calls = [{k: e[k] for k in ("index", "id", "name", "arguments")} for e in events if e["type"] == "tool_call"]
+    keys = ("index", "id", "name", "arguments")
+    calls = [{k: e[k] for k in keys} for e in events if e["type"] == "tool_call"]
     assert calls == case.get("tool_calls", [])
     terminal = events[-1]
     for key, value in case["terminal"].items():
@@ -202,7 +204,8 @@ def test_chunk_shape_in_random_pieces(case: dict[str, Any], positions: list[int]
 
 def test_the_protocol_docs_table_counts_the_cases_and_names_every_difference() -> None:
     doc = (REPO / "docs" / "protocol.md").read_text()
-    rows = {m[0].strip(): (int(m[1]), int(m[2])) for m in re.findall(r"^\| ([^|]+) \| (\d+) \| (\d+) \|", doc, re.M)}
+    found = re.findall(r"^\| ([^|]+) \| (\d+) \| (\d+) \|", doc, re.M)
+    rows = {m[0].strip(): (int(m[1]), int(m[2])) for m in found}
     for name in ("sse.json", "reasoning.json"):
         for suite in load(name)["suites"]:
             cases = suite["cases"]

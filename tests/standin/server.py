@@ -10,7 +10,7 @@ SIGINT, spawning a child process that stays in the process group.
 
 What a chat request gets is chosen per request by a *scenario* (for chat tests): the request's
 ``model`` field names it (``"model": "close-mid-stream"``), else ``--scenario`` (default
-``think-content``). Scenarios live in scenarios.py.
+``think-content``). Scenarios live in scenarios.py and stream_faults.py.
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scenarios import HAPPENINGS, SCENARIOS, Responder
+from stream_faults import SCENARIOS as STREAM_FAULTS
+
+SCENARIOS.update(STREAM_FAULTS)
 
 
 class Handler(BaseHTTPRequestHandler):
