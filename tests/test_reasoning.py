@@ -185,3 +185,22 @@ def test_reasoning_cut_off_by_the_end_still_gets_thinking_done() -> None:
     events = event_dicts(translate_pieces([data]))
     assert types(events) == ["start", "thinking", "thinking_done", "done"]
     assert events[-1]["finish_reason"] == "length"
+
+
+def test_tags_in_the_content_of_a_server_that_separates_reasoning_are_answer_text() -> None:
+    # The server removed the block's own tags; the ones left are the answer's, even after "".
+    data = (
+        sse({"reasoning_content": "plan"})
+        + sse({"reasoning_content": ""})
+        + sse({"content": "Write <think>…</think>"})
+        + b"data: [DONE]\n\n"
+    )
+    for prefilled in (False, True):
+        events = event_dicts(translate_pieces([data], prefilled=prefilled))
+        assert (joined(events, "thinking"), joined(events, "response")) == ("plan", "Write <think>…</think>")
+
+
+def test_held_whitespace_is_released_when_the_server_turns_out_to_separate_reasoning() -> None:
+    data = sse({"content": "\n"}) + sse({"reasoning": "hmm"}) + sse({"content": "ok"}) + b"data: [DONE]\n\n"
+    events = event_dicts(translate_pieces([data]))
+    assert (joined(events, "thinking"), joined(events, "response")) == ("hmm", "\nok")

@@ -151,6 +151,10 @@ class SSEDecoder:
 
     def _block(self, block: bytes, out: list[bytes]) -> None:
         """The lines of one or more events (LF-separated), then the blank line that ends the last."""
+        if block.startswith(b"data: ") and not self._data and b"\n" not in block:
+            out.append(block[6:])  # one data line: no copies beyond the payload's own
+            self._event = b""
+            return
         for line in block.split(b"\n"):
             if not line:
                 self._dispatch(out)

@@ -65,8 +65,6 @@ class Translator:
         self.tool_calls = ToolCalls()
         self.ignored_lines = 0
         self.saw_done = False
-        self.saw_payload = False
-        """A payload that is a JSON object came (the body is a stream of chunks, whatever they say)."""
         self.error: Error | None = None
         self.answering = False
         """Answer text has begun and nothing is held back: plain content can skip the splitter."""
@@ -76,7 +74,7 @@ class Translator:
     def feed(self, payloads: list[bytes], out: list[Event]) -> bool:
         """Translate payloads into ``out``. True when the stream is over ([DONE] or an error)."""
         for payload in payloads:
-            if payload.startswith(b"[DONE]"):
+            if payload == b"[DONE]":
                 self.saw_done = True
                 return True
             if type(payload) is SSEError:
@@ -85,6 +83,9 @@ class Translator:
             try:
                 obj = _loads(payload)
             except _JSONDecodeError:
+                if payload.startswith(b"[DONE]"):  # "[DONE]" and something after it
+                    self.saw_done = True
+                    return True
                 if b"\n" in payload:
                     # Servers that forget the blank line between events: one JSON per data line.
                     if self.feed(payload.split(b"\n"), out):
@@ -95,48 +96,41 @@ class Translator:
             if type(obj) is not dict:
                 self.ignored_lines += 1
                 continue
-            if self._chunk(obj, out):
+            if self.completion_id is None:
+                cid = obj.get("id")
+                if isinstance(cid, str):
+                    self.completion_id = cid
+            err = obj.get("error")
+            if err:  # a falsy error (false, "", null, {}) is no error, as in the OpenAI SDK
+                self.error = _error_object(err)
                 return True
-        return False
-
-    def _chunk(self, obj: dict[str, Any], out: list[Event]) -> bool:
-        """One chunk of the stream; True when it reports an error."""
-        self.saw_payload = True
-        if self.completion_id is None:
-            cid = obj.get("id")
-            if isinstance(cid, str):
-                self.completion_id = cid
-        err = obj.get("error")
-        if err:  # a falsy error (false, "", null, {}) is no error, as in the OpenAI SDK
-            self.error = _error_object(err)
-            return True
-        choices = obj.get("choices")
-        if choices:
-            choice = choices[0] if type(choices) is list else choices
-            if type(choice) is dict:
-                delta = choice.get("delta")
-                if delta and type(delta) is dict:
-                    content = delta.get("content")
-                    if (
-                        self.answering
-                        and type(content) is str
-                        and content
-                        and not delta.get("reasoning_content")
-                        and not delta.get("reasoning")
-                        and not delta.get("tool_calls")
-                        and not delta.get("refusal")
-                    ):
-                        # The hot path: a plain piece of the answer.
-                        out.append(Response(content))
-                    else:
-                        self._delta(delta, out)
-                reason = choice.get("finish_reason")
-                if reason and type(reason) is str:
-                    self.finish_reason = reason
-                    self._end_of_answer(out)
-        usage = obj.get("usage")
-        if usage:
-            self.usage = normalize_usage(usage)
+            choices = obj.get("choices")
+            if choices:
+                choice = choices[0] if type(choices) is list else choices
+                if type(choice) is dict:
+                    delta = choice.get("delta")
+                    if delta and type(delta) is dict:
+                        content = delta.get("content")
+                        if (
+                            self.answering
+                            and type(content) is str
+                            and content
+                            and "reasoning_content" not in delta
+                            and "reasoning" not in delta
+                            and "tool_calls" not in delta
+                            and "refusal" not in delta
+                        ):
+                            # The hot path: a plain piece of the answer.
+                            out.append(Response(content))
+                        else:
+                            self._delta(delta, out)
+                    reason = choice.get("finish_reason")
+                    if reason and type(reason) is str:
+                        self.finish_reason = reason
+                        self._end_of_answer(out)
+            usage = obj.get("usage")
+            if usage:
+                self.usage = normalize_usage(usage)
         return False
 
     def _update_answering(self) -> None:
