@@ -133,6 +133,45 @@ def huge_event(r: Responder, body: dict[str, Any], options: Any) -> None:
     _finish(r)
 
 
+LEMONADE_MESSAGE = "request (6009 tokens) exceeds the available context size (4096 tokens)"
+HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>\n"
+
+
+def _body(r: Responder, content_type: str, data: bytes, **headers: str) -> None:
+    """A 200 answer with this body, ended by closing the connection."""
+    h = r.handler
+    h.send_response(200)
+    h.send_header("Content-Type", content_type)
+    for name, value in headers.items():
+        h.send_header(name.replace("_", "-"), value)
+    h.send_header("Connection", "close")
+    h.end_headers()
+    h.close_connection = True
+    r.raw(data)
+
+
+def bare_json_error(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """lemonade: the backend's JSON error body forwarded unframed inside a 200 event stream."""
+    error = {"code": 400, "message": LEMONADE_MESSAGE, "type": "exceed_context_size_error"}
+    _body(r, "text/event-stream", json.dumps({"error": error}).encode())
+
+
+def html_page(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """A proxy's HTML error page with status 200."""
+    _body(r, "text/html", HTML_PAGE)
+
+
+def plain_text(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """Plain text with status 200, labelled as an event stream."""
+    _body(r, "text/event-stream", b"upstream connect error or disconnect/reset before headers\n")
+
+
+def gzip_lie(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """``Content-Encoding: gzip`` on a body that is not gzip."""
+    events = b"data: " + json.dumps(chunk({"content": "The answer"})).encode() + b"\n\ndata: [DONE]\n\n"
+    _body(r, "text/event-stream", events, Content_Encoding="gzip")
+
+
 SCENARIOS = {
     "bom": bom,
     "error-field": error_field,
@@ -146,4 +185,8 @@ SCENARIOS = {
     "tags-in-answer": tags_in_answer,
     "no-final-blank-line": no_final_blank_line,
     "huge-event": huge_event,
+    "bare-json-error": bare_json_error,
+    "html-page": html_page,
+    "plain-text": plain_text,
+    "gzip-lie": gzip_lie,
 }
