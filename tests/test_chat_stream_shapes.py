@@ -15,7 +15,13 @@ import pytest
 from tests.chat_helpers import add_profile, joined, parse_ndjson
 from tests.fixtures.common import RunCli
 from tests.fixtures.standin import Standin
-from tests.standin.stream_faults import FIRST_THINK_ONLY, HUGE_EVENT_BYTES, SERVER_MESSAGE, TAGS_IN_ANSWER
+from tests.standin.stream_faults import (
+    FIRST_THINK_ONLY,
+    HUGE_EVENT_BYTES,
+    LEMONADE_MESSAGE,
+    SERVER_MESSAGE,
+    TAGS_IN_ANSWER,
+)
 
 
 def profile(home: Path, server: Standin, scenario: str, **fields: Any) -> str:
@@ -91,3 +97,27 @@ def test_one_huge_event_in_many_reads_arrives_whole(
     code, events, stderr = events_of(run_cli, profile(mlxchat_home, server, "huge-event"))
     assert code == 0, stderr
     assert joined(events, "response") == "x" * HUGE_EVENT_BYTES
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        ("bare-json-error", ("server_error", LEMONADE_MESSAGE)),
+        ("html-page", ("bad_response", "an HTML page (502 Bad Gateway)")),
+        ("plain-text", ("bad_response", "upstream connect error")),
+        ("gzip-lie", ("bad_response", "could not be decoded")),
+    ],
+)
+def test_a_200_that_is_not_an_event_stream_says_what_came_and_exits_4(
+    run_cli: RunCli, mlxchat_home: Path, server: Standin, scenario: str, expected: tuple[str, str]
+) -> None:
+    code, words = expected
+    name = profile(mlxchat_home, server, scenario)
+    exit_code, events, _ = events_of(run_cli, name)
+    assert exit_code == 4
+    assert [e["type"] for e in events] == ["start", "error"]
+    assert events[-1]["code"] == code
+    assert words in events[-1]["message"]
+    text = run(run_cli, name)
+    assert (text.returncode, text.stdout) == (4, "")
+    assert words in text.stderr and "internal error" not in text.stderr

@@ -27,7 +27,7 @@ it line by line (this is the hot path of a fast stream).
 from __future__ import annotations
 
 BOM = b"\xef\xbb\xbf"
-MAX_KEPT = 64 * 1024
+MAX_KEPT = 1024 * 1024
 """Bytes of a body kept while it does not look like an event stream (see ``SSEDecoder.head``)."""
 
 

@@ -25,7 +25,7 @@ from mlxchat.chat.events import Error, Event, Start, TerminalEvent
 from mlxchat.chat.http_errors import message_from_body
 from mlxchat.chat.request import ChatRequest
 from mlxchat.chat.sse import SSEDecoder
-from mlxchat.chat.translate import Translator
+from mlxchat.chat.translate import Translator, from_body
 
 MAX_BATCH = 1024
 """Events gathered before a batch is handed on even though more bytes are ready."""
@@ -77,7 +77,8 @@ class ChatStream:
                     return
                 if "json" in resp.headers.get("content-type", ""):
                     # The server ignored "stream": one JSON answer.
-                    yield _from_json_answer(resp.read(), translator)
+                    out.append(from_body(resp.read(), translator, out))
+                    yield out
                     return
                 ready = _readiness(resp)
                 decoder = SSEDecoder()
@@ -91,10 +92,16 @@ class ChatStream:
                         out = []
                 else:
                     feed(decoder.finish(), out)
-                terminal = translator.end(out)
+                if not decoder.seen_sse and decoder.head.strip():
+                    terminal = from_body(decoder.head, translator, out)  # not an event stream at all
+                else:
+                    terminal = translator.end(out)
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             translator.partial_output(out)  # what the server did send stays
             terminal = self._failure(exc, connect, got_response)
+        except httpx.DecodingError as exc:
+            translator.partial_output(out)
+            terminal = Error("bad_response", f"the server's answer could not be decoded: {exc}")
         finally:
             client.close()
         out.append(terminal)
@@ -177,32 +184,3 @@ def _readiness(resp: Any) -> Callable[[], bool]:
         return bool(poll(0))
 
     return ready
-
-
-def _from_json_answer(raw: bytes, translator: Translator) -> list[Event]:
-    """Events from a non-streaming chat completion (a server that answered with one JSON object)."""
-    out: list[Event] = []
-    try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        obj = None
-    choices = obj.get("choices") if isinstance(obj, dict) else None
-    message = choices[0].get("message") if choices and isinstance(choices[0], dict) else None
-    if not isinstance(message, dict):
-        if isinstance(obj, dict) and obj.get("error") is not None:
-            translator.feed([raw], out)
-            if translator.error is not None:
-                out.append(translator.error)
-                return out
-        out.append(Error("bad_response", "the server's answer is neither a stream nor a chat completion"))
-        return out
-    delta = {k: message.get(k) for k in ("reasoning_content", "reasoning", "content", "tool_calls")}
-    assert isinstance(obj, dict) and isinstance(choices, list)
-    chunk = {
-        "id": obj.get("id"),
-        "choices": [{"delta": delta, "finish_reason": choices[0].get("finish_reason")}],
-        "usage": obj.get("usage"),
-    }
-    translator.feed([orjson.dumps(chunk), b"[DONE]"], out)
-    out.append(translator.done(out))
-    return out

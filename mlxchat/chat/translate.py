@@ -26,7 +26,7 @@ from mlxchat.chat.events import (
     ThinkingDone,
     Timing,
 )
-from mlxchat.chat.http_errors import message_from_error, status_from_error
+from mlxchat.chat.http_errors import body_excerpt, message_from_error, status_from_error
 from mlxchat.chat.reasoning import ThinkSplitter
 from mlxchat.chat.sse import SSEError
 from mlxchat.chat.tool_calls import ToolCalls
@@ -284,3 +284,34 @@ def _stream_error(payload: bytes) -> Error:
     if isinstance(obj, dict) and obj.get("error"):
         obj = obj["error"]
     return _error_object(obj)
+
+
+def from_body(raw: bytes, translator: Translator, out: list[Event]) -> TerminalEvent:
+    """A 200 answer that is not an event stream, read as what it is: a chat completion object (a
+    server that ignored ``"stream": true``) gives the events a stream would; a bare error object
+    (lemonade forwards its backend's error so) ends with ``server_error``; anything else (an HTML
+    page, plain text) is ``bad_response``, naming what came."""
+    try:
+        obj = _loads(raw)
+    except _JSONDecodeError:
+        obj = None
+    if isinstance(obj, dict):
+        if obj.get("error"):
+            return _error_object(obj["error"])
+        choices = obj.get("choices")
+        choice = choices[0] if choices and type(choices) is list else choices
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if isinstance(message, dict):
+            assert isinstance(choice, dict)
+            keys = ("reasoning_content", "reasoning", "content", "refusal", "tool_calls")
+            delta = {k: message[k] for k in keys if k in message}
+            chunk = {
+                "id": obj.get("id"),
+                "choices": [{"delta": delta, "finish_reason": choice.get("finish_reason")}],
+            }
+            translator.feed([orjson.dumps({**chunk, "usage": obj.get("usage")}), b"[DONE]"], out)
+            return translator.end(out)
+    return Error(
+        "bad_response",
+        f"the server's answer is neither an event stream nor a chat completion: {body_excerpt(raw)}",
+    )
