@@ -6,7 +6,9 @@ terminal event and last, and the documented exit code. (Scenarios: tests/standin
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -121,3 +123,27 @@ def test_a_200_that_is_not_an_event_stream_says_what_came_and_exits_4(
     text = run(run_cli, name)
     assert (text.returncode, text.stdout) == (4, "")
     assert words in text.stderr and "internal error" not in text.stderr
+
+
+@pytest.mark.parametrize("redirect", [">&-", ">/dev/full"])
+@pytest.mark.parametrize("fmt", ["ndjson", "text", "pretty"])
+def test_stdout_closed_or_full_is_a_clear_error_exit_2(
+    mlxchat_home: Path, server: Standin, redirect: str, fmt: str
+) -> None:
+    if redirect == ">/dev/full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    name = profile(mlxchat_home, server, "think-content")
+    command = f'exec "{sys.executable}" -m mlxchat chat {name} "What is 2+2?" --format {fmt} {redirect}'
+    env = {**os.environ, "MLXCHAT_HOME": str(mlxchat_home)}
+    result = subprocess.run(
+        ["sh", "-c", command],
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "error: cannot write to stdout:" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "Exception ignored" not in result.stderr  # the final flush stays quiet

@@ -57,11 +57,11 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
 
 
 def _quiet_broken_pipe() -> None:
-    """stdout's reader went away (``| head -1``): a normal end. Silence the final flush."""
+    """stdout's reader went away (``| head -1``) or cannot be written: silence the final flush."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: no stdout at all (``>&-``)
         pass
 
 
@@ -74,7 +74,7 @@ def run(argv: list[str] | None = None, context: CliContext | None = None) -> int
     from typer._click import exceptions as click_exceptions
 
     from mlxchat.cli.context import CliContext
-    from mlxchat.errors import OutputClosed
+    from mlxchat.errors import OutputClosed, OutputFailed
 
     context = context or CliContext()
     try:
@@ -84,6 +84,12 @@ def run(argv: list[str] | None = None, context: CliContext | None = None) -> int
         # stdout's reader went away (`| head -1`): what it wanted was written; a normal end.
         _quiet_broken_pipe()
         return int(ExitCode.OK)
+    except OutputFailed as exc:
+        # stdout is closed or failing (`>&-`, `>/dev/full`): say so on stderr; the final flush of
+        # what could not be written must not fail again.
+        _quiet_broken_pipe()
+        context.terminal.error(exc.message, exc.hint)
+        return int(exc.exit_code)
     except MlxchatError as exc:
         context.terminal.error(exc.message, exc.hint)
         return int(exc.exit_code)
