@@ -55,7 +55,13 @@ def events_of(run_cli: RunCli, name: str) -> tuple[int, list[dict[str, Any]], st
     ],
 )
 def test_shapes_that_end_well_lose_no_text(
-    run_cli: RunCli, mlxchat_home: Path, server: Standin, scenario: str, expected: tuple[str, str]
+    scenario: str,
+    expected: tuple[str, str],
+    *,
+    run_cli: RunCli,
+    run_here: RunCli,
+    mlxchat_home: Path,
+    server: Standin,
 ) -> None:
     name = profile(mlxchat_home, server, scenario)
     code, events, stderr = events_of(run_cli, name)
@@ -63,13 +69,13 @@ def test_shapes_that_end_well_lose_no_text(
     assert (joined(events, "thinking"), joined(events, "response")) == expected
     answer = expected[1]
     assert events[-1]["type"] == "done"
-    text = run(run_cli, name)
+    text = run(run_here, name)  # the text writer too (in-process: an output case)
     assert (text.returncode, text.stdout) == (0, answer.lstrip("\n") + "\n")
 
 
 @pytest.mark.parametrize("scenario", ["error-field", "event-error"])
 def test_an_error_outside_data_ends_with_the_servers_message_and_exit_4(
-    run_cli: RunCli, mlxchat_home: Path, server: Standin, scenario: str
+    run_cli: RunCli, run_here: RunCli, mlxchat_home: Path, server: Standin, scenario: str
 ) -> None:
     name = profile(mlxchat_home, server, scenario)
     code, events, _ = events_of(run_cli, name)
@@ -78,7 +84,7 @@ def test_an_error_outside_data_ends_with_the_servers_message_and_exit_4(
     error = events[-1]
     assert (error["type"], error["code"]) == ("error", "server_error")
     assert SERVER_MESSAGE in error["message"]
-    text = run(run_cli, name)
+    text = run(run_here, name)  # the text writer too (in-process: an output case)
     assert text.returncode == 4 and text.stdout.startswith("The")
     assert SERVER_MESSAGE in text.stderr and "Traceback" not in text.stderr
 
@@ -111,7 +117,13 @@ def test_one_huge_event_in_many_reads_arrives_whole(
     ],
 )
 def test_a_200_that_is_not_an_event_stream_says_what_came_and_exits_4(
-    run_cli: RunCli, mlxchat_home: Path, server: Standin, scenario: str, expected: tuple[str, str]
+    scenario: str,
+    expected: tuple[str, str],
+    *,
+    run_cli: RunCli,
+    run_here: RunCli,
+    mlxchat_home: Path,
+    server: Standin,
 ) -> None:
     code, words = expected
     name = profile(mlxchat_home, server, scenario)
@@ -120,7 +132,7 @@ def test_a_200_that_is_not_an_event_stream_says_what_came_and_exits_4(
     assert [e["type"] for e in events] == ["start", "error"]
     assert events[-1]["code"] == code
     assert words in events[-1]["message"]
-    text = run(run_cli, name)
+    text = run(run_here, name)  # the text writer too (in-process: an output case)
     assert (text.returncode, text.stdout) == (4, "")
     assert words in text.stderr and "internal error" not in text.stderr
 
