@@ -52,6 +52,7 @@ def events_of(run_cli: RunCli, name: str) -> tuple[int, list[dict[str, Any]], st
         ("first-think-only", ("", FIRST_THINK_ONLY)),
         ("tags-in-answer", ("\nTwo plus two.\n", "\n\n" + TAGS_IN_ANSWER)),
         ("no-final-blank-line", ("", "The answer is 4.")),
+        ("stream-labelled-json", ("", "The answer is 4.")),
     ],
 )
 def test_shapes_that_end_well_lose_no_text(

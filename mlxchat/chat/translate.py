@@ -28,7 +28,7 @@ from mlxchat.chat.events import (
 )
 from mlxchat.chat.http_errors import body_excerpt, message_from_error, status_from_error
 from mlxchat.chat.reasoning import ThinkSplitter
-from mlxchat.chat.sse import SSEError
+from mlxchat.chat.sse import SSEDecoder, SSEError
 from mlxchat.chat.tool_calls import ToolCalls
 
 _loads = orjson.loads
@@ -290,10 +290,16 @@ def from_body(raw: bytes, translator: Translator, out: list[Event]) -> TerminalE
     """A 200 answer that is not an event stream, read as what it is: a chat completion object (a
     server that ignored ``"stream": true``) gives the events a stream would; a bare error object
     (lemonade forwards its backend's error so) ends with ``server_error``; anything else (an HTML
-    page, plain text) is ``bad_response``, naming what came."""
+    page, plain text) is ``bad_response``, naming what came. An event stream labelled as JSON is
+    read as the event stream it is."""
     try:
         obj = _loads(raw)
     except _JSONDecodeError:
+        decoder = SSEDecoder()
+        payloads = decoder.feed(raw) + decoder.finish()
+        if decoder.seen_sse:
+            translator.feed(payloads, out)
+            return translator.end(out)
         obj = None
     if isinstance(obj, dict):
         if obj.get("error"):

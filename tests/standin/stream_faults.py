@@ -172,6 +172,13 @@ def gzip_lie(r: Responder, body: dict[str, Any], options: Any) -> None:
     _body(r, "text/event-stream", events, Content_Encoding="gzip")
 
 
+def stream_labelled_json(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """An event stream sent with ``Content-Type: application/json``."""
+    events = [chunk({"content": "The answer"}), chunk({"content": " is 4."}), chunk({}, "stop", usage=USAGE)]
+    data = b"".join(b"data: " + json.dumps(e).encode() + b"\n\n" for e in events) + b"data: [DONE]\n\n"
+    _body(r, "application/json", data)
+
+
 SCENARIOS = {
     "bom": bom,
     "error-field": error_field,
@@ -189,4 +196,5 @@ SCENARIOS = {
     "html-page": html_page,
     "plain-text": plain_text,
     "gzip-lie": gzip_lie,
+    "stream-labelled-json": stream_labelled_json,
 }
