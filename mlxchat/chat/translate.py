@@ -83,15 +83,8 @@ class Translator:
             try:
                 obj = _loads(payload)
             except _JSONDecodeError:
-                if payload.startswith(b"[DONE]"):  # "[DONE]" and something after it
-                    self.saw_done = True
+                if self._not_json(payload, out):
                     return True
-                if b"\n" in payload:
-                    # Servers that forget the blank line between events: one JSON per data line.
-                    if self.feed(payload.split(b"\n"), out):
-                        return True
-                else:
-                    self.ignored_lines += 1
                 continue
             if type(obj) is not dict:
                 self.ignored_lines += 1
@@ -131,6 +124,17 @@ class Translator:
             usage = obj.get("usage")
             if usage:
                 self.usage = normalize_usage(usage)
+        return False
+
+    def _not_json(self, payload: bytes, out: list[Event]) -> bool:
+        """A payload that is not JSON; True when it ends the stream."""
+        if payload.startswith(b"[DONE]"):  # "[DONE]" and something after it
+            self.saw_done = True
+            return True
+        if b"\n" in payload:
+            # Servers that forget the blank line between events: one JSON per data line.
+            return self.feed(payload.split(b"\n"), out)
+        self.ignored_lines += 1
         return False
 
     def _update_answering(self) -> None:
