@@ -22,6 +22,8 @@ MESSAGES = [
     {"role": "user", "content": TRICKY},
     {"role": "assistant", "content": f"Noted: {TRICKY}"},
 ]
+AS_NDJSON = b"".join(orjson.dumps(m) + b"\n" for m in MESSAGES)
+"""The messages as a JSON writer puts them in a file: U+2028 and the others raw inside strings."""
 
 
 def sent_messages(run_cli: RunCli, name: str, *args: str) -> list[dict[str, Any]]:
@@ -37,12 +39,12 @@ def test_messages_files_keep_every_character(
 ) -> None:
     name = remote(mlxchat_home, server, "echo")
     ndjson = tmp_path / "talk.ndjson"
-    ndjson.write_bytes(b"".join(orjson.dumps(m) + b"\n" for m in MESSAGES))
-    assert "\u2028".encode() in ndjson.read_bytes()  # raw, as JSON writers leave it
+    ndjson.write_bytes(AS_NDJSON)
+    assert "\u2028".encode() in AS_NDJSON
     as_array = tmp_path / "talk.json"
     as_array.write_bytes(orjson.dumps(MESSAGES))
     crlf = tmp_path / "talk-crlf.ndjson"
-    crlf.write_bytes(ndjson.read_bytes().replace(b"\n", b"\r\n"))
+    crlf.write_bytes(AS_NDJSON.replace(b"\n", b"\r\n"))
     for path in (ndjson, as_array, crlf):
         assert sent_messages(run_cli, name, "--messages", str(path)) == [
             *MESSAGES,
@@ -55,7 +57,7 @@ def test_a_saved_conversation_loads_back_whole(
 ) -> None:
     name = remote(mlxchat_home, server, "echo")
     seed = tmp_path / "seed.ndjson"
-    seed.write_bytes(b"".join(orjson.dumps(m) + b"\n" for m in MESSAGES))
+    seed.write_bytes(AS_NDJSON)
     child = spawn(mlxchat_home, name, "--format", "text", "--messages", str(seed))
     first = ask(child, "go on")
     assert first["messages"][:3] == MESSAGES
