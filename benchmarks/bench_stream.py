@@ -6,6 +6,8 @@ Goals (streaming issue), each against a baseline measured in the same run:
   mlxchat), both timed as whole processes writing to /dev/null.
 - Latency added per chunk (the server's write to our stdout write): under 1 ms at the median.
 - `mlxchat chat` against an instant local server, whole command: under 150 ms wall.
+- The SSE decoder is linear in the size of an event, however many reads it arrives in: one event
+  four times as large, in 1 KiB reads, costs about four times as long (a quadratic decoder: 16x).
 
 With MLXCHAT_BENCH_AGAINST=DIR (benchmarks/against.py), throughput and the whole command are also
 measured for another checkout, interleaved, and given as ratios.
@@ -190,10 +192,39 @@ def whole_command(runs: int) -> None:
         print(ratio_line("whole `mlxchat chat --json`", samples, cpu))
 
 
+def _decode_seconds(size: int, read: int) -> float:
+    from mlxchat.chat.sse import SSEDecoder
+
+    event = b"data: " + b"x" * size + b"\n\n"
+    pieces = [event[i : i + read] for i in range(0, len(event), read)]
+    started = time.perf_counter()
+    decoder = SSEDecoder()
+    for piece in pieces:
+        decoder.feed(piece)
+    decoder.finish()
+    return time.perf_counter() - started
+
+
+def decoder_linearity(runs: int) -> None:
+    mib = 1024 * 1024
+    small, large, whole = [], [], []
+    for _ in range(runs):  # interleaved, so the machine's noise hits all three alike
+        small.append(_decode_seconds(mib, 1024))
+        large.append(_decode_seconds(4 * mib, 1024))
+        whole.append(_decode_seconds(4 * mib, 8 * mib))
+    small_ms, large_ms = median_ms(small), median_ms(large)
+    print(
+        f"SSE decoder, one event in 1 KiB reads: 1 MiB median {small_ms:.1f} ms, 4 MiB {large_ms:.1f} ms; "
+        f"4x the size costs {large_ms / small_ms:.1f}x the time (goal: linear, about 4x; quadratic is 16x); "
+        f"4 MiB in one read {median_ms(whole):.1f} ms"
+    )
+
+
 def main(runs: int = 5) -> None:
     throughput(runs)
     latency()
     whole_command(runs * 3)
+    decoder_linearity(runs)
 
 
 if __name__ == "__main__":

@@ -38,3 +38,8 @@ class OutputClosed(MlxchatError):
     """stdout's reader went away (``| head -1``). Not a failure: the CLI ends quietly with 0."""
 
     exit_code = ExitCode.OK
+
+
+class OutputFailed(UsageError):
+    """stdout cannot be written: closed (``>&-``), or a write failed (``>/dev/full``, a full disk).
+    Nothing more can reach it; the message goes to stderr (exit 2)."""

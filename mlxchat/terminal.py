@@ -7,12 +7,14 @@ The core never prints: commands hand its results to this module or to mlxchat.ou
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -27,13 +29,36 @@ def _isatty(stream: TextIO) -> bool:
 
 @contextmanager
 def stdout_guard() -> Iterator[None]:
-    """Turn a broken pipe on stdout into OutputClosed, which the CLI boundary ends quietly with 0."""
-    from mlxchat.errors import OutputClosed
+    """Turn a broken pipe on stdout into OutputClosed, which the CLI boundary ends quietly with 0,
+    and any other failure to write it (closed, full) into OutputFailed (exit 2, a clear message)."""
+    from mlxchat.errors import OutputClosed, OutputFailed
 
     try:
         yield
     except BrokenPipeError:
         raise OutputClosed("stdout was closed") from None
+    except OSError as exc:
+        raise OutputFailed(
+            f"cannot write to stdout: {exc.strerror or exc}",
+            hint="stdout must be open and writable (redirect it to a file or /dev/null)",
+        ) from None
+
+
+class _ClosedOutput(io.RawIOBase):
+    """What stdout is when the process started without one (``>&-``): every write fails (EBADF)."""
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        raise OSError(errno.EBADF, "stdout is closed")
+
+
+def process_stdout() -> TextIO:
+    """sys.stdout, or a stream whose writes fail when the process has none (Python sets it to None)."""
+    if sys.stdout is not None:
+        return sys.stdout
+    return io.TextIOWrapper(io.BufferedWriter(_ClosedOutput()), encoding="utf-8")
 
 
 def color_wanted(is_tty: bool, env: Mapping[str, str] = os.environ) -> bool:
@@ -49,7 +74,7 @@ def color_wanted(is_tty: bool, env: Mapping[str, str] = os.environ) -> bool:
 
 @dataclass
 class Terminal:
-    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    stdout: TextIO = field(default_factory=process_stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
     env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)

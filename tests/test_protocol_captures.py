@@ -1,14 +1,19 @@
 """Bytes captured from real servers (tests/data/captures/, curl -N) through the decoder and translator,
-whole and cut at every byte, plus every error body shape the servers send."""
+whole and cut at every byte, plus every error body shape the servers send, and 200 answers that
+are one JSON object or not an answer at all."""
 
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from mlxchat.chat.http_errors import message_from_body
+from mlxchat.chat.events import Event, Start
+from mlxchat.chat.http_errors import body_excerpt, message_from_body
+from mlxchat.chat.translate import Translator, from_body
 from tests.chat_helpers import event_dicts, joined, translate_pieces, types
 
 CAPTURES = Path(__file__).resolve().parent / "data" / "captures"
@@ -141,3 +146,41 @@ def test_the_servers_message_is_found_in_every_body_shape(status: int, body: byt
 
 def test_a_huge_error_body_is_shortened() -> None:
     assert len(message_from_body(b"x" * 10_000, 500)) < 600
+
+
+# -- a 200 answer that is not an event stream ------------------------------------------------------
+
+
+def body_events(raw: bytes) -> list[dict[str, Any]]:
+    translator = Translator(started=time.perf_counter())
+    out: list[Event] = [Start("offline", "m", "r", "2026-01-01T00:00:00.000Z", "http://127.0.0.1:1/v1")]
+    out.append(from_body(raw, translator, out))
+    return event_dicts(out)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        (b'{"choices": [{"message": {"reasoning": "Hm.", "content": "Four."}}]}', ("done", "Four.")),
+        (b'{"choices": {"message": {"content": "one choice"}}}', ("done", "one choice")),
+        (b'{"choices": [{"message": {"content": null, "refusal": "No."}}]}', ("done", "No.")),
+        (b'{"choices": 3}', ("bad_response", "")),
+        (b'{"error": {"message": "over capacity"}}', ("server_error", "")),
+        (b"[1, 2]", ("bad_response", "")),
+        (b"\xff\xfe not text", ("bad_response", "")),
+    ],
+)
+def test_a_body_that_is_one_json_answer_or_anything_else(body: bytes, expected: tuple[str, str]) -> None:
+    events = body_events(body)
+    end = events[-1]
+    assert (end.get("code", end["type"]), joined(events, "response")) == expected
+
+
+def test_what_a_body_that_is_not_an_answer_is_called() -> None:
+    assert body_excerpt(b"") == "an empty body"
+    assert (
+        body_excerpt(b"<!DOCTYPE html><html><title>\n Bad\n Gateway </title>") == "an HTML page (Bad Gateway)"
+    )
+    assert body_excerpt(b"<html><body>no title</body></html>") == "an HTML page"
+    assert body_excerpt(b"\n  first line\nsecond") == "'first line'"
+    assert len(body_excerpt(b"x" * 10_000)) < 210

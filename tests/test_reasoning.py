@@ -19,8 +19,8 @@ from tests.chat_helpers import cut, event_dicts, joined, translate_pieces, types
 # -- the splitter on its own -----------------------------------------------------------------
 
 
-def split_all(chunks: list[str], *, in_think: bool = False) -> tuple[str, str]:
-    splitter = ThinkSplitter(in_think=in_think)
+def split_all(chunks: list[str], *, prefilled: bool = False) -> tuple[str, str]:
+    splitter = ThinkSplitter(prefilled=prefilled)
     thinking: list[str] = []
     answer: list[str] = []
     for chunk in chunks:
@@ -45,16 +45,46 @@ def test_text_that_only_looks_like_a_tag_is_kept() -> None:
 
 
 def test_prefilled_thinking_ends_at_the_closing_tag() -> None:
-    assert split_all(["Two plus", " two.</th", "ink>\n\nFour."], in_think=True) == (
+    assert split_all(["Two plus", " two.</th", "ink>\n\nFour."], prefilled=True) == (
         "Two plus two.",
         "\n\nFour.",
     )
 
 
-def test_stray_tags_never_reach_the_output() -> None:
-    # A bare </think> outside reasoning, and a second <think> inside it, are dropped.
-    assert split_all(["reasoning</think>answer"]) == ("", "reasoninganswer")
-    assert split_all(["<think>a<think>b</think>c"]) == ("ab", "c")
+def test_only_the_first_block_is_reasoning_and_other_tags_are_text() -> None:
+    # A bare </think> in an answer, a second block, and a <think> inside reasoning are all text.
+    assert split_all(["reasoning</think>answer"]) == ("", "reasoning</think>answer")
+    assert split_all(["<think>a</think>b<think>c</think>d"]) == ("a", "b<think>c</think>d")
+    assert split_all(["<think>a<think>b</think>c"]) == ("a<think>b", "c")
+
+
+def test_a_tag_after_the_answer_began_is_answer_text() -> None:
+    text = "Wrap reasoning in <think> tags, then close them."
+    for i in range(len(text) + 1):
+        assert split_all([text[:i], text[i:]]) == ("", text)
+    block = "Use:\n```\n<think>\nplan\n</think>\n```\nDone."
+    assert split_all([block]) == ("", block)
+
+
+def test_whitespace_before_the_opening_tag_joins_the_reasoning() -> None:
+    assert split_all(["\n", " <thi", "nk>a</think>b"]) == ("\n a", "b")
+    assert split_all(["\n\n", "Hello"]) == ("", "\n\nHello")
+    assert split_all(["\n\n"]) == ("", "\n\n")
+
+
+def test_prefilled_reasoning_swallows_a_repeated_opening_tag_only_at_the_start() -> None:
+    assert split_all(["\n<think>a</think>b"], prefilled=True) == ("\na", "b")
+    assert split_all(["a<think>b</think>c"], prefilled=True) == ("a<think>b", "c")
+    assert split_all(["no tags at all"], prefilled=True) == ("no tags at all", "")
+
+
+def test_reasoning_ends_where_a_tool_call_begins() -> None:
+    text = "I need the weather.\n<tool_call>\n{}\n</tool_call>"
+    for i in range(len(text) + 1):
+        assert split_all([text[:i], text[i:]], prefilled=True) == (
+            "I need the weather.\n",
+            "<tool_call>\n{}\n</tool_call>",
+        )
 
 
 def test_a_chunk_without_tags_is_passed_on_whole() -> None:
@@ -155,3 +185,22 @@ def test_reasoning_cut_off_by_the_end_still_gets_thinking_done() -> None:
     events = event_dicts(translate_pieces([data]))
     assert types(events) == ["start", "thinking", "thinking_done", "done"]
     assert events[-1]["finish_reason"] == "length"
+
+
+def test_tags_in_the_content_of_a_server_that_separates_reasoning_are_answer_text() -> None:
+    # The server removed the block's own tags; the ones left are the answer's, even after "".
+    data = (
+        sse({"reasoning_content": "plan"})
+        + sse({"reasoning_content": ""})
+        + sse({"content": "Write <think>…</think>"})
+        + b"data: [DONE]\n\n"
+    )
+    for prefilled in (False, True):
+        events = event_dicts(translate_pieces([data], prefilled=prefilled))
+        assert (joined(events, "thinking"), joined(events, "response")) == ("plan", "Write <think>…</think>")
+
+
+def test_held_whitespace_is_released_when_the_server_turns_out_to_separate_reasoning() -> None:
+    data = sse({"content": "\n"}) + sse({"reasoning": "hmm"}) + sse({"content": "ok"}) + b"data: [DONE]\n\n"
+    events = event_dicts(translate_pieces([data]))
+    assert (joined(events, "thinking"), joined(events, "response")) == ("hmm", "\nok")

@@ -1,11 +1,12 @@
-"""SSE decoding from raw bytes: line endings, comments, ``data:`` spacing, reads cut anywhere."""
+"""SSE decoding from raw bytes: line endings, comments, ``data:`` spacing, reads cut anywhere, a BOM,
+error fields, and bodies that are not event streams. (The peers' cases: test_peer_cases.py.)"""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlxchat.chat.sse import SSEDecoder
+from mlxchat.chat.sse import MAX_KEPT, SSEDecoder, SSEError
 from tests.chat_helpers import cut
 
 
@@ -81,3 +82,43 @@ def test_cutting_the_bytes_anywhere_gives_the_same_payloads(
     assert decode([data]) == expected
     assert decode(cut(data, positions)) == expected
     assert decode([bytes([b]) for b in data]) == expected
+
+
+def test_a_bom_split_across_reads_is_skipped_and_a_short_body_is_kept() -> None:
+    data = b"\xef\xbb\xbfdata: x\n\n"
+    for i in range(len(data) + 1):
+        assert decode([data[:i], data[i:]]) == [b"x"]
+    # Fewer bytes than a BOM, all of them the start of one: they are text, not lost.
+    decoder = SSEDecoder()
+    assert decoder.feed(b"\xef") == []
+    assert decoder.finish() == []
+    assert decoder.head == b"\xef"
+
+
+def test_errors_outside_data_come_out_as_error_payloads() -> None:
+    stream = b'data: {"a":1}\n\nerror: {"message":"boom"}\n\nevent: error\ndata: late\n\n'
+    out = decode([stream])
+    assert out == [b'{"a":1}', b'{"message":"boom"}', b"late"]
+    assert [type(p) for p in out] == [bytes, SSEError, SSEError]
+    # The event type lasts one event only.
+    assert [type(p) for p in decode([b"event: error\n\ndata: x\n\n"])] == [bytes]
+
+
+def test_the_head_of_a_body_that_is_not_an_event_stream_is_kept() -> None:
+    body = b'{"error":{"code":400,"message":"request exceeds the available context size"}}'
+    decoder = SSEDecoder()
+    assert decoder.feed(body[:10]) + decoder.feed(body[10:]) + decoder.finish() == []
+    assert not decoder.seen_sse
+    assert decoder.head == body
+    # Once a line only an event stream has is seen, nothing more is kept.
+    decoder = SSEDecoder()
+    decoder.feed(b": keepalive\n\n" + b"x" * 100)
+    assert decoder.seen_sse and decoder.head == b""
+
+
+def test_a_huge_body_keeps_only_its_start() -> None:
+    decoder = SSEDecoder()
+    line = b"<p>" + b"x" * 4096 + b"</p>\n"
+    for _ in range(MAX_KEPT // len(line) + 10):
+        decoder.feed(line)
+    assert len(decoder.head) == MAX_KEPT

@@ -11,11 +11,14 @@ Anything else: the body's text, shortened, or the HTTP reason.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import orjson
 
 MAX_TEXT = 500
+MAX_EXCERPT = 200
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
 def message_from_error(err: Any) -> str | None:
@@ -76,3 +79,17 @@ def message_from_body(body: bytes, status: int, reason: str = "") -> str:
     if message is None:
         message = reason or "no details given"
     return f"HTTP {status}: {message}"
+
+
+def body_excerpt(raw: bytes) -> str:
+    """A short description of a body that is not what was expected: an HTML page by its title,
+    other text by its first line (shortened), or that it was empty."""
+    text = raw.strip()
+    if not text:
+        return "an empty body"
+    if text[:1] == b"<" and (b"<html" in text[:1024].lower() or b"<!doctype" in text[:1024].lower()):
+        title = _TITLE.search(text)
+        name = " ".join(title.group(1).decode("utf-8", "replace").split()) if title else ""
+        return f"an HTML page ({name[:MAX_EXCERPT]})" if name else "an HTML page"
+    line = text.splitlines()[0].decode("utf-8", "replace")
+    return repr(line if len(line) <= MAX_EXCERPT else line[:MAX_EXCERPT] + "…")

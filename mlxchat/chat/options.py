@@ -66,7 +66,9 @@ def parse_messages(text: str, source: str) -> list[dict[str, Any]]:
             raise UsageError(f"{source}: not valid JSON ({exc})") from None
         return [_check_message(m, f"{source}: message {i + 1}") for i, m in enumerate(items)]
     out = []
-    for lineno, line in enumerate(stripped.splitlines(), 1):
+    # Lines end at LF only (a CR before it is JSON whitespace): str.splitlines would also break at
+    # U+2028, U+2029, U+0085 and more, which JSON writers leave raw inside strings.
+    for lineno, line in enumerate(stripped.split("\n"), 1):
         if not line.strip():
             continue
         try:

@@ -25,7 +25,7 @@ from mlxchat.chat.events import Error, Event, Start, TerminalEvent
 from mlxchat.chat.http_errors import message_from_body
 from mlxchat.chat.request import ChatRequest
 from mlxchat.chat.sse import SSEDecoder
-from mlxchat.chat.translate import Translator
+from mlxchat.chat.translate import Translator, from_body
 
 MAX_BATCH = 1024
 """Events gathered before a batch is handed on even though more bytes are ready."""
@@ -77,12 +77,16 @@ class ChatStream:
                     return
                 if "json" in resp.headers.get("content-type", ""):
                     # The server ignored "stream": one JSON answer.
-                    yield _from_json_answer(resp.read(), translator)
+                    out.append(from_body(resp.read(), translator, out))
+                    yield out
                     return
                 terminal = yield from translate_stream(resp.iter_bytes(), translator, out, _readiness(resp))
         except (httpx.TransportError, httpx.InvalidURL) as exc:
             translator.partial_output(out)  # what the server did send stays
             terminal = self._failure(exc, connect, got_response)
+        except httpx.DecodingError as exc:
+            translator.partial_output(out)
+            terminal = Error("bad_response", f"the server's answer could not be decoded: {exc}")
         finally:
             client.close()
         out.append(terminal)
@@ -143,7 +147,8 @@ def translate_stream(
 
     A batch is handed on whenever no more bytes are ready to read (``ready()`` is False) or
     MAX_BATCH events wait. ``out`` holds the events not handed on yet: a caller whose stream breaks
-    still has them. Returns the terminal event, once the events it releases are in ``out``.
+    still has them. Returns the terminal event, once the events it releases are in ``out``. A body
+    that never was an event stream (HTML, plain text, a bare JSON error) is read as one answer.
     """
     decoder = SSEDecoder()
     feed_sse = decoder.feed
@@ -156,6 +161,8 @@ def translate_stream(
             out.clear()
     else:
         feed(decoder.finish(), out)
+    if not decoder.seen_sse and decoder.head.strip():
+        return from_body(decoder.head, translator, out)  # not an event stream at all
     return translator.end(out)
 
 
@@ -191,32 +198,3 @@ def _readiness(resp: Any) -> Callable[[], bool]:
         return bool(poll(0))
 
     return ready
-
-
-def _from_json_answer(raw: bytes, translator: Translator) -> list[Event]:
-    """Events from a non-streaming chat completion (a server that answered with one JSON object)."""
-    out: list[Event] = []
-    try:
-        obj = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        obj = None
-    choices = obj.get("choices") if isinstance(obj, dict) else None
-    message = choices[0].get("message") if choices and isinstance(choices[0], dict) else None
-    if not isinstance(message, dict):
-        if isinstance(obj, dict) and obj.get("error") is not None:
-            translator.feed([raw], out)
-            if translator.error is not None:
-                out.append(translator.error)
-                return out
-        out.append(Error("bad_response", "the server's answer is neither a stream nor a chat completion"))
-        return out
-    delta = {k: message.get(k) for k in ("reasoning_content", "reasoning", "content", "tool_calls")}
-    assert isinstance(obj, dict) and isinstance(choices, list)
-    chunk = {
-        "id": obj.get("id"),
-        "choices": [{"delta": delta, "finish_reason": choices[0].get("finish_reason")}],
-        "usage": obj.get("usage"),
-    }
-    translator.feed([orjson.dumps(chunk), b"[DONE]"], out)
-    out.append(translator.done(out))
-    return out

@@ -2,9 +2,11 @@
 
 Handles every shape the servers send: reasoning in ``delta.reasoning_content`` (mlx-openai-server,
 llama.cpp, LM Studio) or ``delta.reasoning`` (mlx_lm.server, vLLM, Ollama) or inline ``<think>`` tags
-in ``delta.content``; tool calls whole or in fragments; usage in the finish chunk or in a chunk of its
-own with ``choices: []``; an ``{"error": ...}`` object after a 200; ``[DONE]``. Lines that are not
-JSON are counted and skipped.
+in ``delta.content``; content as a string or as a list of parts (Mistral, with ``thinking`` parts);
+``delta.refusal``; tool calls whole or in fragments, with or without ``index``; usage in the finish
+chunk or in a chunk of its own with ``choices: []``; an ``{"error": ...}`` object after a 200, or an
+error event (see mlxchat.chat.sse); ``[DONE]``. Payloads that are not JSON objects are counted and
+skipped; no chunk shape raises.
 """
 
 from __future__ import annotations
@@ -23,10 +25,11 @@ from mlxchat.chat.events import (
     Thinking,
     ThinkingDone,
     Timing,
-    ToolCall,
 )
-from mlxchat.chat.http_errors import message_from_error, status_from_error
+from mlxchat.chat.http_errors import body_excerpt, message_from_error, status_from_error
 from mlxchat.chat.reasoning import ThinkSplitter
+from mlxchat.chat.sse import SSEDecoder, SSEError
+from mlxchat.chat.tool_calls import ToolCalls
 
 _loads = orjson.loads
 _JSONDecodeError = orjson.JSONDecodeError
@@ -51,8 +54,7 @@ class Translator:
 
     def __init__(self, *, started: float, thinking_prefilled: bool = False) -> None:
         self.started = started
-        self.splitter = ThinkSplitter(in_think=thinking_prefilled)
-        self.saw_reasoning_field = False
+        self.splitter = ThinkSplitter(prefilled=thinking_prefilled)
         self.thinking = False  # inside a run of reasoning
         self.think_started = 0.0
         self.thinking_total: float | None = None
@@ -60,7 +62,7 @@ class Translator:
         self.finish_reason: str | None = None
         self.usage: dict[str, int] | None = None
         self.completion_id: str | None = None
-        self.tool_calls: dict[int, list[Any]] = {}  # index -> [id, name, arguments]
+        self.tool_calls = ToolCalls()
         self.ignored_lines = 0
         self.saw_done = False
         self.error: Error | None = None
@@ -75,15 +77,14 @@ class Translator:
             if payload == b"[DONE]":
                 self.saw_done = True
                 return True
+            if type(payload) is SSEError:
+                self.error = _stream_error(payload)
+                return True
             try:
                 obj = _loads(payload)
             except _JSONDecodeError:
-                if b"\n" in payload:
-                    # Servers that forget the blank line between events: one JSON per data line.
-                    if self.feed(payload.split(b"\n"), out):
-                        return True
-                else:
-                    self.ignored_lines += 1
+                if self._not_json(payload, out):
+                    return True
                 continue
             if type(obj) is not dict:
                 self.ignored_lines += 1
@@ -93,16 +94,12 @@ class Translator:
                 if isinstance(cid, str):
                     self.completion_id = cid
             err = obj.get("error")
-            if err is not None:
-                self.error = Error(
-                    "server_error",
-                    message_from_error(err) or "the server reported an error without a message",
-                    status=status_from_error(err),
-                )
+            if err:  # a falsy error (false, "", null, {}) is no error, as in the OpenAI SDK
+                self.error = _error_object(err)
                 return True
             choices = obj.get("choices")
-            if choices and type(choices) is list:
-                choice = choices[0]
+            if choices:
+                choice = choices[0] if type(choices) is list else choices
                 if type(choice) is dict:
                     delta = choice.get("delta")
                     if delta and type(delta) is dict:
@@ -111,68 +108,101 @@ class Translator:
                             self.answering
                             and type(content) is str
                             and content
-                            and "<" not in content
                             and "reasoning_content" not in delta
                             and "reasoning" not in delta
                             and "tool_calls" not in delta
+                            and "refusal" not in delta
                         ):
                             # The hot path: a plain piece of the answer.
                             out.append(Response(content))
                         else:
                             self._delta(delta, out)
                     reason = choice.get("finish_reason")
-                    if reason:
-                        self.finish_reason = str(reason)
+                    if reason and type(reason) is str:
+                        self.finish_reason = reason
                         self._end_of_answer(out)
             usage = obj.get("usage")
             if usage:
                 self.usage = normalize_usage(usage)
         return False
 
-    def _update_answering(self) -> None:
-        splitter = self.splitter
-        self.answering = (
-            self.first_token_at is not None
-            and not self.thinking
-            and not splitter.in_think
-            and not splitter.pending
-        )
+    def _not_json(self, payload: bytes, out: list[Event]) -> bool:
+        """A payload that is not JSON; True when it ends the stream."""
+        if payload.startswith(b"[DONE]"):  # "[DONE]" and something after it
+            self.saw_done = True
+            return True
+        if b"\n" in payload:
+            # Servers that forget the blank line between events: one JSON per data line.
+            return self.feed(payload.split(b"\n"), out)
+        self.ignored_lines += 1
+        return False
 
-    def _delta(self, delta: dict[str, Any], out: list[Event]) -> None:  # noqa: PLR0912 (every shape a delta takes)
+    def _update_answering(self) -> None:
+        self.answering = self.first_token_at is not None and not self.thinking and self.splitter.answering
+
+    def _delta(self, delta: dict[str, Any], out: list[Event]) -> None:
         reasoning = delta.get("reasoning_content")
         if reasoning is None:
             reasoning = delta.get("reasoning")
-        if reasoning is not None:
-            if not self.saw_reasoning_field:
-                # The server separates reasoning itself; its content is the answer.
-                self.saw_reasoning_field = True
-                self.splitter.in_think = False
-            if reasoning and type(reasoning) is str:
-                self._thinking(reasoning, out)
+        if type(reasoning) is str:
+            self._reasoning_field(reasoning, out)
         content = delta.get("content")
-        if content and type(content) is str:
-            splitter = self.splitter
-            if self.saw_reasoning_field and not splitter.pending:
-                # The server separates reasoning itself: content is the answer, tags and all.
-                self._response(content, out)
-            elif not self.thinking and not splitter.in_think and "<" not in content and not splitter.pending:
-                if self.first_token_at is None:
-                    self.first_token_at = time.perf_counter()
-                out.append(Response(content))
-            else:
-                for is_reasoning, text in splitter.feed(content):
-                    if is_reasoning:
-                        self._thinking(text, out)
-                    else:
-                        self._response(text, out)
+        if type(content) is str:
+            if content:
+                self._content(content, out)
+        elif content:
+            self._content_parts(content, out)
+        refusal = delta.get("refusal")
+        if refusal and type(refusal) is str:
+            # The model declined: OpenAI sends the text here instead of in content. It is the answer.
+            self._response(refusal, out)
         calls = delta.get("tool_calls")
         if calls and type(calls) is list:
             self._end_thinking(out)
             if self.first_token_at is None:
                 self.first_token_at = time.perf_counter()
             for call in calls:
-                self._tool_call_fragment(call)
+                self.tool_calls.add(call)
         self._update_answering()
+
+    def _reasoning_field(self, reasoning: str, out: list[Event]) -> None:
+        """Reasoning in a field of its own (even ``""``): the server separates it, so the content is
+        the answer, tags and all."""
+        if not self.splitter.answering:
+            self._pieces(self.splitter.to_answer(), out)
+        if reasoning:
+            self._thinking(reasoning, out)
+
+    def _content(self, text: str, out: list[Event]) -> None:
+        if self.splitter.answering:
+            self._response(text, out)
+        else:
+            self._pieces(self.splitter.feed(text), out)
+
+    def _content_parts(self, parts: Any, out: list[Event]) -> None:
+        """Content as a list of parts (Mistral): ``text`` parts are content, ``thinking`` parts
+        (themselves lists of text parts) are reasoning; other kinds carry no text for us."""
+        for part in parts if type(parts) is list else [parts]:
+            if type(part) is not dict:
+                continue
+            kind = part.get("type")
+            if kind == "text" and type(part.get("text")) is str:
+                if part["text"]:
+                    self._content(part["text"], out)
+            elif kind == "thinking":
+                inner = part.get("thinking")
+                if type(inner) is str:
+                    self._reasoning_field(inner, out)
+                elif type(inner) is list:
+                    texts = [p.get("text") for p in inner if type(p) is dict]
+                    self._reasoning_field("".join(t for t in texts if type(t) is str), out)
+
+    def _pieces(self, pieces: list[tuple[bool, str]], out: list[Event]) -> None:
+        for is_reasoning, text in pieces:
+            if is_reasoning:
+                self._thinking(text, out)
+            else:
+                self._response(text, out)
 
     # -- phases ------------------------------------------------------------------------------
 
@@ -198,44 +228,14 @@ class Translator:
             self.first_token_at = time.perf_counter()
         out.append(Response(text))
 
-    def _tool_call_fragment(self, call: Any) -> None:
-        if not isinstance(call, dict):
-            return
-        index = call.get("index")
-        if not isinstance(index, int):
-            index = len(self.tool_calls)
-        entry = self.tool_calls.setdefault(index, [None, None, ""])
-        if isinstance(call.get("id"), str) and not entry[0]:
-            entry[0] = call["id"]
-        function = call.get("function")
-        if isinstance(function, dict):
-            name = function.get("name")
-            if isinstance(name, str) and name and not entry[1]:
-                entry[1] = name
-            args = function.get("arguments")
-            if isinstance(args, str):
-                entry[2] += args
-            elif args is not None:
-                entry[2] += orjson.dumps(args).decode()
-
-    def _flush_tool_calls(self, out: list[Event]) -> None:
-        for index in sorted(self.tool_calls):
-            call_id, name, arguments = self.tool_calls[index]
-            out.append(ToolCall(index, call_id, name, arguments))
-        self.tool_calls.clear()
-
     def _flush_splitter(self, out: list[Event]) -> None:
-        for is_reasoning, text in self.splitter.finish():
-            if is_reasoning:
-                self._thinking(text, out)
-            else:
-                self._response(text, out)
+        self._pieces(self.splitter.finish(), out)
 
     def _end_of_answer(self, out: list[Event]) -> None:
         """The answer is complete (finish_reason or [DONE]): release everything held back."""
         self._flush_splitter(out)
         self._end_thinking(out)
-        self._flush_tool_calls(out)
+        out.extend(self.tool_calls.flush())
         self._update_answering()
 
     # -- the end -----------------------------------------------------------------------------
@@ -269,3 +269,59 @@ class Translator:
     def partial_output(self, out: list[Event]) -> None:
         """The stream broke: what the server did send is still passed on (not the unfinished tool calls)."""
         self._flush_splitter(out)
+
+
+def _error_object(err: Any) -> Error:
+    return Error(
+        "server_error",
+        message_from_error(err) or "the server reported an error without a message",
+        status=status_from_error(err),
+    )
+
+
+def _stream_error(payload: bytes) -> Error:
+    """An error event (``error:`` field or ``event: error``): JSON, or the server's plain text."""
+    try:
+        obj = _loads(bytes(payload))  # orjson takes no subclass of bytes
+    except _JSONDecodeError:
+        obj = payload.decode("utf-8", "replace")
+    if isinstance(obj, dict) and obj.get("error"):
+        obj = obj["error"]
+    return _error_object(obj)
+
+
+def from_body(raw: bytes, translator: Translator, out: list[Event]) -> TerminalEvent:
+    """A 200 answer that is not an event stream, read as what it is: a chat completion object (a
+    server that ignored ``"stream": true``) gives the events a stream would; a bare error object
+    (lemonade forwards its backend's error so) ends with ``server_error``; anything else (an HTML
+    page, plain text) is ``bad_response``, naming what came. An event stream labelled as JSON is
+    read as the event stream it is."""
+    try:
+        obj = _loads(raw)
+    except _JSONDecodeError:
+        decoder = SSEDecoder()
+        payloads = decoder.feed(raw) + decoder.finish()
+        if decoder.seen_sse:
+            translator.feed(payloads, out)
+            return translator.end(out)
+        obj = None
+    if isinstance(obj, dict):
+        if obj.get("error"):
+            return _error_object(obj["error"])
+        choices = obj.get("choices")
+        choice = choices[0] if choices and type(choices) is list else choices
+        message = choice.get("message") if isinstance(choice, dict) else None
+        if isinstance(message, dict):
+            assert isinstance(choice, dict)
+            keys = ("reasoning_content", "reasoning", "content", "refusal", "tool_calls")
+            delta = {k: message[k] for k in keys if k in message}
+            chunk = {
+                "id": obj.get("id"),
+                "choices": [{"delta": delta, "finish_reason": choice.get("finish_reason")}],
+            }
+            translator.feed([orjson.dumps({**chunk, "usage": obj.get("usage")}), b"[DONE]"], out)
+            return translator.end(out)
+    return Error(
+        "bad_response",
+        f"the server's answer is neither an event stream nor a chat completion: {body_excerpt(raw)}",
+    )

@@ -57,11 +57,11 @@ def build_app(argv: list[str] | None = None) -> typer.Typer:
 
 
 def _quiet_broken_pipe() -> None:
-    """stdout's reader went away (``| head -1``): a normal end. Silence the final flush."""
+    """stdout's reader went away (``| head -1``) or cannot be written: silence the final flush."""
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
+    except (OSError, ValueError, AttributeError):  # AttributeError: no stdout at all (``>&-``)
         pass
 
 
@@ -86,12 +86,18 @@ def _exit_code(exc: Exception | KeyboardInterrupt, context: CliContext) -> int:
     # typer >= 0.27 vendors click; its exception classes live there.
     from typer._click import exceptions as click_exceptions
 
-    from mlxchat.errors import OutputClosed
+    from mlxchat.errors import OutputClosed, OutputFailed
 
     if isinstance(exc, OutputClosed):
         # stdout's reader went away (`| head -1`): what it wanted was written; a normal end.
         _quiet_broken_pipe()
         code = ExitCode.OK
+    elif isinstance(exc, OutputFailed):
+        # stdout is closed or failing (`>&-`, `>/dev/full`): say so on stderr; the final flush of
+        # what could not be written must not fail again.
+        _quiet_broken_pipe()
+        context.terminal.error(exc.message, exc.hint)
+        code = exc.exit_code
     elif isinstance(exc, MlxchatError):
         context.terminal.error(exc.message, exc.hint)
         code = exc.exit_code

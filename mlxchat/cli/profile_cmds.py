@@ -80,7 +80,7 @@ ThinkingOpt = Annotated[
     bool | None,
     typer.Option(
         "--thinking-prefilled/--no-thinking-prefilled",
-        help="The chat template opens <think> itself.",
+        help="The chat template opens <think> itself (default: detected from it).",
         show_default=False,
     ),
 ]

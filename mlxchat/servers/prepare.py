@@ -1,7 +1,8 @@
 """Complete and check a profile against this machine before it is saved: resolve the model
-directory, detect model type and reasoning parser from it, check parser names against the installed
-mlx-openai-server, check that this machine can listen on the host, assign a free port, refuse a
-port another profile uses.
+directory, detect model type and reasoning parser from it and whether its chat template opens
+``<think>`` (``thinking_prefilled``), check parser names against the installed mlx-openai-server,
+check that this machine can listen on the host, assign a free port, refuse a port another profile
+uses.
 
 Nothing is printed: notes (what was chosen) and warnings are returned for the CLI to show.
 """
@@ -59,11 +60,15 @@ def _model_path(profile: Profile, kind: ServerKind, given: set[str], out: Notice
         path = Path(profile.model_path).expanduser()
         if path.exists():
             profile.model_path = str(path.resolve())
+            if path.is_dir() and "thinking_prefilled" not in given:
+                _thinking_prefilled(profile, path.resolve(), out)
         else:
             out.warnings.append(f"model path {profile.model_path!r} does not exist here")
         return
     model_dir = resolve_model_dir(profile.model_path)
     profile.model_path = str(model_dir)
+    if "thinking_prefilled" not in given:
+        _thinking_prefilled(profile, model_dir, out)
     facts = read_facts(model_dir)
     if facts is None:
         out.warnings.append(f"{model_dir}/config.json is missing or unreadable; nothing detected")
@@ -75,6 +80,19 @@ def _model_path(profile: Profile, kind: ServerKind, given: set[str], out: Notice
         profile.model_type = detected
     if "reasoning_parser" not in given and kind.takes_parsers:
         _detected_parser(profile, facts.architecture, facts.reasoning_parser, out)
+
+
+def _thinking_prefilled(profile: Profile, model_dir: Path, out: Notices) -> None:
+    """The default of ``thinking_prefilled``: does the chat template open ``<think>`` itself?"""
+    from mlxchat.servers.chat_template import opens_think, read_chat_template
+
+    template = read_chat_template(model_dir)
+    prefilled = template is not None and opens_think(template)
+    if prefilled:
+        out.notes.append("thinking_prefilled: true (the chat template opens <think> itself)")
+    elif profile.thinking_prefilled:
+        out.notes.append("thinking_prefilled: false (the chat template does not open <think>)")
+    profile.thinking_prefilled = prefilled
 
 
 def _detected_parser(profile: Profile, architecture: str | None, parser: str | None, out: Notices) -> None:

@@ -13,7 +13,7 @@ launchers/.
 
 What a chat request gets is chosen per request by a *scenario* (for chat tests): the request's
 ``model`` field names it (``"model": "close-mid-stream"``), else ``--scenario`` (default
-``think-content``). Scenarios live in scenarios.py.
+``think-content``). Scenarios live in scenarios.py and stream_faults.py.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from scenarios import HAPPENINGS, SCENARIOS, Responder
 from shapes import SHAPES, take_shape
+from stream_faults import SCENARIOS as STREAM_FAULTS
+
+SCENARIOS.update(STREAM_FAULTS)
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -1,0 +1,162 @@
+"""``mlxchat chat`` as a real process against the stand-in, for stream shapes of other servers and
+for 200 answers that go wrong: the right text, events valid against the schema, exactly one
+terminal event and last, and the documented exit code. (Scenarios: tests/standin/stream_faults.py.)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.chat_helpers import add_profile, joined, parse_ndjson
+from tests.fixtures.common import RunCli
+from tests.fixtures.standin import Standin
+from tests.standin.stream_faults import (
+    FIRST_THINK_ONLY,
+    HUGE_EVENT_BYTES,
+    LEMONADE_MESSAGE,
+    SERVER_MESSAGE,
+    TAGS_IN_ANSWER,
+)
+
+
+def profile(home: Path, server: Standin, scenario: str, **fields: Any) -> str:
+    add_profile(home, scenario, server="remote", url=server.base_url, model=scenario, **fields)
+    return scenario
+
+
+def run(run_cli: RunCli, name: str, *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("chat", name, "What is 2+2?", *args, input="", timeout=60)
+
+
+def events_of(run_cli: RunCli, name: str) -> tuple[int, list[dict[str, Any]], str]:
+    result = run(run_cli, name, "--json")
+    assert "Traceback" not in result.stderr, result.stderr
+    return result.returncode, parse_ndjson(result.stdout), result.stderr
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        ("bom", ("", "Hello world")),
+        ("falsy-error", ("", "The answer is 4.")),
+        ("refusal", ("", "I'm sorry, I can't help with that.")),
+        ("content-parts", ("Two plus two is four.", "The answer is 4.")),
+        ("odd-choices", ("", "The answer is 4.")),
+        ("first-think-only", ("", FIRST_THINK_ONLY)),
+        ("tags-in-answer", ("\nTwo plus two.\n", "\n\n" + TAGS_IN_ANSWER)),
+        ("no-final-blank-line", ("", "The answer is 4.")),
+        ("stream-labelled-json", ("", "The answer is 4.")),
+    ],
+)
+def test_shapes_that_end_well_lose_no_text(  # noqa: PLR0913 (fixtures and parameters)
+    scenario: str,
+    expected: tuple[str, str],
+    *,
+    run_cli: RunCli,
+    run_here: RunCli,
+    mlxchat_home: Path,
+    server: Standin,
+) -> None:
+    name = profile(mlxchat_home, server, scenario)
+    code, events, stderr = events_of(run_cli, name)
+    assert code == 0, stderr
+    assert (joined(events, "thinking"), joined(events, "response")) == expected
+    answer = expected[1]
+    assert events[-1]["type"] == "done"
+    text = run(run_here, name)  # the text writer too (in-process: an output case)
+    assert (text.returncode, text.stdout) == (0, answer.lstrip("\n") + "\n")
+
+
+@pytest.mark.parametrize("scenario", ["error-field", "event-error"])
+def test_an_error_outside_data_ends_with_the_servers_message_and_exit_4(
+    run_cli: RunCli, run_here: RunCli, mlxchat_home: Path, server: Standin, scenario: str
+) -> None:
+    name = profile(mlxchat_home, server, scenario)
+    code, events, _ = events_of(run_cli, name)
+    assert code == 4
+    assert joined(events, "response") == "The"  # partial output stays
+    error = events[-1]
+    assert (error["type"], error["code"]) == ("error", "server_error")
+    assert SERVER_MESSAGE in error["message"]
+    text = run(run_here, name)  # the text writer too (in-process: an output case)
+    assert text.returncode == 4 and text.stdout.startswith("The")
+    assert SERVER_MESSAGE in text.stderr and "Traceback" not in text.stderr
+
+
+def test_tool_call_fragments_without_index_make_one_call(
+    run_cli: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    code, events, stderr = events_of(run_cli, profile(mlxchat_home, server, "tool-fragments-no-index"))
+    assert code == 0, stderr
+    calls = [e for e in events if e["type"] == "tool_call"]
+    assert [(c["index"], c["id"], c["name"]) for c in calls] == [(0, "call_1", "get_weather")]
+    assert json.loads(calls[0]["arguments"]) == {"city": "Paris"}
+
+
+def test_one_huge_event_in_many_reads_arrives_whole(
+    run_cli: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    code, events, stderr = events_of(run_cli, profile(mlxchat_home, server, "huge-event"))
+    assert code == 0, stderr
+    assert joined(events, "response") == "x" * HUGE_EVENT_BYTES
+
+
+@pytest.mark.parametrize(
+    ("scenario", "expected"),
+    [
+        ("bare-json-error", ("server_error", LEMONADE_MESSAGE)),
+        ("html-page", ("bad_response", "an HTML page (502 Bad Gateway)")),
+        ("plain-text", ("bad_response", "upstream connect error")),
+        ("gzip-lie", ("bad_response", "could not be decoded")),
+    ],
+)
+def test_a_200_that_is_not_an_event_stream_says_what_came_and_exits_4(  # noqa: PLR0913 (fixtures and parameters)
+    scenario: str,
+    expected: tuple[str, str],
+    *,
+    run_cli: RunCli,
+    run_here: RunCli,
+    mlxchat_home: Path,
+    server: Standin,
+) -> None:
+    code, words = expected
+    name = profile(mlxchat_home, server, scenario)
+    exit_code, events, _ = events_of(run_cli, name)
+    assert exit_code == 4
+    assert [e["type"] for e in events] == ["start", "error"]
+    assert events[-1]["code"] == code
+    assert words in events[-1]["message"]
+    text = run(run_here, name)  # the text writer too (in-process: an output case)
+    assert (text.returncode, text.stdout) == (4, "")
+    assert words in text.stderr and "internal error" not in text.stderr
+
+
+@pytest.mark.parametrize("redirect", [">&-", ">/dev/full"])
+@pytest.mark.parametrize("fmt", ["ndjson", "text", "pretty"])
+def test_stdout_closed_or_full_is_a_clear_error_exit_2(
+    mlxchat_home: Path, server: Standin, redirect: str, fmt: str
+) -> None:
+    if redirect == ">/dev/full" and not Path("/dev/full").exists():
+        pytest.skip("no /dev/full here")
+    name = profile(mlxchat_home, server, "think-content")
+    command = f'exec "{sys.executable}" -m mlxchat chat {name} "What is 2+2?" --format {fmt} {redirect}'
+    env = {**os.environ, "MLXCHAT_HOME": str(mlxchat_home)}
+    result = subprocess.run(
+        ["sh", "-c", command],
+        stdin=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env,
+        timeout=60,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "error: cannot write to stdout:" in result.stderr
+    assert "internal error" not in result.stderr and "Traceback" not in result.stderr
+    assert "Exception ignored" not in result.stderr  # the final flush stays quiet
