@@ -466,7 +466,7 @@ def test_video_given_as_an_image_is_refused(corpus_dir: Path) -> None:
 
 def test_other_url_schemes_are_refused() -> None:
     assert refusal("ftp://example.com/a.jpg") == (
-        "image 'ftp://example.com/a.jpg': only http:// and https:// URLs are supported"
+        "image 'ftp://example.com/a.jpg': only http://, https:// and data: URLs are supported"
     )
 
 

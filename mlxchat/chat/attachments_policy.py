@@ -73,10 +73,10 @@ def prepare_user_content(
         prepare_attachments,
         text_only_warning,
     )
-    from mlxchat.attachments.sources import STDIN_NAME
+    from mlxchat.attachments.sources import display_name
 
     if not accepts_attachments(profile):
-        names = [STDIN_NAME if s == STDIN_ARG else s for s in (*images, *videos)]
+        names = [display_name(s) for s in (*images, *videos)]
         message = text_only_warning(names, profile.name)
         if strict:
             raise UsageError(message, hint=TEXT_ONLY_HINT)
