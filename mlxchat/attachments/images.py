@@ -14,9 +14,10 @@ import logging
 from typing import TYPE_CHECKING, BinaryIO, Final
 
 from mlxchat.attachments.download import download
-from mlxchat.attachments.metadata import pillow_warnings_as_notes, strip_metadata
+from mlxchat.attachments.metadata import strip_metadata
 from mlxchat.attachments.model import MediaFacts, PreparedImage, SourceKind
 from mlxchat.attachments.pixels import plan_pixels, render
+from mlxchat.attachments.quiet import decoder_complaints_as_notes
 from mlxchat.attachments.sources import label, parse_source, read_data_url, read_path, read_stdin
 from mlxchat.errors import UsageError
 
@@ -104,7 +105,7 @@ def prepare_image_bytes(
     _setup_pillow_once()
     notes: list[str] = []
     try:
-        with pillow_warnings_as_notes(notes):
+        with decoder_complaints_as_notes(notes):
             prepared = _prepare(
                 data, notes, name=name, source=source, max_size=max_size, max_pixels=max_pixels
             )

@@ -1,4 +1,4 @@
-"""Keeping metadata on this machine: lossless stripping of JPEG and PNG files, and Pillow's warnings as notes.
+"""Keeping metadata on this machine: lossless stripping of JPEG and PNG files.
 
 An image sent as its original bytes (docs/attachments.md, "Sent unchanged") first loses every
 segment or chunk that can carry private data: EXIF (camera, time, GPS), XMP, IPTC, comments,
@@ -9,9 +9,6 @@ end of the image. The pixels' bytes are not touched.
 from __future__ import annotations
 
 import struct
-import warnings
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Final
 
 _JPEG_KEEP_APP: Final = {0xE0: b"JFIF\x00", 0xEE: b"Adobe"}
@@ -107,39 +104,3 @@ def _strip_png(data: bytes) -> bytes | None:
         if kind == b"IEND":
             return b"".join(out)
     return None
-
-
-# -- Pillow's warnings ---------------------------------------------------------------------------
-
-_IGNORED_WARNINGS: Final = (
-    "Palette images with Transparency expressed in bytes",  # about our own conversion to RGBA
-    "Image size (",  # DecompressionBombWarning: our pixel limit replaces it
-)
-_MAX_WARNING_NOTES: Final = 3
-
-
-@contextmanager
-def pillow_warnings_as_notes(notes: list[str]) -> Iterator[None]:
-    """Catch every Python warning raised while decoding; add what matters to ``notes`` (never stderr)."""
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        try:
-            yield
-        finally:
-            for note in _notes_for(str(w.message) for w in caught):
-                if note not in notes:
-                    notes.append(note)
-
-
-def _notes_for(messages: Iterator[str]) -> list[str]:
-    out: list[str] = []
-    for message in messages:
-        if message.startswith(_IGNORED_WARNINGS):
-            continue
-        if "exif" in message.lower():
-            note = "damaged EXIF data ignored"
-        else:
-            note = f"decoder warning: {message.strip().rstrip('.')}"
-        if note not in out:
-            out.append(note)
-    return out[:_MAX_WARNING_NOTES]
