@@ -20,6 +20,7 @@ from mlxchat.attachments import prepare_image_bytes
 from mlxchat.errors import UsageError
 from mlxchat.exitcodes import ExitCode
 from tests import imagecorpus as corpus
+from tests.chat_helpers import parse_ndjson
 from tests.fixtures.standin import Standin
 from tests.test_chat_attachments import mlxchat, profile, seen_by_server
 
@@ -90,3 +91,22 @@ def test_damaged_files_through_the_cli_exit_2_before_any_request(
         assert len(lines) == 1 and lines[0].startswith(f"error: image '{path}': "), result.stderr
         assert "Traceback" not in result.stderr and "Warning" not in result.stderr
     assert not [seen for seen in seen_by_server(server) if seen.startswith("echo: damaged")]
+
+
+def test_pillows_warnings_become_notes_never_stderr(
+    mlxchat_home: Path, server: Standin, tmp_path: Path
+) -> None:
+    path = tmp_path / "bad-exif.jpg"
+    path.write_bytes(corpus.encode(corpus.quadrants(), "JPEG", exif=corpus.secret_exif(6)[:20]))
+    name = profile(mlxchat_home, server)
+
+    as_json = mlxchat(mlxchat_home, "chat", name, "hi", "--image", str(path), "--json")
+    as_text = mlxchat(mlxchat_home, "chat", name, "hi", "--image", str(path))
+
+    assert as_json.returncode == 0 and as_json.stderr == ""  # docs/output.md: nothing else with --json
+    (summary,) = parse_ndjson(as_json.stdout)[0]["attachments"]
+    assert "damaged EXIF data ignored" in summary["notes"]
+    assert as_text.returncode == 0
+    lines = as_text.stderr.splitlines()
+    assert f"image {path}: damaged EXIF data ignored" in lines, as_text.stderr
+    assert all(line.startswith(f"image {path}: ") for line in lines), as_text.stderr  # notes only
