@@ -97,8 +97,8 @@ def render(img: Image.Image, plan: PixelPlan, size: tuple[int, int]) -> Image.Im
 def has_transparency(img: Image.Image) -> bool:
     """Whether some pixel is actually (partly) transparent: by alpha channel, palette alpha or colour key."""
     mode, key = img.mode, img.info.get("transparency")
-    if mode in _ALPHA_MODES:
-        return _lowest(img.getextrema()[-1]) < 255
+    if mode in _ALPHA_MODES:  # band by band: Image.getextrema would copy every channel whole
+        return any(_lowest(band.getchannel(len(mode) - 1).getextrema()) < 255 for band in _bands(img))
     if key is None:
         return False
     if mode == "P":
