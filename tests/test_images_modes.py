@@ -17,8 +17,8 @@ from tests import imagecorpus as corpus
 
 def halves(mode: str, left: float | tuple[int, ...], right: float | tuple[int, ...]) -> Image.Image:
     """A 64x32 image of ``mode``: the left half ``left``, the right half ``right``."""
-    img = Image.new(mode, (64, 32), right)  # type: ignore[arg-type]
-    img.paste(Image.new(mode, (32, 32), left), (0, 0))  # type: ignore[arg-type]
+    img = Image.new(mode, (64, 32), right)
+    img.paste(Image.new(mode, (32, 32), left), (0, 0))
     return img
 
 

@@ -4,14 +4,15 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import io
 import os
 import threading
 import time
 import urllib.parse
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -38,10 +39,11 @@ def served_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return directory
 
 
-@pytest.fixture(scope="module")
-def image_server(served_dir: Path) -> Iterator[str]:
-    """A real HTTP server on 127.0.0.1 serving the generated files; yields its base URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(QuietHandler, directory=str(served_dir)))
+@contextlib.contextmanager
+def serving(handler: Callable[..., BaseHTTPRequestHandler]) -> Iterator[str]:
+    """A real threaded HTTP server on 127.0.0.1 with ``handler``; yields its base URL."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    server.daemon_threads = True
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
@@ -49,6 +51,13 @@ def image_server(served_dir: Path) -> Iterator[str]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+@pytest.fixture(scope="module")
+def image_server(served_dir: Path) -> Iterator[str]:
+    """Serves the generated files."""
+    with serving(partial(QuietHandler, directory=str(served_dir))) as url:
+        yield url
 
 
 # -- stdin -------------------------------------------------------------------------------------------
@@ -158,15 +167,8 @@ def drip_server() -> Iterator[str]:
             except (BrokenPipeError, ConnectionResetError):
                 pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Drip)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(Drip) as url:
+        yield url
 
 
 def test_the_download_timeout_covers_the_whole_transfer(drip_server: str) -> None:
