@@ -61,25 +61,22 @@ def test_a_tiff_landscape_tagged_6_goes_as_a_landscape(tmp_path: Path) -> None:
     assert (prepared.original.width, prepared.original.height) == (3000, 2000)
 
 
-@pytest.mark.parametrize("fmt", corpus.ORIENTED_FORMATS)
-def test_the_server_receives_every_orientation_upright(
-    fmt: str, mlxchat_home: Path, server: Standin, tmp_path: Path
+def test_the_server_receives_every_format_and_orientation_upright(
+    mlxchat_home: Path, server: Standin, tmp_path: Path
 ) -> None:
-    """Through the real CLI: all eight orientations of one format in one request, decoded from what the
-    stand-in received."""
-    paths = []
-    for orientation in ORIENTATIONS:
+    """Through the real CLI, one request: every format x orientation, decoded from what the stand-in got."""
+    cases = [(fmt, orientation) for fmt in corpus.ORIENTED_FORMATS for orientation in ORIENTATIONS]
+    args = []
+    for fmt, orientation in cases:
         path = tmp_path / f"o{orientation}.{fmt.lower()}"
         path.write_bytes(corpus.oriented(fmt, orientation))
-        paths.append(path)
-    args = [arg for path in paths for arg in ("--image", str(path))]
+        args += ["--image", str(path)]
 
     sent = send(mlxchat_home, profile(mlxchat_home, server), "which way up?", *args)
 
     images = sent.images()
-    assert len(images) == 8
-    for orientation, img in zip(ORIENTATIONS, images, strict=True):
-        assert img.size == (400, 200), (fmt, orientation)
-        assert corpus.is_upright_quadrants(img), (fmt, orientation, corpus.quadrant_colours(img))
-    for summary in sent.start["attachments"]:
-        assert (summary["original"]["width"], summary["original"]["height"]) == (400, 200)
+    assert len(images) == len(cases)
+    for case, img, summary in zip(cases, images, sent.start["attachments"], strict=True):
+        assert img.size == (400, 200), case
+        assert corpus.is_upright_quadrants(img), (case, corpus.quadrant_colours(img))
+        assert (summary["original"]["width"], summary["original"]["height"]) == (400, 200), case
