@@ -18,7 +18,7 @@ from pathlib import Path
 
 from mlxchat.attachments import prepare_image_bytes
 from mlxchat.errors import UsageError
-from tests import imagecorpus as corpus
+from tests import imagehazards as hazards
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,12 +30,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", type=Path, default=None, help="save inputs that crashed here")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
-    files = corpus.fuzz_corpus()
+    files = hazards.fuzz_corpus()
     counts = {"ok": 0, "refused": 0, "crashed": 0}
     deadline = time.monotonic() + args.seconds
     while time.monotonic() < deadline:
         for kind, data in files.items():
-            for damaged in corpus.mutations(data, rng, 20):
+            for damaged in hazards.mutations(data, rng, 20):
                 try:
                     prepare_image_bytes(damaged, name=kind, max_size=32)
                     counts["ok"] += 1

@@ -20,13 +20,14 @@ from mlxchat.attachments import prepare_image_bytes
 from mlxchat.errors import UsageError
 from mlxchat.exitcodes import ExitCode
 from tests import imagecorpus as corpus
+from tests import imagehazards as hazards
 from tests.chat_helpers import parse_ndjson
 from tests.fixtures.standin import Standin
 from tests.test_chat_attachments import mlxchat, profile, seen_by_server
 
 SEED = 12
 MUTATIONS_PER_FILE = 40
-CORPUS = corpus.fuzz_corpus()
+CORPUS = hazards.fuzz_corpus()
 
 
 def outcome(data: bytes, name: str) -> str:
@@ -50,7 +51,7 @@ def test_truncated_and_bit_flipped_files_are_refused_clearly(
 
     with warnings.catch_warnings(record=True) as leaked:
         warnings.simplefilter("always")
-        results = [outcome(damaged, kind) for damaged in corpus.mutations(data, rng, MUTATIONS_PER_FILE)]
+        results = [outcome(damaged, kind) for damaged in hazards.mutations(data, rng, MUTATIONS_PER_FILE)]
 
     assert [str(w.message) for w in leaked] == []
     assert capfd.readouterr().err == ""  # nor anything a C decoder printed
@@ -79,7 +80,7 @@ def test_damaged_files_through_the_cli_exit_2_before_any_request(
     rng = random.Random(SEED)
     for kind in ("animated.gif", "pages.tiff", "progressive.jpeg", "grey16.png"):
         data = CORPUS[kind]
-        damaged = [m for m in corpus.mutations(data, rng, 12) if outcome(m, kind) != "ok"]
+        damaged = [m for m in hazards.mutations(data, rng, 12) if outcome(m, kind) != "ok"]
         path = tmp_path / kind
         path.write_bytes(damaged[0])
 
@@ -97,7 +98,7 @@ def test_pillows_warnings_become_notes_never_stderr(
     mlxchat_home: Path, server: Standin, tmp_path: Path
 ) -> None:
     path = tmp_path / "bad-exif.jpg"
-    path.write_bytes(corpus.encode(corpus.quadrants(), "JPEG", exif=corpus.secret_exif(6)[:20]))
+    path.write_bytes(corpus.encode(corpus.quadrants(), "JPEG", exif=hazards.secret_exif(6)[:20]))
     name = profile(mlxchat_home, server)
 
     as_json = mlxchat(mlxchat_home, "chat", name, "hi", "--image", str(path), "--json")

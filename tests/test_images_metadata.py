@@ -16,6 +16,7 @@ from PIL import Image, PngImagePlugin
 
 from mlxchat.attachments import PreparedImage, prepare_image_bytes
 from tests import imagecorpus as corpus
+from tests import imagehazards as hazards
 from tests.fixtures.standin import Standin
 from tests.test_chat_attachments import profile, send
 
@@ -24,7 +25,7 @@ _METADATA_KEYS = ("exif", "xmp", "XML:com.adobe.xmp", "comment", "Comment", "Des
 
 
 def assert_clean(data: bytes, what: str) -> None:
-    for secret in corpus.SECRETS:
+    for secret in hazards.SECRETS:
         assert secret not in data, (what, secret)
     img = Image.open(io.BytesIO(data))
     img.load()
@@ -50,8 +51,8 @@ def test_no_metadata_is_sent(fmt: str, orientation: int, max_size: int, exif: bo
     if fmt == "GIF":
         orientation = 1  # GIF has no EXIF: only a comment
     picture = corpus.stored_for(orientation, corpus.quadrants(400, 200))
-    data = corpus.with_secrets(fmt, picture, orientation, exif=exif)
-    assert any(secret in data for secret in corpus.SECRETS)  # the corpus really plants them
+    data = hazards.with_secrets(fmt, picture, orientation, exif=exif)
+    assert any(secret in data for secret in hazards.SECRETS)  # the corpus really plants them
 
     prepared = prepare_image_bytes(data, name="secret", max_size=max_size)
 
@@ -61,7 +62,7 @@ def test_no_metadata_is_sent(fmt: str, orientation: int, max_size: int, exif: bo
 
 @pytest.mark.parametrize("fmt", ["JPEG", "PNG"])
 def test_a_picture_within_limits_keeps_its_pixels_and_loses_its_metadata(fmt: str) -> None:
-    data = corpus.with_secrets(fmt, corpus.quadrants(400, 200))
+    data = hazards.with_secrets(fmt, corpus.quadrants(400, 200))
 
     prepared = prepare_image_bytes(data, name="secret")
 
@@ -102,7 +103,7 @@ def test_the_server_receives_no_planted_string(mlxchat_home: Path, server: Stand
         for orientation, exif in ((1, False), (6, True)) if fmt != "GIF" else ((1, False),):
             path = tmp_path / f"{orientation}.{fmt.lower()}"
             picture = corpus.stored_for(orientation, corpus.quadrants(400, 200))
-            path.write_bytes(corpus.with_secrets(fmt, picture, orientation, exif=exif))
+            path.write_bytes(hazards.with_secrets(fmt, picture, orientation, exif=exif))
             args += ["--image", str(path)]
 
     sent = send(mlxchat_home, profile(mlxchat_home, server), "where was this taken?", *args)

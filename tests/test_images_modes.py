@@ -13,6 +13,7 @@ from PIL import Image
 
 from mlxchat.attachments import PreparedImage, pixels, prepare_image_bytes
 from tests import imagecorpus as corpus
+from tests import imagehazards as hazards
 
 
 def halves(mode: str, left: float | tuple[int, ...], right: float | tuple[int, ...]) -> Image.Image:
@@ -108,7 +109,7 @@ def test_bilevel_tiff_becomes_grey() -> None:
 def test_an_embedded_colour_profile_is_converted_to_srgb(fmt: str) -> None:
     # In this profile "red" means sRGB green: a faithful picture is green, and carries no profile.
     result, img = prepared(
-        Image.new("RGB", (64, 32), corpus.RED), fmt, icc_profile=corpus.swapped_rg_profile()
+        Image.new("RGB", (64, 32), corpus.RED), fmt, icc_profile=hazards.swapped_rg_profile()
     )
 
     pixel = img.getpixel((10, 10))
