@@ -106,9 +106,7 @@ def prepare_image_bytes(
     notes: list[str] = []
     try:
         with decoder_complaints_as_notes(notes):
-            prepared = _prepare(
-                data, notes, name=name, source=source, max_size=max_size, max_pixels=max_pixels
-            )
+            prepared = _prepare(data, notes, _Job(name, source, max_size, max_pixels))
     except UsageError:
         raise
     except Image.DecompressionBombError:
@@ -136,12 +134,21 @@ def _open(data: bytes, name: str, max_pixels: int) -> Image.Image:
     return img
 
 
-def _prepare(
-    data: bytes, notes: list[str], *, name: str, source: SourceKind, max_size: int, max_pixels: int
-) -> PreparedImage:
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """What to call the image and how far it may go."""
+
+    name: str
+    source: SourceKind
+    max_size: int
+    max_pixels: int
+
+
+def _prepare(data: bytes, notes: list[str], job: _Job) -> PreparedImage:
     from PIL import Image
 
-    img = _open(data, name, max_pixels)
+    name, source, max_size = job.name, job.source, job.max_size
+    img = _open(data, name, job.max_pixels)
     with img:
         fmt = (img.format or "unknown").upper()
         frames = int(getattr(img, "n_frames", 1))
