@@ -79,6 +79,13 @@ def command(child: pexpect.spawn, line: str, reply: str) -> None:
     child.expect(PROMPT)
 
 
+def paste(child: pexpect.spawn, lines: list[str]) -> None:
+    """Paste as a terminal does: line breaks as CR, bracketed by ESC[200~ ... ESC[201~ only when the
+    program turned bracketed paste on (ESC[?2004h) before its prompt; else the bare keystrokes."""
+    text = "\r".join(lines)
+    child.send(f"\x1b[200~{text}\x1b[201~" if "\x1b[?2004h" in str(child.before) else text)
+
+
 def leave(child: pexpect.spawn) -> int:
     """Ctrl-D at an empty prompt; the exit status."""
     child.sendcontrol("d")
@@ -450,7 +457,7 @@ def test_a_server_that_dies_mid_conversation_keeps_the_conversation(
 
 
 def test_a_pasted_snippet_is_one_message(mlxchat_home: Path, server: Standin, tmp_path: Path) -> None:
-    # Bracketed paste on even where readline's configuration turns it off (older readline's default).
+    # Bracketed paste on even where readline's configuration turns it off (CPython's default too).
     inputrc = tmp_path / "inputrc"
     inputrc.write_text("set enable-bracketed-paste off\n")
     name = remote(mlxchat_home, server, "echo")
@@ -458,8 +465,7 @@ def test_a_pasted_snippet_is_one_message(mlxchat_home: Path, server: Standin, tm
     tag = uuid.uuid4().hex[:8]
     lines = [f"def f{tag}(x):", "    if x:", "        return 1", "    return 2"]
 
-    # What a terminal sends for a paste: the text between ESC[200~ and ESC[201~, line breaks as CR.
-    child.send("\x1b[200~" + "\r".join(lines) + "\x1b[201~")
+    paste(child, lines)
     body = ask(child, "")
 
     assert body["messages"] == [user("\n".join(lines))]
@@ -505,7 +511,7 @@ def test_history_is_appended_as_typed_by_every_session(mlxchat_home: Path, serve
     two = spawn(mlxchat_home, name, "--format", "text")
     ask(one, "alpha 1")
     ask(two, "beta 1")
-    one.send("\x1b[200~pasted\rlines\x1b[201~")
+    paste(one, ["pasted", "lines"])
     ask(one, "")
 
     one.kill(signal.SIGKILL)  # a terminal closed without a goodbye
