@@ -13,7 +13,7 @@ import struct
 import zlib
 from pathlib import Path
 
-from PIL import Image
+from PIL import Image, features
 
 RED = (220, 30, 30)
 GREEN = (30, 200, 30)
@@ -303,3 +303,52 @@ def open_data_url(url: str) -> Image.Image:
     img = Image.open(io.BytesIO(data))
     img.load()
     return img
+
+
+# -- every format that carries an orientation ---------------------------------------------------------
+
+
+def _heif_available() -> bool:
+    try:
+        import pillow_heif
+    except ImportError:
+        return False
+    pillow_heif.register_heif_opener()
+    return True
+
+
+ORIENTED_FORMATS = [
+    "JPEG",
+    "MPO",
+    "PNG",
+    "WEBP",
+    "TIFF",
+    *(["AVIF"] if features.check("avif") else []),
+    *(["HEIF"] if _heif_available() else []),
+]
+"""Formats Pillow (and its installed plugins) store an orientation in: EXIF, PNG eXIf, HEIF's irot/imir."""
+
+
+def stored_for(orientation: int, picture: Image.Image) -> Image.Image:
+    """``picture`` turned the way a camera stores it when it tags ``orientation``."""
+    method = _STORE[orientation]
+    return picture if method is None else picture.transpose(method)
+
+
+def oriented(fmt: str, orientation: int, *, size: tuple[int, int] = (400, 200), **extra: object) -> bytes:
+    """The quadrant picture (upright: ``size``) stored turned, tagged with ``orientation``, in ``fmt``."""
+    stored = stored_for(orientation, quadrants(*size))
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    return encode(stored, fmt, exif=exif.tobytes(), **extra)
+
+
+def encode(img: Image.Image, fmt: str, **params: object) -> bytes:
+    """``img`` saved in ``fmt`` (MPO with a second image, as cameras write it)."""
+    buf = io.BytesIO()
+    if fmt == "MPO":
+        params = {"save_all": True, "append_images": [img.copy()], **params}
+    if fmt in ("JPEG", "MPO", "WEBP", "AVIF", "HEIF"):
+        params.setdefault("quality", 95)
+    img.save(buf, fmt, **params)
+    return buf.getvalue()

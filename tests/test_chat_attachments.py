@@ -9,6 +9,7 @@ docs/events.schema.json (tests.chat_helpers). The echo scenario records each req
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -298,7 +299,15 @@ def _second_of_two(d: Path) -> tuple[list[str], str]:
     return ["--image", str(corpus.plain_jpeg(d)), "--image", str(corpus.text_as_jpg(d))], "not an image"
 
 
-BAD = [_missing, _truncated, _text, _bomb, _big_video, _second_of_two]
+def _other_scheme(d: Path) -> tuple[list[str], str]:
+    return ["--image", "ftp://example.com/a.jpg"], "only http://, https:// and data: URLs are supported"
+
+
+def _bad_data_url(d: Path) -> tuple[list[str], str]:
+    return ["--image", "data:image/png;base64,!!!!"], "base64 data is not valid"
+
+
+BAD = [_missing, _truncated, _text, _bomb, _big_video, _second_of_two, _other_scheme, _bad_data_url]
 
 
 @pytest.mark.parametrize("make", BAD, ids=lambda f: f.__name__.strip("_"))
@@ -315,6 +324,21 @@ def test_bad_attachments_stop_before_any_request(
     assert "Traceback" not in result.stderr
     assert result.stdout == ""  # not even a start event: nothing was attempted
     assert not any(prompt in h for h in seen_by_server(server))
+
+
+def test_a_data_url_image_is_prepared_like_a_file(
+    mlxchat_home: Path, server: Standin, tmp_path: Path
+) -> None:
+    data = corpus.exif_rotated_jpeg(tmp_path, 8).read_bytes()
+    url = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+
+    sent = send(mlxchat_home, profile(mlxchat_home, server), "what is this?", "--image", url)
+
+    (img,) = sent.images()
+    assert img.size == (400, 200) and corpus.is_upright_quadrants(img)
+    (summary,) = sent.start["attachments"]
+    assert summary["source"] == "data" and summary["name"].endswith("…") and len(summary["name"]) < 60
+    assert summary["original"]["bytes"] == len(data)
 
 
 # -- text-only profiles ------------------------------------------------------------------------------

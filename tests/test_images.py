@@ -5,12 +5,20 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from PIL import Image, features
 
-from mlxchat.attachments import DEFAULT_MAX_SIZE, MAX_PIXELS, PreparedImage, prepare_image
+from mlxchat.attachments import (
+    DEFAULT_MAX_SIZE,
+    MAX_PIXELS,
+    PreparedImage,
+    prepare_image,
+    prepare_image_bytes,
+)
 from mlxchat.errors import UsageError
 from mlxchat.exitcodes import ExitCode
 from tests import imagecorpus as corpus
@@ -452,12 +460,27 @@ def test_image_under_the_limit_but_damaged_is_refused_as_damaged(corpus_dir: Pat
     assert "damaged or truncated" in message
 
 
-def test_heic_gets_a_clear_message(corpus_dir: Path) -> None:
-    if importlib.util.find_spec("pillow_heif") is not None:
-        pytest.skip("pillow-heif is installed: HEIC can be read")
-    message = refusal(corpus.heic_like(corpus_dir))
+def test_heic_gets_a_clear_message_without_pillow_heif(corpus_dir: Path) -> None:
+    # The suite installs pillow-heif; a child process that cannot import it is an installation without it.
+    code = (
+        "import sys; sys.modules['pillow_heif'] = None\n"
+        "from mlxchat.attachments import prepare_image\n"
+        "from mlxchat.errors import UsageError\n"
+        "try:\n    prepare_image(sys.argv[1])\nexcept UsageError as exc:\n    print(exc.message)\n"
+    )
+    path = corpus.heic_like(corpus_dir)
 
-    assert "HEIC/HEIF images cannot be read" in message
+    out = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True, text=True, check=True)
+
+    assert out.stdout.strip() == f"image '{path}': HEIC/HEIF images cannot be read by this installation"
+
+
+@pytest.mark.skipif(importlib.util.find_spec("pillow_heif") is None, reason="pillow-heif is not installed")
+def test_heic_is_read_with_pillow_heif(corpus_dir: Path) -> None:
+    prepared = prepare_image_bytes(corpus.oriented("HEIF", 6), name="IMG_1.heic")
+
+    assert prepared.original is not None and prepared.original.format == "heif"
+    assert corpus.is_upright_quadrants(corpus.open_data_url(prepared.url))
 
 
 def test_video_given_as_an_image_is_refused(corpus_dir: Path) -> None:
@@ -466,7 +489,7 @@ def test_video_given_as_an_image_is_refused(corpus_dir: Path) -> None:
 
 def test_other_url_schemes_are_refused() -> None:
     assert refusal("ftp://example.com/a.jpg") == (
-        "image 'ftp://example.com/a.jpg': only http:// and https:// URLs are supported"
+        "image 'ftp://example.com/a.jpg': only http://, https:// and data: URLs are supported"
     )
 
 

@@ -7,21 +7,18 @@ docs/attachments.md; keep the two in step. Pillow is imported when an image is p
 from __future__ import annotations
 
 import base64
+import dataclasses
 import functools
 import io
-import warnings
+import logging
 from typing import TYPE_CHECKING, BinaryIO, Final
 
+from mlxchat.attachments.download import download
+from mlxchat.attachments.metadata import strip_metadata
 from mlxchat.attachments.model import MediaFacts, PreparedImage, SourceKind
-from mlxchat.attachments.sources import (
-    STDIN_NAME,
-    check_scheme,
-    download,
-    is_url,
-    label,
-    read_path,
-    read_stdin,
-)
+from mlxchat.attachments.pixels import plan_pixels, render
+from mlxchat.attachments.quiet import decoder_complaints_as_notes
+from mlxchat.attachments.sources import label, parse_source, read_data_url, read_path, read_stdin
 from mlxchat.errors import UsageError
 
 if TYPE_CHECKING:
@@ -43,10 +40,11 @@ SERVER_MIN_BYTES: Final = 100
 # needed for chat pictures, and formats without a signature would "recognise" random files.
 _OPEN_FORMATS: Final = ("JPEG", "MPO", "PNG", "GIF", "WEBP", "BMP", "TIFF", "AVIF", "HEIF")
 _PASSTHROUGH_MODES: Final = {"JPEG": ("RGB", "L"), "PNG": ("RGB", "L", "RGBA", "P")}
-_HIGH_BIT_MODES: Final = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
 _HEIF_BRANDS: Final = (b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"mif1", b"msf1")
 _AVIF_BRANDS: Final = (b"avif", b"avis")
 _ORIENTATION_TAG: Final = 0x0112
+_UNCHANGED_NOTE: Final = "original bytes sent unchanged"
+_STRIPPED_NOTE: Final = "original image sent without its metadata"
 
 
 def prepare_image(
@@ -57,27 +55,26 @@ def prepare_image(
     stdin: BinaryIO | None = None,
     max_pixels: int = MAX_PIXELS,
 ) -> PreparedImage:
-    """Prepare one ``--image`` argument: a local path, an http(s) URL, or ``-`` for stdin.
+    """Prepare one ``--image`` argument: a local path, ``-`` for stdin, an http(s) URL or a ``data:`` URL.
 
-    URLs are passed through unchanged (the server downloads them) unless ``fetch`` is true; then they
-    are downloaded and prepared like a file. ``stdin`` replaces ``sys.stdin.buffer`` for ``-``.
+    http(s) URLs are passed through unchanged (the server downloads them) unless ``fetch`` is true;
+    then they are downloaded and prepared like a file. ``stdin`` replaces ``sys.stdin.buffer`` for ``-``.
     Raises UsageError (exit 2), naming the input, for anything that cannot be sent.
     """
     check_max_size(max_size)
-    name: str = source
-    kind: SourceKind = "file"
-    if source == "-":
-        name, kind = STDIN_NAME, "stdin"
-        data = read_stdin(stdin, what="image", max_bytes=MAX_IMAGE_BYTES)
-    elif is_url(source):
+    parsed = parse_source(source, "image")
+    kind: SourceKind
+    if parsed.type == "stdin":
+        kind, data = "stdin", read_stdin(stdin, what="image", max_bytes=MAX_IMAGE_BYTES)
+    elif parsed.type == "url":
         if not fetch:
             return PreparedImage(name=source, source="url", url=source, notes=("URL passed to the server",))
-        kind = "download"
-        data = download(source, what="image", max_bytes=MAX_IMAGE_BYTES)
+        kind, data = "download", download(source, what="image", max_bytes=MAX_IMAGE_BYTES)
+    elif parsed.type == "data":
+        kind, data = "data", read_data_url(source, what="image", max_bytes=MAX_IMAGE_BYTES)
     else:
-        check_scheme(source, "image")
-        data = read_path(source, what="image", max_bytes=MAX_IMAGE_BYTES)
-    return prepare_image_bytes(data, name=name, source=kind, max_size=max_size, max_pixels=max_pixels)
+        kind, data = "file", read_path(source, what="image", max_bytes=MAX_IMAGE_BYTES)
+    return prepare_image_bytes(data, name=parsed.name, source=kind, max_size=max_size, max_pixels=max_pixels)
 
 
 def check_max_size(max_size: int) -> None:
@@ -95,22 +92,30 @@ def prepare_image_bytes(
     max_size: int = DEFAULT_MAX_SIZE,
     max_pixels: int = MAX_PIXELS,
 ) -> PreparedImage:
-    """Prepare image bytes already read; ``name`` is used in messages and in the summary."""
+    """Prepare image bytes already read; ``name`` is used in messages and in the summary.
+
+    Whatever Pillow raises at any stage (open, counting frames, loading, converting, encoding) is a
+    UsageError naming the image; its warnings become notes, never lines on stderr.
+    """
     from PIL import Image
 
     check_max_size(max_size)
     if not data:
         raise UsageError(f"{label('image', name)}: the file is empty")
-    _register_heif_once()
-    with warnings.catch_warnings():
-        # Our own pixel limit (checked below, before decoding) replaces Pillow's warning; Pillow's
-        # DecompressionBombError (twice its default limit) is still reported as a bomb.
-        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-        img = _open(data, name, max_pixels)
-        with img:
-            return _prepare_open_image(
-                img, data, name=name, source=source, max_size=max_size, max_pixels=max_pixels
-            )
+    _setup_pillow_once()
+    notes: list[str] = []
+    try:
+        with decoder_complaints_as_notes(notes):
+            prepared = _prepare(data, notes, _Job(name, source, max_size, max_pixels))
+    except UsageError:
+        raise
+    except Image.DecompressionBombError:
+        raise _bomb(name, max_pixels) from None
+    except MemoryError:
+        raise UsageError(f"{label('image', name)}: too large to decode in the memory available") from None
+    except Exception as exc:  # Pillow's readers raise every kind of exception on damaged data
+        raise _damaged(name, exc) from exc  # the cause stays attached for debugging
+    return dataclasses.replace(prepared, notes=tuple(notes))
 
 
 def _open(data: bytes, name: str, max_pixels: int) -> Image.Image:
@@ -120,12 +125,8 @@ def _open(data: bytes, name: str, max_pixels: int) -> Image.Image:
     formats: list[str] = [f for f in _OPEN_FORMATS if f in Image.OPEN]
     try:
         img = Image.open(io.BytesIO(data), formats=formats)
-    except Image.DecompressionBombError:
-        raise _bomb(name, max_pixels) from None
     except UnidentifiedImageError:
         raise _not_an_image(data, name) from None
-    except Exception as exc:  # Pillow's readers raise many kinds on damaged headers
-        raise _damaged(name, exc) from None
     width, height = img.size
     if width * height > max_pixels:
         img.close()
@@ -133,68 +134,74 @@ def _open(data: bytes, name: str, max_pixels: int) -> Image.Image:
     return img
 
 
-def _prepare_open_image(  # noqa: PLR0913 (keyword-only facts of one image)
-    img: Image.Image, data: bytes, *, name: str, source: SourceKind, max_size: int, max_pixels: int
-) -> PreparedImage:
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """What to call the image and how far it may go."""
+
+    name: str
+    source: SourceKind
+    max_size: int
+    max_pixels: int
+
+
+def _prepare(data: bytes, notes: list[str], job: _Job) -> PreparedImage:
     from PIL import Image
 
-    notes: list[str] = []
-    fmt = (img.format or "unknown").upper()
-    frames = int(getattr(img, "n_frames", 1))
-    if frames > 1:
-        if fmt in ("GIF", "PNG", "WEBP", "AVIF"):
-            notes.append(f"animated {fmt}: first frame of {frames} sent")
-        else:
-            notes.append(f"{fmt} holds {frames} images: the first sent")
-    orientation = _orientation(img)
+    name, source, max_size = job.name, job.source, job.max_size
+    img = _open(data, name, job.max_pixels)
+    with img:
+        fmt = (img.format or "unknown").upper()
+        frames = int(getattr(img, "n_frames", 1))
+        if frames > 1:
+            animated = fmt in ("GIF", "PNG", "WEBP", "AVIF")
+            notes.append(
+                f"animated {fmt}: first frame of {frames} sent"
+                if animated
+                else f"{fmt} holds {frames} images: the first sent"
+            )
+            img.seek(0)
+        stored = img.size
+        if fmt in ("JPEG", "MPO"):
+            _draft(img, _orientation(img, []), max_size)
+        drafted = img.size != stored
+        img.load()
+        # After loading: Pillow itself turns TIFFs upright on load and drops their tag then.
+        orientation = _orientation(img, notes)
+        swap = orientation in (5, 6, 7, 8)
+        full_w, full_h = stored if drafted else img.size
+        shown_w, shown_h = (full_h, full_w) if swap else (full_w, full_h)
+        target = _target_size(shown_w, shown_h, max_size)
+        original = MediaFacts(format=fmt.lower(), bytes=len(data), width=shown_w, height=shown_h)
+
+        if frames == 1 and target == (shown_w, shown_h) and orientation == 1:
+            unchanged = _unchanged_bytes(img, data, fmt)
+            if unchanged is not None:
+                notes.append(_UNCHANGED_NOTE if unchanged == data else _STRIPPED_NOTE)
+                sent = dataclasses.replace(original, bytes=len(unchanged))
+                return PreparedImage(name, source, _data_url(fmt.lower(), unchanged), original, sent)
+
+        plan = plan_pixels(img, notes)
+        frame = render(img, plan, (target[1], target[0]) if swap else target)
+        if orientation in _TRANSPOSE:
+            frame = frame.transpose(Image.Transpose[_TRANSPOSE[orientation]])
+            notes.append(f"EXIF orientation {orientation} applied")
+        as_png = plan.mode == "RGBA" or (
+            fmt not in ("JPEG", "MPO") and frame.getcolors(PNG_MAX_COLORS) is not None
+        )
+        out = _encode_png(frame) if as_png else _encode_jpeg(frame)
+        sent_fmt = "png" if as_png else "jpeg"
+        sent = MediaFacts(format=sent_fmt, bytes=len(out), width=frame.width, height=frame.height)
+        return PreparedImage(name, source, _data_url(sent_fmt, out), original, sent)
+
+
+def _draft(img: Image.Image, orientation: int, max_size: int) -> None:
+    """JPEG only: decode at 1/2, 1/4 or 1/8 scale (never below the target) instead of every pixel."""
     swap = orientation in (5, 6, 7, 8)
     stored_w, stored_h = img.size
-    shown_w, shown_h = (stored_h, stored_w) if swap else (stored_w, stored_h)
-    target_w, target_h = _target_size(shown_w, shown_h, max_size)
-    resize = (target_w, target_h) != (shown_w, shown_h)
-    stored_target = (target_h, target_w) if swap else (target_w, target_h)
-
-    if resize and fmt in ("JPEG", "MPO"):
-        # Decode at 1/2, 1/4 or 1/8 scale (never below the target) instead of decoding every pixel.
-        img.draft(img.mode, stored_target)
-    try:
-        img.load()
-    except Image.DecompressionBombError:
-        raise _bomb(name, max_pixels) from None
-    except Exception as exc:
-        raise _damaged(name, exc) from None
-
-    original = MediaFacts(format=fmt.lower(), bytes=len(data), width=shown_w, height=shown_h)
-    if _can_send_unchanged(img, data, fmt=fmt, frames=frames, orientation=orientation, resize=resize):
-        sent = MediaFacts(format=fmt.lower(), bytes=len(data), width=shown_w, height=shown_h)
-        notes.append("original bytes sent unchanged")
-        return PreparedImage(
-            name=name,
-            source=source,
-            url=_data_url(fmt.lower(), data),
-            original=original,
-            sent=sent,
-            notes=tuple(notes),
-        )
-
-    frame, has_alpha = _normalise_mode(img, notes)
-    if frame.size != stored_target:
-        frame = frame.resize(stored_target, Image.Resampling.LANCZOS, reducing_gap=3.0)
-    if orientation in _TRANSPOSE:
-        frame = frame.transpose(Image.Transpose[_TRANSPOSE[orientation]])
-        notes.append(f"EXIF orientation {orientation} applied")
-    as_png = has_alpha or (fmt not in ("JPEG", "MPO") and frame.getcolors(PNG_MAX_COLORS) is not None)
-    out = _encode_png(frame) if as_png else _encode_jpeg(frame)
-    sent_fmt = "png" if as_png else "jpeg"
-    sent = MediaFacts(format=sent_fmt, bytes=len(out), width=frame.width, height=frame.height)
-    return PreparedImage(
-        name=name,
-        source=source,
-        url=_data_url(sent_fmt, out),
-        original=original,
-        sent=sent,
-        notes=tuple(notes),
-    )
+    shown = (stored_h, stored_w) if swap else (stored_w, stored_h)
+    target_w, target_h = _target_size(*shown, max_size)
+    if (target_w, target_h) != shown:
+        img.draft(img.mode, (target_h, target_w) if swap else (target_w, target_h))
 
 
 def _target_size(width: int, height: int, max_size: int) -> tuple[int, int]:
@@ -206,70 +213,40 @@ def _target_size(width: int, height: int, max_size: int) -> tuple[int, int]:
     return max(1, round(width * scale)), max(1, round(height * scale))
 
 
-def _orientation(img: Image.Image) -> int:
+def _orientation(img: Image.Image, notes: list[str]) -> int:
     try:
         value = img.getexif().get(_ORIENTATION_TAG)
     except Exception:  # an unreadable EXIF block only loses the orientation
+        if "damaged EXIF data ignored" not in notes:
+            notes.append("damaged EXIF data ignored")
         return 1
     return value if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
-def _can_send_unchanged(  # noqa: PLR0913 (keyword-only facts of one image)
-    img: Image.Image, data: bytes, *, fmt: str, frames: int, orientation: int, resize: bool
-) -> bool:
-    """A plain JPEG or PNG already within limits is sent as it is (no second lossy compression).
+def _unchanged_bytes(img: Image.Image, data: bytes, fmt: str) -> bytes | None:
+    """The original JPEG or PNG, metadata removed, when nothing else needs doing; else None (re-encode).
 
-    Not when it carries EXIF at all (rotation, and location data that re-encoding drops), has
-    transparency the server would mishandle (palette or colour-key), or is shorter than the server accepts.
+    Not when it has transparency the server would mishandle (palette or colour key), a colour
+    profile other than sRGB (its colours are converted), or is shorter than the server accepts.
     """
-    return (
-        img.mode in _PASSTHROUGH_MODES.get(fmt, ())
-        and frames == 1
-        and not resize
-        and orientation == 1
-        and "exif" not in img.info
-        and "transparency" not in img.info
-        and len(data) >= SERVER_MIN_BYTES
-    )
+    if img.mode not in _PASSTHROUGH_MODES.get(fmt, ()) or "transparency" in img.info:
+        return None
+    if img.info.get("icc_profile") and not _is_srgb(img.info["icc_profile"]):
+        return None
+    stripped = strip_metadata(fmt, data)
+    if stripped is None or len(stripped) < SERVER_MIN_BYTES:
+        return None
+    return stripped
 
 
-def _normalise_mode(img: Image.Image, notes: list[str]) -> tuple[Image.Image, bool]:
-    """Convert to RGB or L, or to RGBA when the image really has transparency. Returns (image, has_alpha)."""
-    mode = img.mode
-    if mode in _HIGH_BIT_MODES:
-        img = _to_8bit(img)
-        notes.append(f"{'16-bit' if mode.startswith('I;16') else mode} samples converted to 8-bit")
-        mode = img.mode
-    if mode == "CMYK":
-        notes.append("CMYK converted to RGB")
-    if mode == "1":
-        return img.convert("L"), False
-    transparent_key = "transparency" in img.info
-    if mode in ("RGB", "L") and not transparent_key:
-        return img, False
-    if mode in ("PA", "LA", "La", "RGBA", "RGBa") or transparent_key:
-        rgba = img.convert("RGBA")
-        lowest_alpha = rgba.getchannel("A").getextrema()[0]
-        if isinstance(lowest_alpha, (int, float)) and lowest_alpha < 255:
-            return rgba, True
-        return rgba.convert("L" if mode in ("LA", "La") else "RGB"), False
-    return img.convert("RGB"), False
+def _is_srgb(icc: bytes) -> bool:
+    from PIL import ImageCms
 
-
-def _to_8bit(img: Image.Image) -> Image.Image:
-    """16-bit and 32-bit greyscale to 8-bit: scale the range down instead of clipping it to white."""
-    if img.mode.startswith("I;16"):
-        scale, offset = 1 / 256, 0.0
-        img = img.convert("I")
-    else:
-        low, high = img.getextrema()
-        assert isinstance(low, (int, float)) and isinstance(high, (int, float))
-        if low >= 0 and high <= 255:
-            scale, offset = 1.0, 0.0
-        else:
-            span = float(high - low) or 1.0
-            scale, offset = 255 / span, -float(low) * 255 / span
-    return img.point(lambda v: v * scale + offset).convert("L")
+    try:
+        description = ImageCms.ImageCmsProfile(io.BytesIO(icc)).profile.profile_description
+    except (ImageCms.PyCMSError, OSError, ValueError, TypeError):
+        return False
+    return "srgb" in (description or "").lower()
 
 
 _TRANSPOSE: Final = {
@@ -285,6 +262,7 @@ _TRANSPOSE: Final = {
 
 
 def _encode_jpeg(img: Image.Image) -> bytes:
+    img.info = {}  # Pillow's encoders copy some of it (a JPEG comment, a colour profile) into the output
     buf = io.BytesIO()
     img.save(buf, "JPEG", quality=JPEG_QUALITY)
     return buf.getvalue()
@@ -293,6 +271,7 @@ def _encode_jpeg(img: Image.Image) -> bytes:
 def _encode_png(img: Image.Image) -> bytes:
     from PIL import PngImagePlugin
 
+    img.info = {}
     buf = io.BytesIO()
     img.save(buf, "PNG")
     out = buf.getvalue()
@@ -310,8 +289,13 @@ def _data_url(fmt: str, data: bytes) -> str:
 
 
 @functools.cache
-def _register_heif_once() -> None:
-    """HEIC/HEIF opens when the optional pillow-heif package is installed (AVIF is built into Pillow)."""
+def _setup_pillow_once() -> None:
+    """HEIC/HEIF opens when the optional pillow-heif package is installed (AVIF is built into Pillow).
+
+    Pillow logs a few decoding problems before raising them; the exception is what is reported, so
+    its log records must not reach stderr through logging's last-resort handler.
+    """
+    logging.getLogger("PIL").addHandler(logging.NullHandler())
     try:
         from pillow_heif import register_heif_opener
     except ImportError:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
-SourceKind = Literal["file", "stdin", "url", "download"]
+SourceKind = Literal["file", "stdin", "url", "download", "data"]
 """Where the attachment came from: a local file, stdin (``-``), a URL passed through to the
 server unchanged, or a URL downloaded and prepared here (``fetch=True``)."""
 

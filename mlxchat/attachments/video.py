@@ -6,8 +6,8 @@ import base64
 from pathlib import Path
 from typing import Final
 
-from mlxchat.attachments.model import MediaFacts, PreparedVideo
-from mlxchat.attachments.sources import check_scheme, is_url, label, read_path
+from mlxchat.attachments.model import MediaFacts, PreparedVideo, SourceKind
+from mlxchat.attachments.sources import label, parse_source, read_data_url, read_path
 from mlxchat.errors import UsageError
 from mlxchat.units import human_bytes
 
@@ -20,32 +20,43 @@ _IMAGE_BRANDS: Final = (b"heic", b"heix", b"mif1", b"msf1", b"avif", b"avis")
 
 
 def prepare_video(source: str, *, max_bytes: int = DEFAULT_MAX_VIDEO_BYTES) -> PreparedVideo:
-    """Prepare one ``--video`` argument: a local path (checked, sent as a data URL) or an http(s) URL.
+    """Prepare one ``--video`` argument: a local path or a ``data:`` URL (checked, sent as a data URL),
+    or an http(s) URL.
 
-    URLs are passed through unchanged: the server downloads them (up to its own 1 GB limit).
+    http(s) URLs are passed through unchanged: the server downloads them (up to its own 1 GB limit).
     Raises UsageError (exit 2), naming the input, for a missing, empty, oversized or non-video file.
     """
-    if is_url(source):
+    parsed = parse_source(source, "video")
+    if parsed.type == "url":
         return PreparedVideo(name=source, source="url", url=source, notes=("URL passed to the server",))
-    check_scheme(source, "video")
+    if parsed.type == "stdin":
+        raise UsageError("--video - is not supported: give a path or an http(s) URL")
+    if parsed.type == "data":
+        data = read_data_url(source, what="video", max_bytes=max_bytes)
+    else:
+        _check_size(source, max_bytes)
+        data = read_path(source, what="video", max_bytes=max_bytes)
+    fmt = video_format(data[:_SNIFF_BYTES])
+    if fmt is None:
+        raise UsageError(f"{label('video', parsed.name)}: not an mp4, mov or avi video (judged by its bytes)")
+    facts = MediaFacts(format=fmt, bytes=len(data))
+    url = f"data:{_MIME[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
+    kind: SourceKind = "data" if parsed.type == "data" else "file"
+    return PreparedVideo(name=parsed.name, source=kind, url=url, original=facts, sent=facts)
+
+
+def _check_size(source: str, max_bytes: int) -> None:
     path = Path(source).expanduser()
     try:
         size = path.stat().st_size if path.is_file() else None
     except OSError:
-        size = None  # read_path below reports the reason
+        size = None  # read_path reports the reason
     if size is not None and size > max_bytes:
         raise UsageError(
             f"{label('video', source)}: is {human_bytes(size)}; videos sent inline are limited to"
             f" {human_bytes(max_bytes)}",
             hint="trim or re-encode it smaller, or pass an http(s) URL the server can download",
         )
-    data = read_path(source, what="video", max_bytes=max_bytes)
-    fmt = video_format(data[:_SNIFF_BYTES])
-    if fmt is None:
-        raise UsageError(f"{label('video', source)}: not an mp4, mov or avi video (judged by its bytes)")
-    facts = MediaFacts(format=fmt, bytes=len(data))
-    url = f"data:{_MIME[fmt]};base64,{base64.b64encode(data).decode('ascii')}"
-    return PreparedVideo(name=source, source="file", url=url, original=facts, sent=facts)
 
 
 def video_format(head: bytes) -> str | None:

@@ -69,10 +69,10 @@ def attachment_parts(
         prepare_attachments,
         text_only_warning,
     )
-    from mlxchat.attachments.sources import STDIN_NAME
+    from mlxchat.attachments.sources import display_name
 
     if not accepts_attachments(profile):
-        names = [STDIN_NAME if s == STDIN_ARG else s for s in (*images, *videos)]
+        names = [display_name(s) for s in (*images, *videos)]
         message = text_only_warning(names, profile.name)
         if options.strict:
             raise UsageError(message, hint=TEXT_ONLY_HINT)

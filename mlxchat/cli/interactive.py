@@ -107,6 +107,9 @@ class Session:
             except EOFError:
                 self.terminal.write_out("\n")
                 return
+            except UnicodeDecodeError:
+                self.terminal.error("that line was not valid UTF-8 text: nothing was sent")
+                continue
             try:
                 if not self.handle(line):
                     return
@@ -114,6 +117,21 @@ class Session:
                 self.terminal.error(exc.message, exc.hint)
             except KeyboardInterrupt:
                 self.terminal.info("interrupted")
+            except Exception as exc:  # a bug in a turn must not cost the conversation
+                self._internal_error(exc)
+
+    def _internal_error(self, exc: Exception) -> None:
+        import os
+        import traceback
+
+        from mlxchat.cli.app import DEBUG_ENV
+
+        if os.environ.get(DEBUG_ENV):
+            self.terminal.info("".join(traceback.format_exception(exc)).rstrip())
+        self.terminal.error(
+            f"internal error: {type(exc).__name__}: {exc}",
+            hint=f"a bug in mlxchat; the conversation goes on ({DEBUG_ENV}=1 shows where it happened)",
+        )
 
     def handle(self, line: str) -> bool:
         """Act on one typed line; False when the session should end."""
@@ -151,7 +169,7 @@ class Session:
             else:
                 self.terminal.info(f"system prompt: {conversation.system}")
         elif name in ("image", "video"):
-            self.attach(name, arg)
+            self.attach_typed(name, arg)
         elif name == "save":
             self.save(arg)
         return True
@@ -164,14 +182,22 @@ class Session:
             "Ctrl-C stops an answer; Ctrl-D on an empty line leaves; end a line with \\ to go on"
         )
 
+    def attach_typed(self, kind: str, typed: str) -> None:
+        """``/image ARG``: ARG read like shell words (quotes, escaped spaces), each word attached."""
+        from mlxchat.attachments.sources import split_words
+
+        for source in split_words(typed):
+            self.attach(kind, source)
+
     def attach(self, kind: str, source: str) -> None:
-        """Prepare an image or video now (errors show at once) and queue it for the next message."""
+        """Prepare an image or video now (errors show at once) and queue it for the next message.
+
+        ``source`` is named in messages as typed (``~`` is expanded only to read the file)."""
         from mlxchat.chat.attachments_policy import attachment_parts
         from mlxchat.errors import UsageError
 
         if source == "-":
             raise UsageError(f"/{kind} cannot read stdin here: stdin is the conversation's terminal")
-        source = str(Path(source).expanduser()) if not _is_url(source) else source
         if kind == "image":
             options = dataclasses.replace(self.turn_options, images=(source,))
         else:
@@ -182,10 +208,14 @@ class Session:
             for summary in attached.summaries:
                 self.terminal.info(f"attached {describe_attachment(summary)}: sent with your next message")
 
-    def save(self, target: str) -> None:
+    def save(self, typed: str) -> None:
+        from mlxchat.attachments.sources import split_words
         from mlxchat.errors import UsageError
 
-        path = Path(target).expanduser()
+        words = split_words(typed)
+        if len(words) != 1:
+            raise UsageError("usage: /save FILE (quote a name with spaces, or escape them with \\)")
+        path = Path(words[0]).expanduser()
         data = self.conversation.to_ndjson()
         try:
             path.write_bytes(data)
@@ -227,10 +257,6 @@ class Session:
         return "you> "
 
 
-def _is_url(source: str) -> bool:
-    return source.startswith(("http://", "https://", "data:"))
-
-
 # -- reading lines ----------------------------------------------------------------------------
 
 
@@ -255,22 +281,28 @@ class LineReader:
 
     def __init__(self, terminal: Terminal, history: Path | None = None) -> None:
         from mlxchat import paths
+        from mlxchat.cli.line_history import LineHistory
 
         self.terminal = terminal
-        self.history = history if history is not None else paths.history_file()
+        self.history = LineHistory(history if history is not None else paths.history_file(), HISTORY_LENGTH)
+        self.history_ok = True
         self.readline = _readline()
         if self.readline is None:
             return
         readline = self.readline
-        with contextlib.suppress(OSError):
-            readline.read_history_file(str(self.history))
-        readline.set_history_length(HISTORY_LENGTH)
+        try:
+            for entry in self.history.load():
+                readline.add_history(entry)
+        except OSError as exc:
+            self._history_failed(exc)
         readline.set_completer_delims(" \t\n")
         readline.set_completer(_Completer(readline.get_line_buffer).complete)
         if _readline_kind() == "libedit":
             readline.parse_and_bind("bind ^I rl_complete")
         else:
             readline.parse_and_bind("tab: complete")
+            # A paste arrives as one piece of text, line breaks included: one message, not one per line.
+            readline.parse_and_bind("set enable-bracketed-paste on")
 
     def read_message(self, prompt: str) -> str:
         """One message: a line, or several when each but the last ends with a backslash.
@@ -278,22 +310,30 @@ class LineReader:
         Raises EOFError (Ctrl-D on an empty line) and KeyboardInterrupt (Ctrl-C).
         """
         lines: list[str] = []
-        line = input(prompt)
+        line = self._input(prompt)
         while line.endswith(CONTINUATION):
             lines.append(line[: -len(CONTINUATION)])
-            line = input("...> ")
+            line = self._input("...> ")
         lines.append(line)
         return "\n".join(lines)
 
+    def _input(self, prompt: str) -> str:
+        """One line from readline (a paste may hold several), kept in the history file at once."""
+        line = input(prompt).replace("\r\n", "\n").replace("\r", "\n")
+        if line and self.readline is not None and self.history_ok:
+            try:
+                self.history.append(line)
+            except OSError as exc:
+                self._history_failed(exc)
+        return line
+
+    def _history_failed(self, exc: OSError) -> None:
+        self.history_ok = False
+        where = self.history.path
+        self.terminal.warn(f"the input history in {where} is not kept: {exc.strerror or exc}")
+
     def close(self) -> None:
-        if self.readline is None:
-            return
-        try:
-            self.history.parent.mkdir(parents=True, exist_ok=True)
-            self.readline.write_history_file(str(self.history))
-            self.history.chmod(0o600)  # what was typed may be private
-        except OSError as exc:
-            self.terminal.warn(f"could not save the input history to {self.history}: {exc.strerror or exc}")
+        """Nothing to write: every line went to the history file as it was entered."""
 
 
 class _Completer:
