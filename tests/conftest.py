@@ -10,6 +10,7 @@ pytest_plugins = [
     "tests.fixtures.common",
     "tests.fixtures.standin",
     "tests.fixtures.real_servers",
+    "tests.fixtures.llama_server",
     "tests.fixtures.lifecycle",
 ]
 

@@ -9,7 +9,8 @@ cache outside the checkout, keyed by the sdist version:
 
 When that binary is already there it is reused and nothing is downloaded or built. Either way the
 script prints the binary's path on stdout (progress goes to stderr). The first build takes about
-20 minutes on two cores; the unpacked sources and build tree are removed afterwards.
+20 minutes on two idle cores; the sdist, the unpacked sources and the build tree are removed
+afterwards (``--keep`` keeps them), and ``build-info.json`` beside the binary records the build time.
 
     python3 tools/build_llama_server.py              # build if missing, print the path
     python3 tools/build_llama_server.py --print-path # only print where the binary belongs
@@ -157,9 +158,10 @@ def build(jobs: int, keep: bool) -> Path:
         partial = final.with_name(f".{BINARY_NAME}.partial")
         shutil.copy2(built, partial)
         partial.replace(final)  # the binary appears whole or not at all
-        if not keep:
+        if not keep:  # 300 MB of sources and objects, and the sdist: only the binary is needed
             for leftover in ("src", "build"):
                 shutil.rmtree(directory / leftover, ignore_errors=True)
+            sdist.unlink(missing_ok=True)
         seconds = round(time.monotonic() - started)
         info = {"sdist": SDIST_NAME, "seconds": seconds, "jobs": jobs, "bytes": final.stat().st_size}
         (directory / "build-info.json").write_text(json.dumps(info) + "\n")
