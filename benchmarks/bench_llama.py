@@ -122,7 +122,7 @@ def per_request(runs: int) -> None:
             llama.append(one_request(client, llama_url, "tiny-qwen3"))
             base.append(one_request(client, standin_url, "think-content"))
         print(
-            f"one streamed 'What is 2+2?' (trained answer, 26 tokens): llama-server median "
+            f"one streamed 'What is 2+2?' (the trained answer, 31 tokens): llama-server median "
             f"{median_ms(llama):.1f} ms, {median_ms(llama) / median_ms(base):.2f}x the stand-in's "
             f"instant answer ({median_ms(base):.1f} ms)"
         )

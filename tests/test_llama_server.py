@@ -239,7 +239,9 @@ def test_a_prompt_over_the_context_is_the_servers_400(run_cli: RunCli, llama: Ll
     events, _ = chat(run_cli, llama, long_prompt, code=4)
     error = events[-1]
     assert error["type"] == "error" and error["code"] == "http_error" and error["status"] == 400
-    assert "exceeds the available context size" in error["message"]
+    # The server's own message, as the only text after the status (not the raw JSON body).
+    pattern = r"HTTP 400: request \(\d+ tokens\) exceeds the available context size \(1024 tokens\).*"
+    assert re.fullmatch(pattern, error["message"]), error["message"]
     assert types(events) == ["start", "error"]
 
 
@@ -265,7 +267,7 @@ def test_error_bodies_the_cli_cannot_provoke(
     assert result.returncode == 4, result.stderr
     error = events[-1]
     assert error["code"] == "http_error" and error["status"] == status
-    assert server_error["message"] in error["message"]
+    assert error["message"] == f"HTTP {status}: {server_error['message']}"
 
 
 def test_a_wrong_api_key_is_the_servers_401(run_cli: RunCli, llama_remote: LlamaProfile) -> None:
@@ -274,7 +276,7 @@ def test_a_wrong_api_key_is_the_servers_401(run_cli: RunCli, llama_remote: Llama
     assert result.returncode == 4, result.stderr
     error = parse_ndjson(result.stdout)[-1]
     assert error["code"] == "http_error" and error["status"] == 401
-    assert "Invalid API Key" in error["message"]
+    assert error["message"] == "HTTP 401: Invalid API Key"
 
 
 # -- the command profile's lifecycle ---------------------------------------------------------------

@@ -39,7 +39,7 @@ def test_what_llama_cpp_reads_from_it() -> None:
     tokens, kinds = fields["tokenizer.ggml.tokens"], fields["tokenizer.ggml.token_type"]
     kind_of = dict(zip(tokens, kinds, strict=True))
     assert kind_of["<|im_end|>"] == gguf.TokenType.CONTROL
-    # Not control tokens: llama-server prints them, so its reasoning and tool parsers see them.
+    # As llama.cpp's converter types them for a real Qwen3: the markup is user-defined, not control.
     assert kind_of["<think>"] == kind_of["<tool_call>"] == gguf.TokenType.USER_DEFINED
     assert tokens[fields["tokenizer.ggml.eos_token_id"]] == "<|im_end|>"
     types = {t.name: t.tensor_type.name for t in reader.tensors}

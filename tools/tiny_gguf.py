@@ -67,7 +67,7 @@ def vocabulary(tokenizer: dict[str, Any], vocab_size: int) -> tuple[list[str], l
             types.append(gguf.TokenType.UNUSED)
         elif index in added:
             # Special tokens (<|im_end|>, ...) are control tokens; the added markup (<think>, <tool_call>,
-            # ...) stays user-defined so it is printed, as llama.cpp's converter does for Qwen3.
+            # ...) is user-defined, as llama.cpp's converter makes it for a real Qwen3.
             tokens.append(by_id[index])
             types.append(gguf.TokenType.CONTROL if added[index]["special"] else gguf.TokenType.USER_DEFINED)
         else:
