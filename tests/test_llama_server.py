@@ -25,6 +25,7 @@ from typing import Any
 import httpx
 import pytest
 
+from mlxchat.paths import tiny_model_dir
 from tests.chat_helpers import add_profile, joined, parse_ndjson, types
 from tests.fixtures.common import REPO, RunCli, free_port
 from tests.fixtures.llama_server import (
@@ -141,6 +142,26 @@ def test_the_wire_reasoning_content_finish_chunk_and_usage_chunk(
     assert usage["completion_tokens"] == wire_usage["completion_tokens"]
     assert usage["total_tokens"] == wire_usage["total_tokens"]
     assert "cached_tokens" in usage  # llama-server's prompt_tokens_details.cached_tokens
+
+
+TOKENIZE = [
+    "What is 2+2?",
+    "<|im_start|>user\nOù est la gare ?<|im_end|>\n<|im_start|>assistant\n",
+    "<think>\nTwo plus two is four.\n</think>\n\nThe answer is 4.",
+    "  spaces,\ttabs\r\n and 12345 digits; emoji 🦙 and 中文",
+]
+
+
+def test_llama_server_tokenizes_as_the_hugging_face_tokenizer(llama_remote: LlamaProfile) -> None:
+    """The GGUF's vocabulary, merges and "qwen2" pre-tokenizer split text as tokenizer.json does."""
+    from tokenizers import Tokenizer
+
+    reference = Tokenizer.from_file(str(tiny_model_dir() / "tokenizer.json"))
+    url = llama_remote.base_url.removesuffix("/v1") + "/tokenize"
+    for text in TOKENIZE:
+        answer = httpx.post(url, json={"content": text}, headers=llama_remote.headers, timeout=30)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["tokens"] == reference.encode(text, add_special_tokens=False).ids, text
 
 
 TRAINED = [
