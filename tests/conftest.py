@@ -10,8 +10,8 @@ pytest_plugins = [
     "tests.fixtures.common",
     "tests.fixtures.standin",
     "tests.fixtures.real_servers",
-    "tests.fixtures.llama_server",
     "tests.fixtures.lifecycle",
+    "tests.fixtures.llama_server",
 ]
 
 

@@ -28,6 +28,7 @@ import pytest
 from mlxchat.paths import tiny_model_dir
 from tests.chat_helpers import add_profile, joined, parse_ndjson, types
 from tests.fixtures.common import REPO, RunCli, free_port
+from tests.fixtures.lifecycle import pid_alive
 from tests.fixtures.llama_server import (
     API_KEY_ENV,
     MODEL_ALIAS,
@@ -35,7 +36,6 @@ from tests.fixtures.llama_server import (
     add_command_profile,
     gguf_path,
     need_llama_server,
-    pid_alive,
     port_open,
     recorded_pid,
     start_profile,
@@ -73,10 +73,11 @@ def sse_chunks(text: str) -> list[dict[str, Any]]:
     return [json.loads(line) for line in lines[:-1]]
 
 
+Replay = Callable[[httpx.Response], tuple[list[dict[str, Any]], subprocess.CompletedProcess[str]]]
+
+
 @pytest.fixture
-def replay_to_cli(
-    run_cli: RunCli, start_standin: StartStandin, mlxchat_home: Path, tmp_path: Path
-) -> Callable[[httpx.Response], tuple[list[dict[str, Any]], subprocess.CompletedProcess[str]]]:
+def replay_to_cli(run_cli: RunCli, start_standin: StartStandin, mlxchat_home: Path, tmp_path: Path) -> Replay:
     """``replay_to_cli(response)``: the stand-in answers the CLI with exactly what llama-server
     answered (status, content type, body); the CLI's events and result."""
 
@@ -90,9 +91,6 @@ def replay_to_cli(
         return parse_ndjson(result.stdout), result
 
     return replay
-
-
-Replay = Callable[[httpx.Response], tuple[list[dict[str, Any]], subprocess.CompletedProcess[str]]]
 
 
 # -- reasoning and the trained answers ---------------------------------------------------------------

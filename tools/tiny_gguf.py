@@ -115,13 +115,34 @@ def write_tokenizer(writer: Any, tokenizer: dict[str, Any], settings: dict[str, 
     writer.add_chat_template(settings["chat_template"])
 
 
+SAFETENSORS_DTYPES = {"F16": "<f2", "F32": "<f4", "BF16": None}
+
+
+def read_safetensors(path: Path) -> dict[str, Any]:
+    """Tensors of a .safetensors file as numpy arrays (the format is a JSON header, then raw data)."""
+    import numpy as np
+
+    raw = path.read_bytes()
+    size = int.from_bytes(raw[:8], "little")
+    header = json.loads(raw[8 : 8 + size])
+    header.pop("__metadata__", None)
+    data = memoryview(raw)[8 + size :]
+    tensors = {}
+    for name, info in header.items():
+        dtype = SAFETENSORS_DTYPES.get(info["dtype"])
+        if dtype is None:
+            raise ConversionError(f"tensor {name} has dtype {info['dtype']}: only F16 and F32 are read")
+        start, end = info["data_offsets"]
+        tensors[name] = np.frombuffer(data[start:end], dtype=dtype).reshape(info["shape"])
+    return tensors
+
+
 def write_tensors(writer: Any, model_dir: Path, blocks: int) -> None:
     import gguf
     import numpy as np
-    from safetensors.numpy import load_file
 
     names = gguf.get_tensor_name_map(gguf.MODEL_ARCH.QWEN3, blocks)
-    weights = load_file(str(model_dir / "model.safetensors"))
+    weights = read_safetensors(model_dir / "model.safetensors")
     for hf_name in sorted(weights):
         gguf_name = names.get_name(hf_name, try_suffixes=(".weight", ".bias"))
         if gguf_name is None:
