@@ -55,11 +55,10 @@ def _setup(home: Path) -> list[str]:
 
 
 def _teardown(names: list[str]) -> None:
-    from mlxchat.profile_store import get_profile
     from mlxchat.servers import lifecycle
 
     for name in names:
-        lifecycle.stop(get_profile(name), grace=5)
+        lifecycle.stop_recorded(name, grace=5)
 
 
 def _readiness_lag(runs: int = 5) -> list[float]:
@@ -89,7 +88,7 @@ def _readiness_lag(runs: int = 5) -> list[float]:
         text = log_path("ready").read_text()[size:]
         bound = float(re.findall(r"standin: bound at ([\d.]+)", text)[-1])
         lags.append(returned - bound)
-        lifecycle.stop(profile, grace=5)
+        lifecycle.stop_recorded(profile.name, grace=5)
     return lags
 
 

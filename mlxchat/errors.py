@@ -34,18 +34,6 @@ class UnreachableError(MlxchatError):
     exit_code = ExitCode.UNREACHABLE
 
 
-class ServerError(MlxchatError):
-    """The server answered with an error."""
-
-    exit_code = ExitCode.SERVER_ERROR
-
-
-class StreamTimeoutError(MlxchatError):
-    """A timeout or a stream that broke before it ended."""
-
-    exit_code = ExitCode.TIMEOUT
-
-
 class OutputClosed(MlxchatError):
     """stdout's reader went away (``| head -1``). Not a failure: the CLI ends quietly with 0."""
 

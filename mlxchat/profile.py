@@ -9,13 +9,21 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import string
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any, Final
+from pathlib import PurePath
+from typing import Any, Final, Literal
+from urllib.parse import urlsplit
 
 from mlxchat.errors import UsageError
+from mlxchat.typed_json import FieldError, decode, describe, field_hints
+from mlxchat.urls import http_base_url, is_http_url
 
-SERVER_KINDS: Final = ("mlx-openai-server", "mlx-lm", "command", "remote")
+ServerKindName = Literal["mlx-openai-server", "mlx-lm", "command", "remote"]
+"""The kinds in mlxchat.servers.kinds (each has a module there; the registry checks this list)."""
+ModelType = Literal["lm", "multimodal"]
 MODEL_TYPES: Final = ("lm", "multimodal")
 DEFAULT_HOST: Final = "127.0.0.1"
 LOCAL_HOSTS: Final = ("127.0.0.1", "localhost", "::1")
@@ -30,13 +38,14 @@ _ENV_RE: Final = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 @dataclass
 class Profile:
-    """Field meanings are documented in docs/profiles.md (keep the two in step)."""
+    """Field meanings are documented in docs/profiles.md (keep the two in step). What depends on
+    the server kind (its rules, default model name, local or remote) is in mlxchat.servers.kinds."""
 
     name: str
-    server: str = "mlx-openai-server"
+    server: ServerKindName = "mlx-openai-server"
     model_path: str | None = None
     model: str | None = None
-    model_type: str = "lm"
+    model_type: ModelType = "lm"
     host: str = DEFAULT_HOST
     port: int | None = None
     reasoning_parser: str | None = None
@@ -53,45 +62,25 @@ class Profile:
     """The chat template opens <think> itself: the output starts inside reasoning."""
     max_image_size: int | None = None
 
-    @property
-    def is_remote(self) -> bool:
-        return self.server == "remote"
-
     def base_url(self) -> str:
         """The OpenAI-compatible base URL, ending in /v1."""
         if self.url:
             return self.url.rstrip("/")
-        host = self.host
-        if host in ("0.0.0.0", "::", ""):
-            host = DEFAULT_HOST
-        if ":" in host:
-            host = f"[{host}]"
-        return f"http://{host}:{self.port}/v1"
-
-    def request_model(self) -> str:
-        """The model name sent in requests."""
-        if self.model:
-            return self.model
-        if self.server in ("mlx-openai-server", "mlx-lm") and self.model_path:
-            # Both servers answer to the path they were started with.
-            return self.model_path
-        return "default"
+        return http_base_url(self.host, self.port)
 
     def model_label(self) -> str:
         """The model as tables show it: its name, else its directory's name, else ``-``."""
         if self.model:
             return self.model
         if self.model_path:
-            from pathlib import PurePath
-
             return PurePath(self.model_path).name or self.model_path
         return "-"
 
-    def api_key(self) -> str | None:
+    def api_key(self, env: Mapping[str, str] = os.environ) -> str | None:
         """The secret, read from the environment variable the profile names; never stored."""
         if not self.api_key_env:
             return None
-        return os.environ.get(self.api_key_env) or None
+        return env.get(self.api_key_env) or None
 
     def to_dict(self) -> dict[str, Any]:
         """Only the fields that are set, in declaration order (the file stays short and readable)."""
@@ -105,21 +94,10 @@ class Profile:
             out[key] = value
         return out
 
-    def to_json(self) -> dict[str, Any]:
-        """Every field, null when unset: the stable shape of `profile list/show --json`."""
-        out = asdict(self)
-        out["request_model"] = self.request_model()
-        out["base_url"] = self.base_url() if (self.url or self.port is not None) else None
-        return out
-
     def check(self) -> None:
-        """The rules that need nothing but the profile itself; raises UsageError (exit 2)."""
+        """The rules for the fields that hold for every kind; raises UsageError (exit 2). The kind's
+        own rules: mlxchat.servers.kinds.check_profile, which calls this first."""
         check_name(self.name)
-        if self.server not in SERVER_KINDS:
-            raise UsageError(
-                f"profile {self.name!r}: unknown server kind {self.server!r}",
-                hint=f"kinds: {', '.join(SERVER_KINDS)}",
-            )
         if self.model_type not in MODEL_TYPES:
             raise UsageError(
                 f"profile {self.name!r}: unknown model type {self.model_type!r}",
@@ -143,58 +121,6 @@ class Profile:
             )
         if self.url is not None:
             check_url(self.name, self.url)
-        self._check_kind()
-
-    def _check_kind(self) -> None:
-        kind = self.server
-        if kind == "remote":
-            if not self.url:
-                raise UsageError(
-                    f"profile {self.name!r}: a remote profile needs --url",
-                    hint="e.g. --url http://host:8000/v1",
-                )
-            local_only = (
-                "model_path",
-                "port",
-                "command",
-                "reasoning_parser",
-                "tool_call_parser",
-                "context_length",
-            )
-            for key in local_only:
-                if getattr(self, key) not in (None, []):
-                    raise UsageError(
-                        f"profile {self.name!r}: {key} means nothing for a remote profile "
-                        "(its --url says where it is)"
-                    )
-            if self.extra_args:
-                raise UsageError(f"profile {self.name!r}: extra_args mean nothing for a remote profile")
-            return
-        if self.url:
-            raise UsageError(
-                f"profile {self.name!r}: url is only for remote profiles (local servers use host and port)"
-            )
-        if kind == "command":
-            if not self.command:
-                raise UsageError(
-                    f"profile {self.name!r}: a command profile needs --command TEMPLATE",
-                    hint="e.g. --command 'llama-server -m MODEL.gguf --host {host} --port {port}'",
-                )
-            check_template(self.name, self.command)
-        else:
-            if self.command:
-                raise UsageError(f"profile {self.name!r}: --command is only for the 'command' server kind")
-            if not self.model_path:
-                raise UsageError(f"profile {self.name!r}: the {kind} server kind needs --model-path")
-        if kind != "mlx-openai-server":
-            for key in ("reasoning_parser", "tool_call_parser"):
-                if getattr(self, key):
-                    raise UsageError(
-                        f"profile {self.name!r}: {key} is an mlx-openai-server option; "
-                        f"the {kind} server kind does not take it"
-                    )
-        if kind == "mlx-lm" and self.model_type == "multimodal":
-            raise UsageError(f"profile {self.name!r}: mlx_lm.server serves text models only (model type lm)")
 
 
 def _redact(value: str) -> str:
@@ -208,9 +134,7 @@ def check_name(name: str) -> None:
 
 def check_url(name: str, url: str) -> None:
     """An http(s) URL with a host and, when given, a port in range: what requests can be sent to."""
-    from urllib.parse import urlsplit
-
-    if not re.match(r"https?://", url):
+    if not is_http_url(url):
         raise UsageError(f"profile {name!r}: url must start with http:// or https://")
     if any(c.isspace() for c in url):
         raise UsageError(f"profile {name!r}: bad url {url!r}: it contains white space")
@@ -227,8 +151,6 @@ def check_url(name: str, url: str) -> None:
 
 
 def check_template(name: str, template: str) -> None:
-    import shlex
-
     try:
         parts = shlex.split(template)
     except ValueError as exc:
@@ -249,28 +171,7 @@ def check_template(name: str, template: str) -> None:
             raise UsageError(f"profile {name!r}: command template: {exc}") from None
 
 
-_FIELD_TYPES: Final[dict[str, tuple[type, ...]]] = {
-    "server": (str,),
-    "model_path": (str,),
-    "model": (str,),
-    "model_type": (str,),
-    "host": (str,),
-    "port": (int,),
-    "reasoning_parser": (str,),
-    "tool_call_parser": (str,),
-    "context_length": (int,),
-    "extra_args": (list,),
-    "command": (str,),
-    "url": (str,),
-    "api_key_env": (str,),
-    "system_prompt": (str,),
-    "max_tokens": (int,),
-    "temperature": (float, int),
-    "thinking_prefilled": (bool,),
-    "max_image_size": (int,),
-}
 FIELD_NAMES: Final = tuple(f.name for f in fields(Profile) if f.name != "name")
-assert set(FIELD_NAMES) == set(_FIELD_TYPES)
 
 
 def profile_from_dict(name: str, data: dict[str, Any], where: str) -> Profile:
@@ -281,14 +182,9 @@ def profile_from_dict(name: str, data: dict[str, Any], where: str) -> Profile:
             f"{where}: profile {name!r} has unknown key(s): {', '.join(unknown)}",
             hint="known keys: " + ", ".join(FIELD_NAMES),
         )
-    values: dict[str, Any] = {}
-    for key, value in data.items():
-        types = _FIELD_TYPES[key]
-        ok = isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
-        if key == "extra_args" and ok:
-            ok = all(isinstance(v, str) for v in value)
-        if not ok:
-            wanted = "a list of strings" if key == "extra_args" else " or ".join(t.__name__ for t in types)
-            raise UsageError(f"{where}: profile {name!r}: {key} must be {wanted}, not {value!r}")
-        values[key] = float(value) if key == "temperature" else value
-    return Profile(name=name, **values)
+    try:
+        return decode(Profile, {**data, "name": name})
+    except FieldError as exc:
+        wanted = describe(field_hints(Profile)[exc.key])
+        value = data[exc.key]
+        raise UsageError(f"{where}: profile {name!r}: {exc.key} must be {wanted}, not {value!r}") from None

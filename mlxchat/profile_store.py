@@ -7,22 +7,23 @@ cannot be read is reported with its path and line and is never overwritten.
 
 from __future__ import annotations
 
-import os
+import difflib
+import tomllib
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from mlxchat import paths
 from mlxchat.errors import ConfigError, UsageError
+from mlxchat.files import atomic_write, profiles_file_lock
 from mlxchat.profile import Profile, profile_from_dict
+from mlxchat.servers.kinds import check_profile
 
 HEADER = "# mlxchat profiles: one [profiles.NAME] table each; fields in docs/profiles.md\n\n"
 T = TypeVar("T")
 
 
 def _read_tables(path: Path) -> dict[str, dict[str, Any]]:
-    import tomllib
-
     try:
         raw = path.read_bytes()
     except FileNotFoundError:
@@ -63,7 +64,7 @@ def load_profiles() -> dict[str, Profile]:
     for name, table in _read_tables(path).items():
         try:
             profile = profile_from_dict(name, table, str(path))
-            profile.check()
+            check_profile(profile)
         except ConfigError:
             raise
         except UsageError as exc:
@@ -78,8 +79,6 @@ def profile_names() -> list[str]:
 
 
 def unknown_profile(name: str, known: list[str]) -> UsageError:
-    import difflib
-
     if not known:
         return UsageError(f"no profile named {name!r}", hint="create one with `mlxchat profile add NAME ...`")
     close = difflib.get_close_matches(name, known, n=1)
@@ -100,13 +99,11 @@ def update_profiles(change: Callable[[dict[str, Profile]], T]) -> T:
 
     The whole read-change-write runs under a lock; when ``change`` raises, the file is untouched.
     """
-    from mlxchat.servers.locks import profiles_file_lock
-
     with profiles_file_lock():
         profiles = load_profiles()
         result = change(profiles)
         for profile in profiles.values():
-            profile.check()
+            check_profile(profile)
         write_profiles(profiles)
         return result
 
@@ -128,14 +125,11 @@ def check_new_name(name: str, profiles: dict[str, Profile]) -> None:
             )
 
 
-def save_profile(profile: Profile, *, replace: bool = False) -> None:
-    """Add a profile (UsageError if the name is taken), or replace it when ``replace``."""
+def save_profile(profile: Profile) -> None:
+    """Add a profile as it is (UsageError if the name is taken); ``profile add`` also prepares it."""
 
     def change(profiles: dict[str, Profile]) -> None:
-        if not replace:
-            check_new_name(profile.name, profiles)
-        if replace and profile.name not in profiles:
-            raise unknown_profile(profile.name, sorted(profiles))
+        check_new_name(profile.name, profiles)
         profiles[profile.name] = profile
 
     update_profiles(change)
@@ -161,30 +155,3 @@ def write_profiles(profiles: dict[str, Profile]) -> None:
     """Write the whole file atomically with mode 0600 (directories created as needed)."""
     path = paths.profiles_file()
     atomic_write(path, render(profiles).encode("utf-8"))
-
-
-def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    import tempfile
-
-    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            os.fchmod(f.fileno(), mode)
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        Path(tmp).replace(path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    try:
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(dir_fd)
-    except OSError:
-        pass
-    finally:
-        os.close(dir_fd)

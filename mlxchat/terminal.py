@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, TextIO
@@ -36,7 +36,7 @@ def stdout_guard() -> Iterator[None]:
         raise OutputClosed("stdout was closed") from None
 
 
-def color_wanted(is_tty: bool, env: dict[str, str] | os._Environ[str] = os.environ) -> bool:
+def color_wanted(is_tty: bool, env: Mapping[str, str] = os.environ) -> bool:
     """NO_COLOR wins, then FORCE_COLOR, then TERM=dumb, then whether the stream is a terminal."""
     if env.get("NO_COLOR"):
         return False
@@ -52,6 +52,8 @@ class Terminal:
     stdout: TextIO = field(default_factory=lambda: sys.stdout)
     stderr: TextIO = field(default_factory=lambda: sys.stderr)
     stdin: TextIO = field(default_factory=lambda: sys.stdin)
+    env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
+    """Where NO_COLOR, FORCE_COLOR and TERM are read."""
     _err_console: Console | None = field(default=None, init=False, repr=False)
     _out_console: Console | None = field(default=None, init=False, repr=False)
 
@@ -69,11 +71,11 @@ class Terminal:
 
     @property
     def stderr_color(self) -> bool:
-        return color_wanted(self.stderr_isatty)
+        return color_wanted(self.stderr_isatty, self.env)
 
     @property
     def stdout_color(self) -> bool:
-        return color_wanted(self.stdout_isatty)
+        return color_wanted(self.stdout_isatty, self.env)
 
     def err_console(self) -> Console:
         """A Rich console on stderr (spinners, thinking, error panels); created on first use."""

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from mlxchat.chat.conversation import (
-    AnswerRecorder,
     Command,
     CommandError,
     Conversation,
@@ -17,8 +16,9 @@ from mlxchat.chat.conversation import (
     help_lines,
     parse_line,
 )
-from mlxchat.chat.events import Response, Thinking, ThinkingDone, ToolCall
-from mlxchat.chat.request import parse_messages
+from mlxchat.chat.events import Done, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
+from mlxchat.chat.options import parse_messages
+from mlxchat.chat.turn import TurnRecorder
 from mlxchat.cli.interactive import wants_session
 
 IMAGE_PART = {"type": "image_url", "image_url": {"url": "data:image/png;base64,AAAA"}}
@@ -128,7 +128,7 @@ def test_turns_build_the_history_without_reasoning() -> None:
         {"role": "assistant", "content": "First answer."},
         user("two"),
     ]
-    assert conversation.turns == 1
+    assert len(conversation.history) == 2  # one turn: the question and its answer
     assert conversation.clear() == 2
     assert conversation.request_messages("three") == [
         {"role": "system", "content": "Be brief."},
@@ -179,18 +179,25 @@ def test_empty_conversation_saves_nothing() -> None:
     assert Conversation(system="s").to_ndjson() == b'{"role":"system","content":"s"}\n'
 
 
-def test_answer_recorder_keeps_only_the_answer() -> None:
-    recorder = AnswerRecorder()
-    recorder.add([Thinking("hmm"), ThinkingDone(0.1), Response("\n\nThe answer"), Response(" is 4.")])
-    recorder.add([ToolCall(0, "call_1", "get_weather", "{}")])
-    assert recorder.text == "\n\nThe answer is 4."
-    assert recorder.tool_calls == 1
+def test_the_turn_recorder_keeps_the_answer_apart_from_reasoning_and_tool_calls() -> None:
+    recorder = TurnRecorder()
+    start = Start("p", "m", "req-1", "2026-01-01T00:00:00.000Z", "http://127.0.0.1:1/v1")
+    recorder.add([start, Thinking("hmm"), ThinkingDone(0.1), Response("\n\nThe answer"), Response(" is 4.")])
+    call = ToolCall(0, "call_1", "get_weather", "{}")
+    recorder.add([call])
+    done = Done("stop", {"completion_tokens": 3}, Timing(total=0.5))
+    result = recorder.result(done, [user("q")])
+    assert result.answer == "\n\nThe answer is 4."
+    assert result.reasoning == "hmm"
+    assert result.tool_calls == [call]
+    assert (result.ok, int(result.exit_code), result.request_id) == (True, 0, "req-1")
+    assert (result.usage, result.timing, result.messages) == (done.usage, done.timing, [user("q")])
 
 
 def test_describe_attachment() -> None:
-    assert describe_attachment(SUMMARY) == "cat.png (png 3000x2000 -> png 2048x1365, 400 kB)"
+    assert describe_attachment(SUMMARY) == "cat.png (png 3000x2000 -> png 2048x1365, 400.0 KB)"
     same = {**SUMMARY, "original": SUMMARY["sent"], "notes": ["original bytes sent unchanged"]}
-    assert describe_attachment(same) == "cat.png (png 2048x1365, 400 kB; original bytes sent unchanged)"
+    assert describe_attachment(same) == "cat.png (png 2048x1365, 400.0 KB; original bytes sent unchanged)"
     url = {"kind": "image", "name": "https://x/cat.png", "source": "url", "original": None, "sent": None}
     assert describe_attachment(url) == "https://x/cat.png (the server fetches it)"
 

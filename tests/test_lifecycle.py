@@ -752,7 +752,7 @@ def test_a_stop_that_meets_a_start_before_its_record_stops_what_it_starts(
 ) -> None:
     """A start holds the profile lock from before it launches the server until it is ready; a stop
     arriving before the record is written must wait for the record, not report 'not running'."""
-    from mlxchat.servers.locks import profile_lock
+    from mlxchat.files import profile_lock
 
     add_standin_profile("web")
     lock = profile_lock("web")
@@ -798,7 +798,7 @@ def test_start_no_wait_waits_out_a_brief_hold_of_the_lock(
 ) -> None:
     """`status` holds the profile lock for a moment to clean or mark a record; a `start --no-wait`
     arriving then starts the server instead of concluding another start is under way."""
-    from mlxchat.servers.locks import profile_lock
+    from mlxchat.files import profile_lock
 
     add_standin_profile("web")
     lock = profile_lock("web")

@@ -1,4 +1,5 @@
-"""The functions other parts call (``chat --start``): lifecycle.start / is_running / stop, in-process."""
+"""The functions other parts call (``chat --start``, ``stop``): lifecycle.start / is_running /
+stop_recorded, in-process."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def test_start_waits_reports_progress_and_stop_ends_it(add_standin_profile: AddS
     assert any(p.last_log_line and "standin:" in p.last_log_line for p in seen)
     # A second start finds it running and returns the same record.
     assert lifecycle.start(profile).pid == record.pid
-    outcome = lifecycle.stop(profile, grace=2)
+    outcome = lifecycle.stop_recorded(profile.name, grace=2)
     assert outcome.stopped
     assert outcome.signal == "SIGINT"
     assert not pid_alive(record.pid)

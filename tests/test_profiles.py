@@ -1,4 +1,7 @@
-"""`mlxchat profile ...`: the file, every command, validation that leaves the file untouched."""
+"""`mlxchat profile ...`: the file, every command, validation that leaves the file untouched.
+
+Commands run in-process (``run_here``) unless the real process matters (concurrent writers, a closed pipe).
+"""
 
 from __future__ import annotations
 
@@ -46,18 +49,18 @@ def profiles_file(home: Path) -> Path:
     return home / "config" / "profiles.toml"
 
 
-def test_add_list_show_json_contract(run_cli: RunCli, model_dir: Path, mlxchat_home: Path) -> None:
+def test_add_list_show_json_contract(run_here: RunCli, model_dir: Path, mlxchat_home: Path) -> None:
     port = free_port()
-    added = run_cli(
+    added = run_here(
         "profile", "add", "one", "--server", "mlx-lm", "--model-path", str(model_dir), "--port", str(port)
     )
     assert added.returncode == 0, added.stderr
     assert added.stdout == ""  # messages go to stderr
     assert "added profile one" in added.stderr
 
-    listed = json.loads(run_cli("profile", "list", "--json").stdout)
+    listed = json.loads(run_here("profile", "list", "--json").stdout)
     assert [list(p) for p in listed] == [PROFILE_JSON_KEYS]
-    shown = json.loads(run_cli("profile", "show", "one", "--json").stdout)
+    shown = json.loads(run_here("profile", "show", "one", "--json").stdout)
     assert list(shown) == PROFILE_JSON_KEYS
     assert shown["server"] == "mlx-lm"
     assert shown["model_path"] == str(model_dir.resolve())
@@ -68,16 +71,16 @@ def test_add_list_show_json_contract(run_cli: RunCli, model_dir: Path, mlxchat_h
     assert shown["base_url"] == f"http://127.0.0.1:{port}/v1"
     assert shown["extra_args"] == []
 
-    table = run_cli("profile", "list")
+    table = run_here("profile", "list")
     assert table.returncode == 0
     assert table.stdout.splitlines()[0].split() == ["NAME", "SERVER", "ADDRESS", "MODEL"]
     assert f"127.0.0.1:{port}" in table.stdout
 
 
 def test_file_is_toml_with_only_set_fields_and_mode_0600(
-    run_cli: RunCli, model_dir: Path, mlxchat_home: Path
+    run_here: RunCli, model_dir: Path, mlxchat_home: Path
 ) -> None:
-    run_cli(
+    run_here(
         "profile", "add", "one", "--server", "mlx-lm", "--model-path", str(model_dir), "--temperature", "0.2"
     )
     path = profiles_file(mlxchat_home)
@@ -92,80 +95,80 @@ def test_file_is_toml_with_only_set_fields_and_mode_0600(
     assert "system_prompt" not in table
 
 
-def test_mlxchat_home_relocates_config_and_state(run_cli: RunCli, tmp_path: Path) -> None:
+def test_mlxchat_home_relocates_config_and_state(run_here: RunCli, tmp_path: Path) -> None:
     other = tmp_path / "elsewhere"
     env = {"MLXCHAT_HOME": str(other)}
-    result = run_cli("profile", "add", "r", "--server", "remote", "--url", "http://127.0.0.1:9/v1", env=env)
+    result = run_here("profile", "add", "r", "--server", "remote", "--url", "http://127.0.0.1:9/v1", env=env)
     assert result.returncode == 0, result.stderr
     assert (other / "config" / "profiles.toml").is_file()
-    assert json.loads(run_cli("profile", "list", "--json", env=env).stdout)[0]["name"] == "r"
-    assert json.loads(run_cli("profile", "list", "--json").stdout) == []
+    assert json.loads(run_here("profile", "list", "--json", env=env).stdout)[0]["name"] == "r"
+    assert json.loads(run_here("profile", "list", "--json").stdout) == []
 
 
-def test_port_is_assigned_free_and_distinct(run_cli: RunCli, model_dir: Path) -> None:
+def test_port_is_assigned_free_and_distinct(run_here: RunCli, model_dir: Path) -> None:
     for name in ("a", "b", "c"):
-        result = run_cli("profile", "add", name, "--server", "mlx-lm", "--model-path", str(model_dir))
+        result = run_here("profile", "add", name, "--server", "mlx-lm", "--model-path", str(model_dir))
         assert result.returncode == 0, result.stderr
         assert "port:" in result.stderr
-    ports = [p["port"] for p in json.loads(run_cli("profile", "list", "--json").stdout)]
+    ports = [p["port"] for p in json.loads(run_here("profile", "list", "--json").stdout)]
     assert all(isinstance(p, int) for p in ports)
     assert len(set(ports)) == 3
 
 
-def test_edit_changes_only_what_is_given_and_unset_clears(run_cli: RunCli, model_dir: Path) -> None:
-    run_cli(
+def test_edit_changes_only_what_is_given_and_unset_clears(run_here: RunCli, model_dir: Path) -> None:
+    run_here(
         "profile", "add", "one", "--server", "mlx-lm", "--model-path", str(model_dir), "--max-tokens", "100"
     )
-    before = json.loads(run_cli("profile", "show", "one", "--json").stdout)
-    result = run_cli("profile", "edit", "one", "--temperature", "0.7", "--system-prompt", "Be brief.")
+    before = json.loads(run_here("profile", "show", "one", "--json").stdout)
+    result = run_here("profile", "edit", "one", "--temperature", "0.7", "--system-prompt", "Be brief.")
     assert result.returncode == 0, result.stderr
-    after = json.loads(run_cli("profile", "show", "one", "--json").stdout)
+    after = json.loads(run_here("profile", "show", "one", "--json").stdout)
     assert after["temperature"] == 0.7
     assert after["system_prompt"] == "Be brief."
     assert {k: v for k, v in after.items() if k not in ("temperature", "system_prompt")} == {
         k: v for k, v in before.items() if k not in ("temperature", "system_prompt")
     }
-    cleared = run_cli(
+    cleared = run_here(
         "profile", "edit", "one", "--unset", "max_tokens", "--extra-args", "--trust-remote-code"
     )
     assert cleared.returncode == 0, cleared.stderr
-    shown = json.loads(run_cli("profile", "show", "one", "--json").stdout)
+    shown = json.loads(run_here("profile", "show", "one", "--json").stdout)
     assert shown["max_tokens"] is None
     assert shown["extra_args"] == ["--trust-remote-code"]
 
 
-def test_copy_gets_its_own_port_and_rm_removes(run_cli: RunCli, model_dir: Path) -> None:
-    run_cli(
+def test_copy_gets_its_own_port_and_rm_removes(run_here: RunCli, model_dir: Path) -> None:
+    run_here(
         "profile", "add", "one", "--server", "mlx-lm", "--model-path", str(model_dir), "--temperature", "0.3"
     )
-    copied = run_cli("profile", "copy", "one", "two")
+    copied = run_here("profile", "copy", "one", "two")
     assert copied.returncode == 0, copied.stderr
-    one, two = json.loads(run_cli("profile", "list", "--json").stdout)
+    one, two = json.loads(run_here("profile", "list", "--json").stdout)
     assert two["name"] == "two"
     assert two["temperature"] == 0.3
     assert two["port"] != one["port"]
-    removed = run_cli("profile", "rm", "one")
+    removed = run_here("profile", "rm", "one")
     assert removed.returncode == 0
-    assert [p["name"] for p in json.loads(run_cli("profile", "list", "--json").stdout)] == ["two"]
+    assert [p["name"] for p in json.loads(run_here("profile", "list", "--json").stdout)] == ["two"]
 
 
-def test_detection_from_config_json(run_cli: RunCli, tmp_path: Path, parser_cache: bool) -> None:
+def test_detection_from_config_json(run_here: RunCli, tmp_path: Path, parser_cache: bool) -> None:
     if not parser_cache:
         pytest.skip("mlx-openai-server is not installed")
     text = write_model_dir(tmp_path / "m" / "qwen", {"model_type": "qwen3"})
     vision = write_model_dir(tmp_path / "m" / "vl", {"model_type": "qwen3_vl", "vision_config": {"depth": 2}})
-    r1 = run_cli("profile", "add", "text", "--model-path", str(text))
+    r1 = run_here("profile", "add", "text", "--model-path", str(text))
     assert r1.returncode == 0, r1.stderr
     assert "reasoning parser: qwen3" in r1.stderr
-    r2 = run_cli("profile", "add", "vis", "--model-path", str(vision))
+    r2 = run_here("profile", "add", "vis", "--model-path", str(vision))
     assert "model type: multimodal" in r2.stderr
-    profiles = {p["name"]: p for p in json.loads(run_cli("profile", "list", "--json").stdout)}
+    profiles = {p["name"]: p for p in json.loads(run_here("profile", "list", "--json").stdout)}
     assert profiles["text"]["model_type"] == "lm"
     assert profiles["text"]["reasoning_parser"] == "qwen3"
     assert profiles["vis"]["model_type"] == "multimodal"
     assert profiles["vis"]["reasoning_parser"] == "qwen3_vl"
     # What the user gives wins over detection.
-    r3 = run_cli(
+    r3 = run_here(
         "profile",
         "add",
         "given",
@@ -177,16 +180,16 @@ def test_detection_from_config_json(run_cli: RunCli, tmp_path: Path, parser_cach
         "hermes",
     )
     assert r3.returncode == 0, r3.stderr
-    given = json.loads(run_cli("profile", "show", "given", "--json").stdout)
+    given = json.loads(run_here("profile", "show", "given", "--json").stdout)
     assert (given["model_type"], given["reasoning_parser"]) == ("lm", "hermes")
 
 
 def test_unknown_parser_is_refused_with_the_installed_choices(
-    run_cli: RunCli, model_dir: Path, parser_cache: bool
+    run_here: RunCli, model_dir: Path, parser_cache: bool
 ) -> None:
     if not parser_cache:
         pytest.skip("mlx-openai-server is not installed")
-    result = run_cli(
+    result = run_here(
         "profile", "add", "x", "--model-path", str(model_dir), "--tool-call-parser", "qwen-three"
     )
     assert result.returncode == 2
@@ -194,8 +197,8 @@ def test_unknown_parser_is_refused_with_the_installed_choices(
     assert "qwen3" in result.stderr  # the real choices are listed
 
 
-def test_hub_id_gets_a_clear_message(run_cli: RunCli) -> None:
-    result = run_cli("profile", "add", "x", "--model-path", "mlx-community/Qwen3-0.6B-4bit")
+def test_hub_id_gets_a_clear_message(run_here: RunCli) -> None:
+    result = run_here("profile", "add", "x", "--model-path", "mlx-community/Qwen3-0.6B-4bit")
     assert result.returncode == 2
     assert "looks like a Hugging Face hub id" in result.stderr
     assert "local model directory" in result.stderr
@@ -281,15 +284,15 @@ INVALID = [
 
 @pytest.mark.parametrize(("args", "message"), INVALID, ids=[" ".join(a[:2]) + ": " + m for a, m in INVALID])
 def test_invalid_input_exits_2_and_leaves_the_file_byte_identical(
-    run_cli: RunCli, model_dir: Path, mlxchat_home: Path, args: list[str], message: str
+    run_here: RunCli, model_dir: Path, mlxchat_home: Path, args: list[str], message: str
 ) -> None:
-    run_cli("profile", "add", "dup", "--server", "remote", "--url", "http://h:1/v1")
-    added = run_cli("profile", "add", "taken", "--server", "mlx-lm", "--model-path", str(model_dir))
+    run_here("profile", "add", "dup", "--server", "remote", "--url", "http://h:1/v1")
+    added = run_here("profile", "add", "taken", "--server", "mlx-lm", "--model-path", str(model_dir))
     assert added.returncode == 0, added.stderr
-    taken = json.loads(run_cli("profile", "show", "taken", "--json").stdout)["port"]
+    taken = json.loads(run_here("profile", "show", "taken", "--json").stdout)["port"]
     before = profiles_file(mlxchat_home).read_bytes()
     filled = [a.replace("{model}", str(model_dir)).replace("{taken}", str(taken)) for a in args]
-    result = run_cli(*filled)
+    result = run_here(*filled)
     assert result.returncode == 2, result.stderr
     assert message in result.stderr
     assert "Traceback" not in result.stderr
@@ -297,7 +300,7 @@ def test_invalid_input_exits_2_and_leaves_the_file_byte_identical(
 
 
 def test_corrupt_file_is_named_with_its_line_and_never_overwritten(
-    run_cli: RunCli, mlxchat_home: Path
+    run_here: RunCli, mlxchat_home: Path
 ) -> None:
     path = profiles_file(mlxchat_home)
     path.parent.mkdir(parents=True)
@@ -308,7 +311,7 @@ def test_corrupt_file_is_named_with_its_line_and_never_overwritten(
         ["profile", "add", "b", "--server", "remote", "--url", "http://h:2/v1"],
         ["status"],
     ):
-        result = run_cli(*args)
+        result = run_here(*args)
         assert result.returncode == 2
         assert str(path) in result.stderr
         assert "line 3" in result.stderr
@@ -316,20 +319,20 @@ def test_corrupt_file_is_named_with_its_line_and_never_overwritten(
     assert path.read_bytes() == corrupt
 
 
-def test_unknown_keys_in_the_file_are_named(run_cli: RunCli, mlxchat_home: Path) -> None:
+def test_unknown_keys_in_the_file_are_named(run_here: RunCli, mlxchat_home: Path) -> None:
     path = profiles_file(mlxchat_home)
     path.parent.mkdir(parents=True)
     path.write_text('[profiles.a]\nserver = "remote"\nurl = "http://h:1/v1"\ntemprature = 0.5\n')
-    result = run_cli("profile", "show", "a")
+    result = run_here("profile", "show", "a")
     assert result.returncode == 2
     assert "temprature" in result.stderr
     assert str(path) in result.stderr
 
 
-def test_secrets_are_never_written_or_printed(run_cli: RunCli, mlxchat_home: Path) -> None:
+def test_secrets_are_never_written_or_printed(run_here: RunCli, mlxchat_home: Path) -> None:
     secret = "sk-test-0123456789abcdef"
     env = {"MY_SERVICE_KEY": secret}
-    added = run_cli(
+    added = run_here(
         "profile",
         "add",
         "far",
@@ -344,7 +347,7 @@ def test_secrets_are_never_written_or_printed(run_cli: RunCli, mlxchat_home: Pat
     assert added.returncode == 0, added.stderr
     outputs = [added]
     outputs += [
-        run_cli(*args, env=env)
+        run_here(*args, env=env)
         for args in (
             ["profile", "list"],
             ["profile", "list", "--json"],
@@ -356,9 +359,9 @@ def test_secrets_are_never_written_or_printed(run_cli: RunCli, mlxchat_home: Pat
     for out in outputs:
         assert secret not in out.stdout + out.stderr
     assert secret not in profiles_file(mlxchat_home).read_text()
-    assert json.loads(run_cli("profile", "show", "far", "--json").stdout)["api_key_env"] == "MY_SERVICE_KEY"
+    assert json.loads(run_here("profile", "show", "far", "--json").stdout)["api_key_env"] == "MY_SERVICE_KEY"
     # A secret pasted where the variable name belongs is refused without being echoed whole.
-    pasted = run_cli(
+    pasted = run_here(
         "profile", "add", "oops", "--server", "remote", "--url", "http://h:1/v1", "--api-key-env", secret
     )
     assert pasted.returncode == 2
@@ -366,8 +369,8 @@ def test_secrets_are_never_written_or_printed(run_cli: RunCli, mlxchat_home: Pat
     assert "never stored" in pasted.stderr
 
 
-def test_host_other_than_loopback_warns(run_cli: RunCli, model_dir: Path) -> None:
-    result = run_cli(
+def test_host_other_than_loopback_warns(run_here: RunCli, model_dir: Path) -> None:
+    result = run_here(
         "profile", "add", "wide", "--server", "mlx-lm", "--model-path", str(model_dir), "--host", "0.0.0.0"
     )
     assert result.returncode == 0
@@ -375,10 +378,10 @@ def test_host_other_than_loopback_warns(run_cli: RunCli, model_dir: Path) -> Non
     assert "other machines" in result.stderr
 
 
-def test_names_helper_lists_profiles_for_completion(run_cli: RunCli) -> None:
+def test_names_helper_lists_profiles_for_completion(run_here: RunCli) -> None:
     for name in ("beta", "alpha"):
-        run_cli("profile", "add", name, "--server", "remote", "--url", "http://h:1/v1")
-    assert run_cli("profile", "names").stdout == "alpha\nbeta\n"
+        run_here("profile", "add", name, "--server", "remote", "--url", "http://h:1/v1")
+    assert run_here("profile", "names").stdout == "alpha\nbeta\n"
 
 
 def test_concurrent_adds_lose_nothing(run_cli: RunCli, mlxchat_home: Path) -> None:

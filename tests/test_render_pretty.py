@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import io
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
 from rich.console import Console
 
+from mlxchat.chat.events import Done, Error, Event, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
 from mlxchat.output.pretty import PrettyOptions, PrettyRenderer
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
@@ -33,23 +34,17 @@ def chunks(text: str, size: int) -> list[str]:
     return [text[i : i + size] for i in range(0, len(text), size)]
 
 
-def thinking_run(answer: str = ANSWER, size: int = 3) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = [{"type": "start", "v": 1, "profile": "p", "model": "m"}]
-    events += [{"type": "thinking", "content": c} for c in ["\n", "Two plus", " two is four.", "\n"]]
-    events.append({"type": "thinking_done", "duration": 1.25})
-    events += [{"type": "response", "content": c} for c in chunks(answer, size)]
-    events.append(
-        {
-            "type": "done",
-            "finish_reason": "stop",
-            "usage": {"prompt_tokens": 12, "completion_tokens": 40},
-            "timing": {"ttft": 0.05, "thinking": 1.25, "total": 2.0, "tokens_per_second": 20.0},
-        }
-    )
+def thinking_run(answer: str = ANSWER, size: int = 3) -> list[Event]:
+    events: list[Event] = [Start("p", "m", "r", "2026-01-01T00:00:00.000Z", "http://127.0.0.1:1/v1")]
+    events += [Thinking(c) for c in ["\n", "Two plus", " two is four.", "\n"]]
+    events.append(ThinkingDone(1.25))
+    events += [Response(c) for c in chunks(answer, size)]
+    usage = {"prompt_tokens": 12, "completion_tokens": 40}
+    events.append(Done("stop", usage, Timing(ttft=0.05, thinking=1.25, total=2.0, tokens_per_second=20.0)))
     return events
 
 
-def render(events: Iterable[Mapping[str, Any]], *, color: bool, options: PrettyOptions | None = None) -> str:
+def render(events: Iterable[Event], *, color: bool, options: PrettyOptions | None = None) -> str:
     buffer = io.StringIO()
     kwargs: dict[str, Any] = {
         "file": buffer,
@@ -109,34 +104,22 @@ def test_stats_footer() -> None:
 @pytest.mark.parametrize("color", [True, False], ids=["color", "no-color"])
 def test_error_after_partial_answer(color: bool) -> None:
     events = thinking_run()[:-1][:12]
-    events.append({"type": "error", "code": "stream_broken", "message": "the server closed the connection"})
+    events.append(Error("stream_broken", "the server closed the connection"))
     text = render(events, color=color)
     check_snapshot(f"pretty-error-{'color' if color else 'nocolor'}", text)
     plain = render(events, color=False)
     assert plain.index("Result") < plain.index("stream_broken") < plain.index("closed the connection")
 
 
-def test_unknown_event_is_reported_to_the_caller() -> None:
-    renderer = PrettyRenderer(Console(file=io.StringIO()), Console(file=io.StringIO()))
-    assert renderer.handle({"type": "from-the-future"}) is False
-    assert renderer.handle({"type": "response", "content": "x"}) is True
+def test_a_long_thought_reads_in_minutes() -> None:
+    text = render([ThinkingDone(75.0), Response("ok")], color=False)
+    assert "Thought for 1m15s" in text
 
 
 def test_server_strings_are_never_read_as_markup() -> None:
-    events: list[dict[str, Any]] = [
-        {
-            "type": "tool_call",
-            "index": 0,
-            "id": None,
-            "name": "[red]f[/red]",
-            "arguments": '{"a": "[bold]x[/]"}',
-        },
-        {
-            "type": "error",
-            "code": "http_error",
-            "message": "bad [link=x]thing[/link]",
-            "hint": "try [b]this[/b]",
-        },
+    events: list[Event] = [
+        ToolCall(0, None, "[red]f[/red]", '{"a": "[bold]x[/]"}'),
+        Error("http_error", "bad [link=x]thing[/link]", hint="try [b]this[/b]"),
     ]
     text = render(events, color=False)
     assert "[red]f[/red]" in text

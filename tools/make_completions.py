@@ -45,11 +45,10 @@ class Command:
 def _walk() -> list[Command]:
     import typer.main
 
-    from mlxchat.cli.app import _register_commands, app
+    from mlxchat.cli.app import build_app
     from mlxchat.profile import FIELD_NAMES
 
-    _register_commands()
-    root: Any = typer.main.get_command(app)
+    root: Any = typer.main.get_command(build_app())
     out: list[Command] = []
 
     def visit(cmd: Any, path: str) -> None:

@@ -11,10 +11,11 @@ from pathlib import Path
 from typing import BinaryIO, Final
 
 from mlxchat.errors import UsageError
+from mlxchat.units import human_bytes
+from mlxchat.urls import is_http_url
 
 STDIN_NAME: Final = "<stdin>"
 DOWNLOAD_TIMEOUT_S: Final = 30.0
-_URL = re.compile(r"^https?://", re.IGNORECASE)
 _ANY_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
 
 
@@ -25,23 +26,13 @@ def label(what: str, name: str) -> str:
 
 def is_url(source: str) -> bool:
     """An http(s) URL (the only schemes accepted; anything else is a local path)."""
-    return bool(_URL.match(source))
+    return is_http_url(source)
 
 
 def check_scheme(source: str, what: str) -> None:
     """Refuse ``ftp://...``, ``file://...`` and the like with a clear message instead of "no such file"."""
     if _ANY_SCHEME.match(source) and not is_url(source):
         raise UsageError(f"{label(what, source)}: only http:// and https:// URLs are supported")
-
-
-def human_bytes(n: int) -> str:
-    """1536 -> '1.5 KB' (decimal units, as file managers show them)."""
-    value = float(n)
-    for unit in ("bytes", "KB", "MB", "GB"):
-        if value < 1000 or unit == "GB":
-            return f"{n} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
-        value /= 1000
-    raise AssertionError("unreachable")
 
 
 def _too_large(what: str, name: str, size: int | None, max_bytes: int) -> UsageError:

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Final
 
 from mlxchat.attachments.model import MediaFacts, PreparedVideo
-from mlxchat.attachments.sources import check_scheme, human_bytes, is_url, label, read_path
+from mlxchat.attachments.sources import check_scheme, is_url, label, read_path
 from mlxchat.errors import UsageError
+from mlxchat.units import human_bytes
 
 DEFAULT_MAX_VIDEO_BYTES: Final = 50_000_000
 """A local video is sent inline as base64 (a third larger): keep requests a sensible size.

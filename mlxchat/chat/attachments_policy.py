@@ -1,8 +1,9 @@
 """What a profile does with ``--image`` / ``--video``: prepare and send them, or leave them out and warn.
 
-The one entry point for every way of chatting (``mlxchat chat`` now, interactive ``/image`` later):
-``prepare_user_content`` turns a prompt and attachment arguments into the user message's content and
-the summaries the NDJSON ``start`` event lists. The rules are documented in docs/attachments.md.
+The one entry point for every way of chatting (``--image`` and ``--video`` of ``mlxchat chat``, and
+``/image`` and ``/video`` in a conversation): ``prepare_user_content`` turns a prompt and attachment
+arguments into the user message's content and the summaries the NDJSON ``start`` event lists. The
+rules are documented in docs/attachments.md.
 """
 
 from __future__ import annotations
@@ -13,8 +14,6 @@ from typing import Any, BinaryIO, NamedTuple
 from mlxchat.errors import UsageError
 from mlxchat.profile import Profile
 
-DEFAULT_MAX_SIZE = 2048
-"""Long edge of prepared images when neither ``--max-image-size`` nor the profile sets one."""
 STDIN_ARG = "-"
 
 
@@ -35,6 +34,8 @@ def accepts_attachments(profile: Profile) -> bool:
 
 def max_image_size(profile: Profile, option: int | None) -> int:
     """``--max-image-size`` if given, else the profile's ``max_image_size``, else 2048 (0 = never resize)."""
+    from mlxchat.attachments import DEFAULT_MAX_SIZE  # only a request with images gets here
+
     if option is not None:
         return option
     return profile.max_image_size if profile.max_image_size is not None else DEFAULT_MAX_SIZE

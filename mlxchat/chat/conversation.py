@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Final
+from typing import Any, Final, TypeAlias
 
 import orjson
+
+from mlxchat.units import human_bytes
+
+Content: TypeAlias = str | list[dict[str, Any]]
+"""A message's content: plain text, or OpenAI content parts (text, images, videos)."""
 
 # -- what the user types ----------------------------------------------------------------------
 
@@ -133,8 +138,9 @@ class Conversation:
         system_option: str | None = None,
         profile_system: str | None = None,
     ) -> Conversation:
-        """A conversation as ``mlxchat chat`` would send it: ``--system`` wins over the seed's own
-        system message (``--messages``), which wins over the profile's ``system_prompt``."""
+        """A conversation continuing ``seed`` (``--messages``). The system prompt's one rule:
+        ``--system`` wins over the seed's own system message, which wins over the profile's
+        ``system_prompt``; ``--system ""`` means no system message at all."""
         history = [dict(m) for m in seed]
         seed_system: str | None = None
         if history and history[0].get("role") == "system":
@@ -161,7 +167,7 @@ class Conversation:
         self.pending.clear()
         return dropped
 
-    def attach(self, name: str, content: str | list[dict[str, Any]], summaries: list[dict[str, Any]]) -> None:
+    def attach(self, name: str, content: Content, summaries: list[dict[str, Any]]) -> None:
         """Queue a prepared attachment. ``content`` is what the attachment pipeline built for an
         empty text: the attachment's content parts (a plain string means nothing was attached)."""
         if isinstance(content, list):
@@ -171,7 +177,7 @@ class Conversation:
 
     # -- a turn --
 
-    def user_content(self, text: str) -> str | list[dict[str, Any]]:
+    def user_content(self, text: str) -> Content:
         """The next user message's content: the text, then every pending attachment's parts."""
         if not self.pending:
             return text
@@ -183,22 +189,18 @@ class Conversation:
     def attachment_summaries(self) -> list[dict[str, Any]]:
         return [summary for item in self.pending for summary in item.summaries]
 
-    def request_messages(self, content: str | list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def request_messages(self, content: Content) -> list[dict[str, Any]]:
         """Every message of the next request: the system prompt, the history, the new user message."""
         messages = self.saved_messages()
         messages.append({"role": "user", "content": content})
         return messages
 
-    def record(self, content: str | list[dict[str, Any]], answer: str) -> None:
+    def record(self, content: Content, answer: str) -> None:
         """A turn was answered: keep the user message and the answer (not the reasoning), and the
         pending attachments have been sent."""
         self.history.append({"role": "user", "content": content})
         self.history.append({"role": "assistant", "content": answer.strip()})
         self.pending.clear()
-
-    @property
-    def turns(self) -> int:
-        return sum(1 for m in self.history if m.get("role") == "user")
 
     # -- saving --
 
@@ -224,7 +226,7 @@ def _text_of(content: Any) -> str:
 
 
 def describe_attachment(summary: dict[str, Any]) -> str:
-    """One line about a prepared attachment: ``photo.jpg (jpeg 6000x4000 -> jpeg 2048x1365, 387 kB)``."""
+    """One line about a prepared attachment: ``photo.jpg (jpeg 6000x4000 -> jpeg 2048x1365, 387.0 KB)``."""
 
     def facts(d: dict[str, Any] | None) -> str:
         if not d:
@@ -236,30 +238,8 @@ def describe_attachment(summary: dict[str, Any]) -> str:
     if sent is None:
         detail = "the server fetches it"
     else:
-        kilobytes = f"{int(sent.get('bytes', 0)) / 1000:.0f} kB"
+        size = human_bytes(int(sent.get("bytes", 0)))
         before, after = facts(original), facts(sent)
-        detail = (
-            f"{after}, {kilobytes}" if before == after or not before else f"{before} -> {after}, {kilobytes}"
-        )
+        detail = f"{after}, {size}" if before == after or not before else f"{before} -> {after}, {size}"
     notes = "; ".join(str(n) for n in summary.get("notes") or [])
     return f"{summary.get('name', '?')} ({detail}{'; ' + notes if notes else ''})"
-
-
-class AnswerRecorder:
-    """Collects the answer text of one turn from its events (reasoning and tool calls are not kept)."""
-
-    def __init__(self) -> None:
-        self._parts: list[str] = []
-        self.tool_calls = 0
-
-    def add(self, events: Iterable[Any]) -> None:
-        for event in events:
-            kind = getattr(event, "type", None)
-            if kind == "response":
-                self._parts.append(event.content)
-            elif kind == "tool_call":
-                self.tool_calls += 1
-
-    @property
-    def text(self) -> str:
-        return "".join(self._parts)

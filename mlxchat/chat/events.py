@@ -65,13 +65,15 @@ class ToolCall:
 
 @dataclass(slots=True)
 class Timing:
-    ttft: float | None
+    """Every key is always written; the defaults are what a reader assumes for one left out."""
+
+    ttft: float | None = None
     """Seconds from sending the request to the first reasoning, answer or tool-call byte."""
-    thinking: float | None
+    thinking: float | None = None
     """Seconds spent reasoning (the sum of the thinking_done durations), null without reasoning."""
-    total: float
+    total: float = 0.0
     """Seconds from sending the request to the end of the stream."""
-    tokens_per_second: float | None
+    tokens_per_second: float | None = None
     """completion_tokens over the generation time (total - ttft), when the server reported usage."""
 
 

@@ -1,116 +1,146 @@
-"""Building what is sent: the messages (prompt, stdin, --messages, --system) and the request body."""
+"""What is sent, decided once: :func:`resolve` turns ChatOptions and a profile into a ChatRequest.
+
+Every rule that combines what the user asked with what the profile says is here: the system
+prompt (through mlxchat.chat.conversation.Conversation.start, its one place), sampling defaults,
+thinking, attachments (through mlxchat.chat.attachments_policy), the model name, URL and API key.
+"""
 
 from __future__ import annotations
 
+import os
+import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, BinaryIO, Final
 
-import orjson
-
+from mlxchat.chat.attachments_policy import prepare_user_content
+from mlxchat.chat.conversation import Content, Conversation
+from mlxchat.chat.options import ChatOptions
 from mlxchat.errors import UsageError
 from mlxchat.profile import Profile
+from mlxchat.servers.kinds import kind_of
 
-ROLES = ("system", "user", "assistant", "tool", "developer")
-
-
-@dataclass
-class ChatInput:
-    """What the user asked for, before it becomes a request body."""
-
-    prompt: str | None = None
-    system: str | None = None
-    content: list[dict[str, Any]] | None = None
-    """The final user message as content parts (the prompt's text, then images and videos), when
-    attachments are sent; it replaces ``prompt``. Made by mlxchat.chat.attachments_policy."""
-    messages: list[dict[str, Any]] = field(default_factory=list)
-    max_tokens: int | None = None
-    temperature: float | None = None
-    no_think: bool = False
+CONNECT_TIMEOUT: Final = 10.0
 
 
-def combine_prompt(prompt: str | None, stdin_text: str | None) -> str | None:
-    """``cat notes.md | mlxchat chat p "summarize"``: the piped text, a blank line, then the prompt."""
-    piped = stdin_text if stdin_text and stdin_text.strip() else None
-    if prompt and piped:
-        return f"{piped.rstrip()}\n\n{prompt}"
-    return prompt or piped
+@dataclass(frozen=True)
+class ChatRequest:
+    """One ``POST /chat/completions``, resolved: nothing about it is decided later."""
+
+    profile: str
+    """The profile's name (the start event names it; error hints use it)."""
+    base_url: str
+    body: dict[str, Any]
+    """The JSON body: always streaming, always asking for usage."""
+    local: bool
+    """A server mlxchat starts: a refused connection means it is not running."""
+    thinking_prefilled: bool
+    """The output starts inside reasoning (the profile's template opens ``<think>``; not with no_think)."""
+    user_content: Content | None
+    """The content of the new user message, None when only earlier messages are sent."""
+    idle_timeout: float
+    connect_timeout: float = CONNECT_TIMEOUT
+    attachments: list[dict[str, Any]] = field(default_factory=list)
+    """Summaries of the images and videos sent (the start event lists them)."""
+    warnings: list[str] = field(default_factory=list)
+    """What was asked for and not done (attachments left out for a text-only profile)."""
+    api_key: str | None = field(default=None, repr=False)
+    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+
+    @property
+    def url(self) -> str:
+        return self.base_url + "/chat/completions"
+
+    @property
+    def model(self) -> str:
+        return str(self.body["model"])
+
+    @property
+    def messages(self) -> list[dict[str, Any]]:
+        messages: list[dict[str, Any]] = self.body["messages"]
+        return messages
+
+    def headers(self) -> dict[str, str]:
+        headers = {
+            "Accept": "text/event-stream",
+            "Content-Type": "application/json",
+            "X-Request-ID": self.request_id,
+        }
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        return headers
 
 
-def _check_message(msg: Any, where: str) -> dict[str, Any]:
-    if not isinstance(msg, dict):
-        raise UsageError(f"{where}: a message must be a JSON object, got {type(msg).__name__}")
-    role = msg.get("role")
-    if role not in ROLES:
-        raise UsageError(f"{where}: 'role' must be one of {', '.join(ROLES)} (got {role!r})")
-    content = msg.get("content")
-    if content is not None and not isinstance(content, str | list):
-        raise UsageError(f"{where}: 'content' must be a string or a list of parts")
-    if content is None and role != "assistant":
-        raise UsageError(f"{where}: the message has no 'content'")
-    return msg
+def start_conversation(options: ChatOptions, profile: Profile) -> Conversation:
+    """The conversation a turn continues: the options' earlier messages and system prompt."""
+    return Conversation.start(
+        options.messages, system_option=options.system, profile_system=profile.system_prompt
+    )
 
 
-def parse_messages(text: str, source: str) -> list[dict[str, Any]]:
-    """Messages from a JSON array, or from NDJSON (one message object per line)."""
-    stripped = text.strip()
-    if not stripped:
-        raise UsageError(f"{source}: no messages in it")
-    if stripped.startswith("["):
-        try:
-            items = orjson.loads(stripped)
-        except orjson.JSONDecodeError as exc:
-            raise UsageError(f"{source}: not valid JSON ({exc})") from None
-        return [_check_message(m, f"{source}: message {i + 1}") for i, m in enumerate(items)]
-    out = []
-    for lineno, line in enumerate(stripped.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            item = orjson.loads(line)
-        except orjson.JSONDecodeError as exc:
-            raise UsageError(
-                f"{source}: line {lineno} is not valid JSON ({exc})",
-                hint="--messages takes a JSON array of messages, or one JSON message per line",
-            ) from None
-        out.append(_check_message(item, f"{source}: line {lineno}"))
-    return out
-
-
-def build_messages(chat: ChatInput, profile: Profile) -> list[dict[str, Any]]:
-    messages = list(chat.messages)
-    system = chat.system if chat.system is not None else profile.system_prompt
-    if system:
-        if messages and messages[0].get("role") == "system":
-            if chat.system is not None:
-                messages[0] = {"role": "system", "content": system}
-        else:
-            messages.insert(0, {"role": "system", "content": system})
-    if chat.content:
-        messages.append({"role": "user", "content": chat.content})
-    elif chat.prompt:
-        messages.append({"role": "user", "content": chat.prompt})
+def resolve(
+    options: ChatOptions,
+    profile: Profile,
+    conversation: Conversation | None = None,
+    *,
+    env: Mapping[str, str] = os.environ,
+    stdin: BinaryIO | None = None,
+    warn: Callable[[str], None] | None = None,
+) -> ChatRequest:
+    """The request for one turn. ``conversation`` holds the earlier turns (interactive chat); without
+    one, the options' messages and system prompt start it. The options' attachments are read and
+    checked here, before anything is sent (UsageError, exit 2); ``stdin`` is read for ``-``."""
+    kind = kind_of(profile)
+    if conversation is None:
+        conversation = start_conversation(options, profile)
+    attached = prepare_user_content(
+        profile,
+        "",
+        options.images,
+        options.videos,
+        max_size=options.max_image_size,
+        fetch=options.fetch_images,
+        strict=options.strict,
+        stdin=stdin,
+        warn=warn,
+    )
+    conversation.attach(", ".join([*options.images, *options.videos]), attached.content, attached.attachments)
+    content = conversation.user_content(options.text) or None
+    messages = conversation.request_messages(content) if content else conversation.saved_messages()
     if not any(m.get("role") != "system" for m in messages):
         raise UsageError(
             "nothing to send: give a prompt",
             hint='mlxchat chat PROFILE "your question"  (or pipe text in, or use --messages FILE)',
         )
-    return messages
+    return ChatRequest(
+        profile=profile.name,
+        base_url=profile.base_url(),
+        body=_body(kind.request_model(profile), messages, options, profile),
+        local=not kind.is_remote,
+        thinking_prefilled=profile.thinking_prefilled and not options.no_think,
+        user_content=content,
+        idle_timeout=options.idle_timeout,
+        attachments=conversation.attachment_summaries(),
+        warnings=attached.warnings,
+        api_key=profile.api_key(env),
+    )
 
 
-def build_body(chat: ChatInput, profile: Profile) -> dict[str, Any]:
-    """The JSON body of ``POST /v1/chat/completions`` (always streaming, always asking for usage)."""
+def _body(
+    model: str, messages: list[dict[str, Any]], options: ChatOptions, profile: Profile
+) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "model": profile.request_model(),
-        "messages": build_messages(chat, profile),
+        "model": model,
+        "messages": messages,
         "stream": True,
         "stream_options": {"include_usage": True},
     }
-    max_tokens = chat.max_tokens if chat.max_tokens is not None else profile.max_tokens
+    max_tokens = options.max_tokens if options.max_tokens is not None else profile.max_tokens
     if max_tokens is not None:
         body["max_tokens"] = max_tokens
-    temperature = chat.temperature if chat.temperature is not None else profile.temperature
+    temperature = options.temperature if options.temperature is not None else profile.temperature
     if temperature is not None:
         body["temperature"] = temperature
-    if chat.no_think:
+    if options.no_think:
         body["chat_template_kwargs"] = {"enable_thinking": False}
     return body

@@ -1,12 +1,12 @@
-"""The chat core: a profile and a request body in, typed events out. Never prints.
+"""Sending one resolved request and turning the answer into typed events. Never prints.
 
-``ChatStream(profile, body).batches()`` yields lists of events: a list ends whenever the network has
-no more bytes ready, so a consumer that flushes once per list writes as soon as anything is known
+``ChatStream(request).batches()`` yields lists of events: a list ends whenever the network has no
+more bytes ready, so a consumer that flushes once per list writes as soon as anything is known
 without making one system call per token when chunks arrive back to back. The first list is the
 ``start`` event alone (before connecting); the last list ends with the one terminal event.
 
 Failures become ``error`` events, never exceptions. ``KeyboardInterrupt`` is left to the consumer:
-``drive()`` turns it into the ``interrupted`` error event and closes the request.
+mlxchat.chat.turn.drive turns it into the ``interrupted`` error event and closes the request.
 """
 
 from __future__ import annotations
@@ -14,23 +14,19 @@ from __future__ import annotations
 import select
 import sys
 import time
-import uuid
-from collections.abc import Callable, Generator, Iterator
+from collections.abc import Callable, Generator
 from datetime import UTC, datetime
 from types import ModuleType
 from typing import Any
 
 import orjson
 
-from mlxchat.chat.events import Done, Error, Event, Start, TerminalEvent
+from mlxchat.chat.events import Error, Event, Start, TerminalEvent
 from mlxchat.chat.http_errors import message_from_body
+from mlxchat.chat.request import ChatRequest
 from mlxchat.chat.sse import SSEDecoder
 from mlxchat.chat.translate import Translator
-from mlxchat.profile import Profile
 
-DEFAULT_IDLE_TIMEOUT = 300.0
-"""Seconds without a byte from the server before giving up (prompt processing can be slow)."""
-CONNECT_TIMEOUT = 10.0
 MAX_BATCH = 1024
 """Events gathered before a batch is handed on even though more bytes are ready."""
 MAX_ERROR_BODY = 64 * 1024
@@ -48,80 +44,36 @@ def import_httpx() -> ModuleType:
     return httpx
 
 
-def utc_timestamp() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def chat_url(profile: Profile) -> str:
-    return profile.base_url() + "/chat/completions"
+def utc_timestamp(seconds: float) -> str:
+    """``2026-01-02T03:04:05.678Z`` for a wall-clock time in seconds since the epoch."""
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 class ChatStream:
-    def __init__(
-        self,
-        profile: Profile,
-        body: dict[str, Any],
-        *,
-        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
-        connect_timeout: float = CONNECT_TIMEOUT,
-        thinking_prefilled: bool | None = None,
-        attachments: list[dict[str, Any]] | None = None,
-        warnings: list[str] | None = None,
-    ) -> None:
-        self.profile = profile
-        self.body = body
-        self.attachments = list(attachments or [])
-        """Summaries of what the request carries (for the ``start`` event)."""
-        self.warnings = list(warnings or [])
-        self.idle_timeout = idle_timeout
-        self.connect_timeout = connect_timeout
-        if thinking_prefilled is None:
-            no_think = body.get("chat_template_kwargs", {}).get("enable_thinking") is False
-            thinking_prefilled = profile.thinking_prefilled and not no_think
-        self.thinking_prefilled = thinking_prefilled
-        self.request_id = uuid.uuid4().hex
-        self.url = chat_url(profile)
-
-    def __iter__(self) -> Iterator[Event]:
-        for batch in self.batches():
-            yield from batch
+    def __init__(self, request: ChatRequest, *, now: Callable[[], float] = time.time) -> None:
+        self.request = request
+        self.now = now
+        """The wall clock, for the start event's timestamp."""
 
     def batches(self) -> Generator[list[Event], None, None]:
-        model = str(self.body.get("model"))
-        start = Start(self.profile.name, model, self.request_id, utc_timestamp(), self.url)
-        start.attachments, start.warnings = self.attachments, self.warnings
-        yield [start]
+        request = self.request
+        yield [self._start()]
         httpx = import_httpx()
         out: list[Event] = []
         got_response = False
-        timeout = httpx.Timeout(self.idle_timeout, connect=min(self.connect_timeout, self.idle_timeout))
-        headers = {
-            "Accept": "text/event-stream",
-            "Content-Type": "application/json",
-            "X-Request-ID": self.request_id,
-        }
-        key = self.profile.api_key()
-        if key:
-            headers["Authorization"] = f"Bearer {key}"
+        connect = min(request.connect_timeout, request.idle_timeout)
+        timeout = httpx.Timeout(request.idle_timeout, connect=connect)
         # Certificates are loaded only when they can matter (that costs tens of milliseconds).
-        client = httpx.Client(
-            timeout=timeout, trust_env=self.profile.is_remote, verify=self.url.startswith("https:")
-        )
-        translator = Translator(started=time.perf_counter(), thinking_prefilled=self.thinking_prefilled)
+        verify = request.url.startswith("https:")
+        client = httpx.Client(timeout=timeout, trust_env=not request.local, verify=verify)
+        translator = Translator(started=time.perf_counter(), thinking_prefilled=request.thinking_prefilled)
         terminal: TerminalEvent
         try:
-            with client.stream("POST", self.url, content=orjson.dumps(self.body), headers=headers) as resp:
+            body = orjson.dumps(request.body)
+            with client.stream("POST", request.url, content=body, headers=request.headers()) as resp:
                 got_response = True
-                status = resp.status_code
-                if not 200 <= status < 300:
-                    raw = b""
-                    for piece in resp.iter_bytes():
-                        raw += piece
-                        if len(raw) > MAX_ERROR_BODY:
-                            break
-                    yield [
-                        Error("http_error", message_from_body(raw, status, resp.reason_phrase), status=status)
-                    ]
+                if not 200 <= resp.status_code < 300:
+                    yield [_http_error(resp)]
                     return
                 if "json" in resp.headers.get("content-type", ""):
                     # The server ignored "stream": one JSON answer.
@@ -140,51 +92,68 @@ class ChatStream:
                 else:
                     feed(decoder.finish(), out)
                 terminal = translator.end(out)
-        except httpx.TimeoutException as exc:
-            translator.partial_output(out)
-            if isinstance(exc, httpx.ConnectTimeout):
-                terminal = self._unreachable(f"no answer from {self.url} within {timeout.connect:g} s")
-            else:
-                terminal = Error(
-                    "idle_timeout",
-                    f"no data from the server for {self.idle_timeout:g} s",
-                    hint="raise --idle-timeout if the server is just slow",
-                )
-        except httpx.InvalidURL as exc:
-            terminal = Error(
-                "unreachable",
-                f"the profile's URL is not valid ({self.url}): {exc}",
-                hint=f"fix it: mlxchat profile edit {self.profile.name} --url URL",
-            )
-        except (httpx.ConnectError, httpx.UnsupportedProtocol) as exc:
-            reason = _reason(exc)
-            if reason == "connection refused" and self._is_local():
-                message = f"the server of profile {self.profile.name} is not running (nothing at {self.url})"
-            else:
-                message = f"cannot connect to {self.url}: {reason}"
-            terminal = self._unreachable(message)
-        except httpx.TransportError as exc:
-            translator.partial_output(out)
-            if got_response:
-                terminal = Error("stream_broken", f"the connection broke mid-stream: {_reason(exc)}")
-            else:
-                terminal = Error(
-                    "stream_broken", f"the server closed the connection without answering: {_reason(exc)}"
-                )
+        except (httpx.TransportError, httpx.InvalidURL) as exc:
+            translator.partial_output(out)  # what the server did send stays
+            terminal = self._failure(exc, connect, got_response)
         finally:
             client.close()
         out.append(terminal)
         yield out
 
-    def _is_local(self) -> bool:
-        return not (self.profile.is_remote or self.profile.url)
+    def _start(self) -> Start:
+        request = self.request
+        ts = utc_timestamp(self.now())
+        start = Start(request.profile, request.model, request.request_id, ts, request.url)
+        start.attachments, start.warnings = list(request.attachments), list(request.warnings)
+        return start
+
+    def _failure(self, exc: Exception, connect_timeout: float, got_response: bool) -> Error:
+        """The error event for a request that failed in the network (mlxchat's own words)."""
+        httpx = import_httpx()
+        request = self.request
+        if isinstance(exc, httpx.ConnectTimeout):
+            return self._unreachable(f"no answer from {request.url} within {connect_timeout:g} s")
+        if isinstance(exc, httpx.TimeoutException):
+            return Error(
+                "idle_timeout",
+                f"no data from the server for {request.idle_timeout:g} s",
+                hint="raise --idle-timeout if the server is just slow",
+            )
+        if isinstance(exc, httpx.InvalidURL):
+            return Error(
+                "unreachable",
+                f"the profile's URL is not valid ({request.url}): {exc}",
+                hint=f"fix it: mlxchat profile edit {request.profile} --url URL",
+            )
+        reason = _reason(exc)
+        if isinstance(exc, httpx.ConnectError | httpx.UnsupportedProtocol):
+            if reason == "connection refused" and request.local:
+                return self._unreachable(
+                    f"the server of profile {request.profile} is not running (nothing at {request.url})"
+                )
+            return self._unreachable(f"cannot connect to {request.url}: {reason}")
+        if got_response:
+            return Error("stream_broken", f"the connection broke mid-stream: {reason}")
+        return Error("stream_broken", f"the server closed the connection without answering: {reason}")
 
     def _unreachable(self, message: str) -> Error:
-        if not self._is_local():
-            hint = f"check that the server at {self.profile.base_url()} is up (profile {self.profile.name})"
+        request = self.request
+        if request.local:
+            hint = f"mlxchat start {request.profile}"
         else:
-            hint = f"mlxchat start {self.profile.name}"
+            hint = f"check that the server at {request.base_url} is up (profile {request.profile})"
         return Error("unreachable", message, hint=hint)
+
+
+def _http_error(resp: Any) -> Error:
+    """The error event for a status that is not 2xx: the server's own message, from its body."""
+    raw = b""
+    for piece in resp.iter_bytes():
+        raw += piece
+        if len(raw) > MAX_ERROR_BODY:
+            break
+    status = int(resp.status_code)
+    return Error("http_error", message_from_body(raw, status, resp.reason_phrase), status=status)
 
 
 def _reason(exc: BaseException) -> str:
@@ -237,27 +206,3 @@ def _from_json_answer(raw: bytes, translator: Translator) -> list[Event]:
     translator.feed([orjson.dumps(chunk), b"[DONE]"], out)
     out.append(translator.done(out))
     return out
-
-
-def drive(stream: ChatStream, write_batch: Callable[[list[Event]], None]) -> TerminalEvent:
-    """Hand every batch to ``write_batch``; return the terminal event that ended the stream.
-
-    Ctrl-C closes the request and ends the stream with an ``interrupted`` error event. An exception
-    from ``write_batch`` (``OutputClosed`` when stdout's reader left) closes the request and propagates.
-    """
-    batches = stream.batches()
-    last: Event | None = None
-    try:
-        for batch in batches:
-            write_batch(batch)
-            last = batch[-1] if batch else last
-    except KeyboardInterrupt:
-        batches.close()
-        error = Error("interrupted", "interrupted (Ctrl-C)")
-        write_batch([error])
-        return error
-    finally:
-        batches.close()
-    if not isinstance(last, Done | Error):  # pragma: no cover - the stream always ends with one
-        raise AssertionError("chat stream ended without a terminal event")
-    return last

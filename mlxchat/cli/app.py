@@ -1,13 +1,15 @@
 """The root command and the one boundary where exceptions become messages and exit codes.
 
-Command modules register themselves on ``app``; they import heavy modules inside the command
-functions so that ``mlxchat --version`` and ``--help`` stay fast.
+Command modules register themselves on the app ``build_app`` makes (a new one each run); they
+import heavy modules inside the command functions so that ``mlxchat --version`` and ``--help`` stay
+fast.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from typing import TYPE_CHECKING
 
 import typer
 
@@ -15,18 +17,11 @@ from mlxchat import __version__
 from mlxchat.errors import MlxchatError
 from mlxchat.exitcodes import ExitCode
 
+if TYPE_CHECKING:
+    from mlxchat.cli.context import CliContext
+
 DEBUG_ENV = "MLXCHAT_DEBUG"
 """Set it to see the traceback of an internal error instead of a one-line message."""
-
-app = typer.Typer(
-    name="mlxchat",
-    help="Run local MLX language-model servers by profile and chat with them.",
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-    context_settings={"help_option_names": ["-h", "--help"]},
-)
 
 
 def _version(value: bool) -> None:
@@ -35,7 +30,6 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def root(
     version: bool = typer.Option(
         False, "--version", "-V", help="Print the version and exit.", callback=_version, is_eager=True
@@ -44,10 +38,22 @@ def root(
     """Run local MLX language-model servers by profile and chat with them."""
 
 
-def _register_commands(argv: list[str] | None = None) -> None:
+def build_app(argv: list[str] | None = None) -> typer.Typer:
+    """The root command with the command modules ``argv`` needs (every one for None: help, completions)."""
     from mlxchat.cli import commands
 
+    app = typer.Typer(
+        name="mlxchat",
+        help="Run local MLX language-model servers by profile and chat with them.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+        rich_markup_mode=None,
+        context_settings={"help_option_names": ["-h", "--help"]},
+    )
+    app.callback()(root)
     commands.register(app, argv)
+    return app
 
 
 def _quiet_broken_pipe() -> None:
@@ -59,23 +65,27 @@ def _quiet_broken_pipe() -> None:
         pass
 
 
-def run(argv: list[str] | None = None) -> int:
-    """Run the CLI and return the exit code. Every exception is mapped here and nowhere else."""
+def run(argv: list[str] | None = None, context: CliContext | None = None) -> int:
+    """Run the CLI and return the exit code. Every exception is mapped here and nowhere else.
+
+    ``context`` is what the commands get (terminal, environment, clock); by default this process's.
+    """
     # typer >= 0.27 vendors click; its exception classes live there.
     from typer._click import exceptions as click_exceptions
 
+    from mlxchat.cli.context import CliContext
     from mlxchat.errors import OutputClosed
-    from mlxchat.terminal import Terminal
 
+    context = context or CliContext()
     try:
-        _register_commands(sys.argv[1:] if argv is None else argv)
-        result = app(args=argv, prog_name="mlxchat", standalone_mode=False)
+        app = build_app(sys.argv[1:] if argv is None else argv)
+        result = app(args=argv, prog_name="mlxchat", standalone_mode=False, obj=context)
     except OutputClosed:
         # stdout's reader went away (`| head -1`): what it wanted was written; a normal end.
         _quiet_broken_pipe()
         return int(ExitCode.OK)
     except MlxchatError as exc:
-        Terminal().error(exc.message, exc.hint)
+        context.terminal.error(exc.message, exc.hint)
         return int(exc.exit_code)
     except typer.Abort:
         return int(ExitCode.INTERRUPTED)
@@ -91,7 +101,7 @@ def run(argv: list[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get(DEBUG_ENV):
             raise
-        Terminal().error(
+        context.terminal.error(
             f"internal error: {type(exc).__name__}: {exc}",
             hint=f"this is a bug in mlxchat; {DEBUG_ENV}=1 shows where it happened",
         )

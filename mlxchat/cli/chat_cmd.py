@@ -1,15 +1,24 @@
-"""``mlxchat chat PROFILE [PROMPT]``: stream an answer as text, pretty output, or NDJSON events."""
+"""``mlxchat chat PROFILE [PROMPT]``: stream an answer as text, pretty output, or NDJSON events.
+
+The command reads what the user gave (prompt, stdin, ``--messages``) into ChatOptions, then either
+starts a conversation (mlxchat.cli.interactive) or runs one turn: resolve, run_turn, exit code.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, Any, BinaryIO
 
 import typer
 
 from mlxchat.output import OutputFormat
 
 if TYPE_CHECKING:
+    from mlxchat.chat.options import ChatOptions
+    from mlxchat.cli.context import CliContext
+    from mlxchat.exitcodes import ExitCode
+    from mlxchat.output import OutputOptions
     from mlxchat.profile import Profile
     from mlxchat.terminal import Terminal
 
@@ -93,6 +102,7 @@ StrictOpt = Annotated[
 
 
 def chat(  # noqa: PLR0917 (typer options)
+    ctx: typer.Context,
     profile_name: ProfileArg,
     prompt: PromptArg = None,
     system: SystemOpt = None,
@@ -117,120 +127,116 @@ def chat(  # noqa: PLR0917 (typer options)
 
     With no prompt, on a terminal: a conversation (type /help in it; docs/interactive.md).
     """
-    from mlxchat.chat.attachments_policy import prepare_user_content
-    from mlxchat.chat.events import exit_code_for
-    from mlxchat.chat.request import ChatInput, build_body, combine_prompt, parse_messages
-    from mlxchat.chat.stream import ChatStream, drive
-    from mlxchat.errors import UsageError
-    from mlxchat.output import OutputOptions, default_format, make_writer
+    from mlxchat.chat.options import ChatOptions
+    from mlxchat.cli.context import context_of
+    from mlxchat.output import OutputOptions
     from mlxchat.profile_store import get_profile
-    from mlxchat.terminal import Terminal
 
-    terminal = Terminal()
-    fmt = OutputFormat.ndjson if json_output else output_format
-    if json_output and output_format not in (None, OutputFormat.ndjson):
-        raise UsageError("--json and --format text/pretty contradict each other")
-    if fmt is None:
-        fmt = default_format(terminal)
-
+    context = context_of(ctx)
+    terminal = context.terminal
+    fmt = _format(json_output, output_format, terminal)
     profile = get_profile(profile_name)
-    if prompt == "-" and messages_file == "-":
-        raise UsageError("stdin can hold the prompt or the messages, not both")
-    image_from_stdin = "-" in (images or [])
-    if image_from_stdin and "-" in (prompt, messages_file):
-        what = "prompt" if prompt == "-" else "messages"
-        raise UsageError(f"stdin can hold the image (--image -) or the {what}, not both")
-
-    messages = []
-    if messages_file is not None:
-        if messages_file == "-":
-            messages = parse_messages(_read_stdin(terminal), "--messages -")
-        else:
-            path = Path(messages_file)
-            try:
-                text = path.read_text(encoding="utf-8")
-            except (OSError, UnicodeDecodeError) as exc:
-                raise UsageError(f"cannot read --messages file {path}: {exc}") from None
-            messages = parse_messages(text, str(path))
-
-    # A prompt means one answer: the conversation code is not even imported then.
-    if prompt is None and _wants_session(messages_file, terminal):
-        # No prompt on a terminal: a conversation (docs/interactive.md), seeded with --messages.
-        from mlxchat.cli.interactive import SessionSettings, run_session
-
-        settings = SessionSettings(
-            fmt=fmt,
-            output=OutputOptions(show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats),
-            system=system,
-            max_tokens=max_tokens,
-            temperature=temperature,
-            no_think=no_think,
-            idle_timeout=idle_timeout,
-            images=images or [],
-            videos=videos or [],
-            max_image_size=max_image_size,
-            fetch_images=fetch_images,
-            strict=strict,
-        )
-        start_server = (lambda: _start_if_needed(profile, terminal)) if start else None
-        run_session(
-            profile, terminal, settings, seed=messages, seed_source=messages_file, start_server=start_server
-        )
-        return
-
-    if prompt == "-":
-        prompt_text: str | None = _read_stdin(terminal)
-    elif (
-        messages_file != "-"
-        and not image_from_stdin
-        and not terminal.stdin_isatty
-        and terminal.stdin is not None
-    ):
-        prompt_text = combine_prompt(prompt, _read_stdin(terminal))
-    else:
-        prompt_text = prompt
-
-    # Every attachment is read and checked here, before a server is started or a request sent.
-    prepared = prepare_user_content(
-        profile,
-        prompt_text or "",
-        images or [],
-        videos or [],
-        max_size=max_image_size,
-        fetch=fetch_images,
-        strict=strict,
-        stdin=_binary_stdin(terminal) if image_from_stdin else None,
-        warn=terminal.warn,
-    )
-    if fmt is not OutputFormat.ndjson:
-        # What preparation changed or left out (NDJSON carries it in the start event instead).
-        for summary in prepared.attachments:
-            for note in summary.get("notes") or []:
-                terminal.info(terminal.dim(f"{summary['kind']} {summary['name']}: {note}"))
-    chat_input = ChatInput(
-        prompt=prompt_text,
-        content=prepared.content if isinstance(prepared.content, list) else None,
-        system=system,
+    given_prompt, stdin_text, messages = _read_inputs(terminal, prompt, messages_file, images or [])
+    options = ChatOptions(
+        prompt=given_prompt,
+        stdin_text=stdin_text,
         messages=messages,
+        system=system,
         max_tokens=max_tokens,
         temperature=temperature,
         no_think=no_think,
+        images=tuple(images or ()),
+        videos=tuple(videos or ()),
+        max_image_size=max_image_size,
+        fetch_images=fetch_images,
+        strict=strict,
+        idle_timeout=idle_timeout,
     )
-    body = build_body(chat_input, profile)
+    output = OutputOptions(fmt, show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats)
+    start_server = (lambda: _start_if_needed(profile, terminal)) if start else None
+    if prompt is None and _wants_session(messages_file, terminal):
+        # No prompt on a terminal: a conversation (docs/interactive.md), seeded with --messages.
+        from mlxchat.cli.interactive import run_session
 
-    if start:
-        _start_if_needed(profile, terminal)
-
-    options = OutputOptions(show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats)
-    writer = make_writer(fmt, terminal, options)
-    stream = ChatStream(
-        profile, body, idle_timeout=idle_timeout, attachments=prepared.attachments, warnings=prepared.warnings
-    )
-    final = drive(stream, writer.write_batch)
-    writer.close()
-    code = exit_code_for(final)
+        run_session(profile, context, options, output, seed_source=messages_file, start_server=start_server)
+        return
+    code = _one_turn(profile, context, options, output, start_server)
     if code:
         raise typer.Exit(int(code))
+
+
+def _one_turn(
+    profile: Profile,
+    context: CliContext,
+    options: ChatOptions,
+    output: OutputOptions,
+    start_server: Callable[[], None] | None,
+) -> ExitCode:
+    from mlxchat.chat.request import resolve
+    from mlxchat.chat.turn import run_turn
+    from mlxchat.output import make_writer
+
+    terminal = context.terminal
+    # Every attachment is read and checked here, before a server is started or a request sent.
+    image_stdin = _binary_stdin(terminal) if "-" in options.images else None
+    request = resolve(options, profile, env=context.environ, stdin=image_stdin, warn=terminal.warn)
+    if output.fmt is not OutputFormat.ndjson:
+        # What preparation changed or left out (NDJSON carries it in the start event instead).
+        for summary in request.attachments:
+            for note in summary.get("notes") or []:
+                terminal.info(terminal.dim(f"{summary['kind']} {summary['name']}: {note}"))
+    if start_server is not None:
+        start_server()
+    writer = make_writer(terminal, output)
+    result = run_turn(request, writer, now=context.now)
+    writer.close()
+    return result.exit_code
+
+
+def _format(json_output: bool, output_format: OutputFormat | None, terminal: Terminal) -> OutputFormat:
+    from mlxchat.errors import UsageError
+    from mlxchat.output import default_format
+
+    if json_output and output_format not in (None, OutputFormat.ndjson):
+        raise UsageError("--json and --format text/pretty contradict each other")
+    if json_output:
+        return OutputFormat.ndjson
+    return output_format or default_format(terminal)
+
+
+def _read_inputs(
+    terminal: Terminal, prompt: str | None, messages_file: str | None, images: list[str]
+) -> tuple[str | None, str | None, list[dict[str, Any]]]:
+    """The prompt, the text piped in beside it, and the ``--messages``: stdin holds one of them at most."""
+    from mlxchat.errors import UsageError
+
+    if prompt == "-" and messages_file == "-":
+        raise UsageError("stdin can hold the prompt or the messages, not both")
+    image_from_stdin = "-" in images
+    if image_from_stdin and "-" in (prompt, messages_file):
+        what = "prompt" if prompt == "-" else "messages"
+        raise UsageError(f"stdin can hold the image (--image -) or the {what}, not both")
+    messages = _read_messages(terminal, messages_file)
+    if prompt == "-":
+        return _read_stdin(terminal), None, messages
+    piped = messages_file != "-" and not image_from_stdin and not terminal.stdin_isatty
+    return prompt, _read_stdin(terminal) if piped and terminal.stdin is not None else None, messages
+
+
+def _read_messages(terminal: Terminal, messages_file: str | None) -> list[dict[str, Any]]:
+    from mlxchat.chat.options import parse_messages
+    from mlxchat.errors import UsageError
+
+    if messages_file is None:
+        return []
+    if messages_file == "-":
+        return parse_messages(_read_stdin(terminal), "--messages -")
+    path = Path(messages_file)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"cannot read --messages file {path}: {exc}") from None
+    return parse_messages(text, str(path))
 
 
 def _wants_session(messages_file: str | None, terminal: Terminal) -> bool:
@@ -262,10 +268,11 @@ def _binary_stdin(terminal: Terminal) -> BinaryIO:
 
 
 def _start_if_needed(profile: Profile, terminal: Terminal) -> None:
-    if profile.is_remote:
-        return
     from mlxchat.servers import lifecycle
+    from mlxchat.servers.kinds import kind_of
 
+    if kind_of(profile).is_remote:
+        return
     if lifecycle.is_running(profile):
         return
     terminal.info(f"starting {profile.name}…")

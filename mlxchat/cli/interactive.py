@@ -1,8 +1,8 @@
 """Interactive chat: ``mlxchat chat PROFILE`` with no prompt, on a terminal. This module owns the input.
 
 Each line typed is a message or a slash command (mlxchat.chat.conversation parses it and holds the
-state). Each message is an ordinary request through ``ChatStream`` and ``drive``, rendered by the
-writer ``mlxchat chat`` would use, with the history of answered turns sent before it.
+state). Each message is one turn like ``mlxchat chat``'s: resolved against the profile with the
+conversation supplying the messages, run by ``run_turn`` into the writer ``mlxchat chat`` would use.
 
 Line editing and history come from the standard library's ``readline`` (GNU readline, or libedit on
 macOS); the history is kept in ``paths.history_file()``. Ctrl-C while an answer streams cancels that
@@ -13,11 +13,11 @@ the session. Behaviour is documented in docs/interactive.md.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from mlxchat.chat.conversation import (
     Command,
@@ -29,11 +29,14 @@ from mlxchat.chat.conversation import (
     help_lines,
     parse_line,
 )
+from mlxchat.chat.request import start_conversation
 from mlxchat.errors import MlxchatError
-from mlxchat.output import OutputFormat, OutputOptions
+from mlxchat.output import OutputFormat
 
 if TYPE_CHECKING:
-    from mlxchat.chat.events import Event
+    from mlxchat.chat.options import ChatOptions
+    from mlxchat.cli.context import CliContext
+    from mlxchat.output import OutputOptions
     from mlxchat.profile import Profile
     from mlxchat.terminal import Terminal
 
@@ -41,25 +44,6 @@ HISTORY_LENGTH = 1000
 CONTINUATION = "\\"
 """A line ending with a backslash continues on the next line (multi-line messages)."""
 FILE_COMMANDS = ("/image ", "/video ", "/save ")
-
-
-@dataclass(frozen=True)
-class SessionSettings:
-    """The ``mlxchat chat`` options that shape every request of the session."""
-
-    fmt: OutputFormat = OutputFormat.pretty
-    output: OutputOptions = field(default_factory=OutputOptions)
-    system: str | None = None
-    max_tokens: int | None = None
-    temperature: float | None = None
-    no_think: bool = False
-    idle_timeout: float = 300.0
-    images: Sequence[str] = ()
-    videos: Sequence[str] = ()
-    """Attached to the first message, as if given with /image and /video."""
-    max_image_size: int | None = None
-    fetch_images: bool = False
-    strict: bool = False
 
 
 def wants_session(
@@ -71,27 +55,26 @@ def wants_session(
 
 def run_session(
     profile: Profile,
-    terminal: Terminal,
-    settings: SessionSettings,
+    context: CliContext,
+    options: ChatOptions,
+    output: OutputOptions,
     *,
-    seed: Sequence[dict[str, Any]] = (),
     seed_source: str | None = None,
     start_server: Callable[[], None] | None = None,
 ) -> None:
-    """Converse until /exit or Ctrl-D. Attachments given on the command line are prepared first
-    (a bad one raises UsageError before the session starts), then ``start_server`` runs."""
-    conversation = Conversation.start(
-        seed, system_option=settings.system, profile_system=profile.system_prompt
-    )
-    session = Session(profile, terminal, settings, conversation)
-    for source in settings.images:
+    """Converse until /exit or Ctrl-D. ``options`` shape every turn; their messages and system
+    prompt start the conversation and their attachments wait for the first message (each is
+    prepared first: a bad one raises UsageError before the session starts), then ``start_server``
+    runs."""
+    session = Session(profile, context, options, output, start_conversation(options, profile))
+    for source in options.images:
         session.attach("image", source)
-    for source in settings.videos:
+    for source in options.videos:
         session.attach("video", source)
     if start_server is not None:
         start_server()
     session.banner(seed_source)
-    reader = LineReader(terminal)
+    reader = LineReader(context.terminal)
     try:
         session.loop(reader)
     finally:
@@ -100,15 +83,25 @@ def run_session(
 
 class Session:
     def __init__(
-        self, profile: Profile, terminal: Terminal, settings: SessionSettings, conversation: Conversation
+        self,
+        profile: Profile,
+        context: CliContext,
+        options: ChatOptions,
+        output: OutputOptions,
+        conversation: Conversation,
     ) -> None:
         self.profile = profile
-        self.terminal = terminal
-        self.settings = settings
+        self.context = context
+        self.terminal = context.terminal
+        self.turn_options = dataclasses.replace(options, messages=(), images=(), videos=(), stdin_text=None)
+        """Every turn's options but its text (the conversation holds the rest)."""
+        self.output = output
         self.conversation = conversation
 
     def banner(self, seed_source: str | None) -> None:
-        model = self.profile.request_model()
+        from mlxchat.servers.kinds import kind_of
+
+        model = kind_of(self.profile).request_model(self.profile)
         self.terminal.info(
             self.terminal.dim(
                 f"chatting with {self.profile.name} ({model}) · /help for commands · Ctrl-D to leave"
@@ -195,14 +188,15 @@ class Session:
         if source == "-":
             raise UsageError(f"/{kind} cannot read stdin here: stdin is the conversation's terminal")
         source = str(Path(source).expanduser()) if not _is_url(source) else source
+        options = self.turn_options
         prepared = prepare_user_content(
             self.profile,
             "",
             [source] if kind == "image" else [],
             [source] if kind == "video" else [],
-            max_size=self.settings.max_image_size,
-            fetch=self.settings.fetch_images,
-            strict=self.settings.strict,
+            max_size=options.max_image_size,
+            fetch=options.fetch_images,
+            strict=options.strict,
             warn=self.terminal.warn,
         )
         before = len(self.conversation.pending)
@@ -226,49 +220,27 @@ class Session:
     # -- a turn -------------------------------------------------------------------------------
 
     def send(self, text: str) -> None:
-        """One request with the history before it; only an answered turn joins the history."""
-        from mlxchat.chat.conversation import AnswerRecorder
-        from mlxchat.chat.events import Done, Error
-        from mlxchat.chat.request import ChatInput, build_body
-        from mlxchat.chat.stream import ChatStream, drive
+        """One turn with the history before it; only an answered turn joins the history."""
+        from mlxchat.chat.request import resolve
+        from mlxchat.chat.turn import run_turn
         from mlxchat.output import make_writer
 
-        conversation, settings = self.conversation, self.settings
-        content = conversation.user_content(text)
-        chat_input = ChatInput(
-            # The conversation decides the system message itself: "" adds none of the profile's.
-            system="",
-            messages=conversation.request_messages(content),
-            max_tokens=settings.max_tokens,
-            temperature=settings.temperature,
-            no_think=settings.no_think,
-        )
-        body = build_body(chat_input, self.profile)
-        writer = make_writer(settings.fmt, self.terminal, settings.output)
-        recorder = AnswerRecorder()
-
-        def write(batch: list[Event]) -> None:
-            recorder.add(batch)
-            writer.write_batch(batch)
-
-        stream = ChatStream(
-            self.profile,
-            body,
-            idle_timeout=settings.idle_timeout,
-            attachments=conversation.attachment_summaries(),
-        )
+        conversation = self.conversation
+        options = dataclasses.replace(self.turn_options, prompt=text)
+        request = resolve(options, self.profile, conversation, env=self.context.environ)
+        writer = make_writer(self.terminal, self.output)
         try:
-            final = drive(stream, write)
+            result = run_turn(request, writer, now=self.context.now)
         finally:
             with contextlib.suppress(KeyboardInterrupt):
                 writer.close()
-        if isinstance(final, Done):
-            conversation.record(content, recorder.text)
-            if recorder.tool_calls:
+        if result.ok:
+            conversation.record(request.user_content or text, result.answer)
+            if result.tool_calls:
                 self.terminal.info(self.terminal.dim("(tool calls are shown, not run)"))
-        elif isinstance(final, Error):
+        else:
             self.terminal.info(self.terminal.dim("(not kept in the conversation)"))
-        if settings.fmt is not OutputFormat.ndjson:
+        if self.output.fmt is not OutputFormat.ndjson:
             self.terminal.write_out("\n")
 
     def _prompt(self) -> str:

@@ -77,7 +77,9 @@ def _report_start(term: Terminal, outcome: StartOutcome, name: str, waited: bool
         term.info(f"{name} is already being started by another mlxchat")
         return
     assert record is not None
-    where = f"http://{record.host}:{record.port}/v1"
+    from mlxchat.urls import http_base_url
+
+    where = http_base_url(record.host, record.port)
     if outcome.already == "running":
         term.info(f"{name} is already running (pid {record.pid}, {where})")
     elif waited:
@@ -88,19 +90,22 @@ def _report_start(term: Terminal, outcome: StartOutcome, name: str, waited: bool
 
 def _local_profile(name: str, term: Terminal, verb: str) -> Profile | None:
     from mlxchat.profile_store import get_profile
+    from mlxchat.servers.kinds import kind_of
 
     profile = get_profile(name)
-    if profile.is_remote:
+    if kind_of(profile).is_remote:
         term.info(f"{name} is a remote profile ({profile.base_url()}): nothing to {verb}")
         return None
     return profile
 
 
-def _start(name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False) -> None:
+def _start(
+    ctx: typer.Context, name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False
+) -> None:
     """Start a profile's server in the background and wait until it is ready."""
-    from mlxchat.terminal import Terminal
+    from mlxchat.cli.context import context_of
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     profile = _local_profile(name, term, "start")
     if profile is None:
         return
@@ -132,18 +137,19 @@ def _report_stop(term: Terminal, outcome: StopOutcome) -> None:
 
 
 def _stop(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Profile name.")] = None,
     all_: Annotated[bool, typer.Option("--all", help="Stop every profile's server.")] = False,
     grace: GraceOpt = 10.0,
 ) -> None:
     """Stop a profile's server and everything it started (SIGINT, then SIGTERM, then SIGKILL)."""
+    from mlxchat.cli.context import context_of
     from mlxchat.errors import UsageError
     from mlxchat.profile import check_name
     from mlxchat.servers.lifecycle import stop_recorded
     from mlxchat.servers.records import all_records, read_record
-    from mlxchat.terminal import Terminal
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     if (name is None) == (not all_):
         raise UsageError("give a profile NAME or --all (not both)")
     if all_:
@@ -162,15 +168,19 @@ def _stop(
 
 
 def _restart(
-    name: NameArg, timeout: TimeoutOpt = 300.0, no_wait: NoWaitOpt = False, grace: GraceOpt = 10.0
+    ctx: typer.Context,
+    name: NameArg,
+    timeout: TimeoutOpt = 300.0,
+    no_wait: NoWaitOpt = False,
+    grace: GraceOpt = 10.0,
 ) -> None:
     """Stop a profile's server (if running) and start it again."""
     from contextlib import ExitStack
 
+    from mlxchat.cli.context import context_of
     from mlxchat.servers.lifecycle import restart
-    from mlxchat.terminal import Terminal
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     profile = _local_profile(name, term, "restart")
     if profile is None:
         return
@@ -197,43 +207,20 @@ def _restart(
     _report_start(term, outcome, name, waited=not no_wait)
 
 
-def _human_duration(seconds: float | None) -> str:
-    if seconds is None:
-        return "-"
-    s = int(seconds)
-    if s < 60:
-        return f"{s}s"
-    if s < 3600:
-        return f"{s // 60}m{s % 60:02d}s"
-    if s < 86400:
-        return f"{s // 3600}h{s % 3600 // 60:02d}m"
-    return f"{s // 86400}d{s % 86400 // 3600:02d}h"
-
-
-def _human_bytes(n: int | None) -> str:
-    if n is None:
-        return "-"
-    value = float(n)
-    for unit in ("B", "KB", "MB", "GB"):
-        if value < 1024 or unit == "GB":
-            return f"{value:.0f} {unit}" if unit in ("B", "KB") else f"{value:.1f} {unit}"
-        value /= 1024
-    return f"{value:.1f} GB"
-
-
 def _status(
+    ctx: typer.Context,
     name: Annotated[str | None, typer.Argument(help="Only this profile.")] = None,
     json_: Annotated[
         bool, typer.Option("--json", help="Print a JSON array (stable keys, docs/servers.md).")
     ] = False,
 ) -> None:
     """One line per profile: state, pid, port, uptime, memory, model. With NAME: exit 3 unless running."""
+    from mlxchat.cli.context import context_of
     from mlxchat.exitcodes import ExitCode
     from mlxchat.profile_store import get_profile, load_profiles
     from mlxchat.servers.status import collect
-    from mlxchat.terminal import Terminal
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     profiles = [get_profile(name)] if name else [p for _, p in sorted(load_profiles().items())]
     rows = collect(profiles)
     if json_:
@@ -243,7 +230,8 @@ def _status(
     elif not rows:
         term.info("no profiles yet: mlxchat profile add NAME --model-path DIR")
     else:
-        from mlxchat.cli.profile_cmds import table
+        from mlxchat.output.table import table
+        from mlxchat.units import human_bytes, human_duration
 
         lines = [
             [
@@ -251,8 +239,8 @@ def _status(
                 r.state,
                 str(r.pid) if r.pid else "-",
                 str(r.port) if r.port else (r.url or "-"),
-                _human_duration(r.uptime_seconds),
-                _human_bytes(r.memory_bytes),
+                "-" if r.uptime_seconds is None else human_duration(r.uptime_seconds),
+                "-" if r.memory_bytes is None else human_bytes(r.memory_bytes),
                 r.model,
             ]
             for r in rows
@@ -271,6 +259,7 @@ def _status(
 
 
 def _logs(
+    ctx: typer.Context,
     name: NameArg,
     lines: Annotated[int, typer.Option("-n", "--lines", metavar="N", help="How many last lines.")] = 50,
     follow: Annotated[
@@ -278,18 +267,19 @@ def _logs(
     ] = False,
 ) -> None:
     """Print the last lines of a profile's server log; -f follows it."""
+    from mlxchat.cli.context import context_of
     from mlxchat.errors import UsageError
     from mlxchat.profile_store import get_profile
+    from mlxchat.servers.kinds import kind_of
     from mlxchat.servers.logs import follow as follow_log
     from mlxchat.servers.logs import log_path, tail_lines
-    from mlxchat.terminal import Terminal
 
-    term = Terminal()
+    term = context_of(ctx).terminal
     profile = get_profile(name)
     if lines < 0:
         raise UsageError("-n must be 0 or more")
     path = log_path(profile.name)
-    if profile.is_remote:
+    if kind_of(profile).is_remote:
         term.info(f"{name} is a remote profile: mlxchat keeps no log of it")
         return
     if not path.exists() and not follow:

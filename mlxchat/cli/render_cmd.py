@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Generator, Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from mlxchat.output import OutputFormat
+
+if TYPE_CHECKING:
+    from mlxchat.chat.events import Event
+    from mlxchat.terminal import Terminal
 
 
 def register(app: typer.Typer) -> None:
@@ -24,7 +29,8 @@ FormatOpt = Annotated[
 ]
 
 
-def render(
+def render(  # noqa: PLR0917 (typer options)
+    ctx: typer.Context,
     file: FileArg = "-",
     output_format: FormatOpt = None,
     show_thinking: Annotated[
@@ -40,14 +46,12 @@ def render(
     For example: mlxchat chat p "..." --json | tee run.ndjson | mlxchat render.
     Exits with the code the chat had (from its terminal event); 5 when the events end without one.
     """
-    from mlxchat.chat.events import Done, Error, exit_code_for
+    from mlxchat.chat.turn import play
+    from mlxchat.cli.context import context_of
     from mlxchat.errors import UsageError
-    from mlxchat.exitcodes import ExitCode
     from mlxchat.output import OutputOptions, default_format, make_writer
-    from mlxchat.output.replay import Skipped, read_events
-    from mlxchat.terminal import Terminal
 
-    terminal = Terminal()
+    terminal = context_of(ctx).terminal
     if file == "-":
         if terminal.stdin_isatty:
             raise UsageError(
@@ -60,36 +64,37 @@ def render(
         except OSError as exc:
             raise UsageError(f"cannot read {file}: {exc.strerror}") from None
     fmt = output_format or default_format(terminal)
-    writer = make_writer(
-        fmt, terminal, OutputOptions(show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats)
-    )
-    terminal_event: Done | Error | None = None
-    unknown: set[str] = set()
+    options = OutputOptions(fmt, show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats)
+    writer = make_writer(terminal, options)
     try:
-        for item in read_events(source):
-            if isinstance(item, Skipped):
-                if item.reason not in unknown:
-                    terminal.warn(f"line {item.line}: {item.reason}, skipped")
-                    if item.reason.startswith("unknown event type"):
-                        unknown.add(item.reason)  # say it once per type
-                continue
-            if terminal_event is not None:
-                terminal.warn(f"a {item.type!r} event after the stream's end, skipped")
-                continue
-            writer.write_batch([item])
-            if isinstance(item, Done | Error):
-                terminal_event = item
-    except KeyboardInterrupt:
-        writer.close()
-        raise typer.Exit(int(ExitCode.INTERRUPTED)) from None
+        result = play(_replayed(source, terminal), writer)
     finally:
         if source is not terminal.stdin.buffer:
             source.close()
-    if terminal_event is None:
-        # Rendered like a chat whose stream broke: the partial answer stays, then the error.
-        terminal_event = Error("stream_broken", "the events end without a 'done' or 'error' event: cut short")
-        writer.write_batch([terminal_event])
     writer.close()
-    code = exit_code_for(terminal_event)
-    if code:
-        raise typer.Exit(int(code))
+    if result.exit_code:
+        raise typer.Exit(int(result.exit_code))
+
+
+def _replayed(lines: Iterable[bytes], terminal: Terminal) -> Generator[list[Event], None, None]:
+    """The saved events one by one, as a chat stream: lines that are no event are reported and
+    skipped, so are events after the terminal one; events that end without one end as a stream
+    that broke (the partial answer stays, then the error)."""
+    from mlxchat.chat.events import Done, Error
+    from mlxchat.output.replay import Skipped, read_events
+
+    ended = False
+    unknown: set[str] = set()
+    for item in read_events(lines):
+        if isinstance(item, Skipped):
+            if item.reason not in unknown:
+                terminal.warn(f"line {item.line}: {item.reason}, skipped")
+                if item.reason.startswith("unknown event type"):
+                    unknown.add(item.reason)  # say it once per type
+        elif ended:
+            terminal.warn(f"a {item.type!r} event after the stream's end, skipped")
+        else:
+            yield [item]
+            ended = isinstance(item, Done | Error)
+    if not ended:
+        yield [Error("stream_broken", "the events end without a 'done' or 'error' event: cut short")]

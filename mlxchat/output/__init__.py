@@ -24,6 +24,7 @@ class OutputFormat(StrEnum):
 
 @dataclass(frozen=True)
 class OutputOptions:
+    fmt: OutputFormat = OutputFormat.text
     show_thinking: bool = False
     """Pretty: keep the reasoning text on screen once it is done (else it collapses to one line)."""
     hide_thinking: bool = False
@@ -42,7 +43,8 @@ def default_format(terminal: Terminal) -> OutputFormat:
     return OutputFormat.pretty if terminal.stdout_isatty else OutputFormat.text
 
 
-def make_writer(fmt: OutputFormat, terminal: Terminal, options: OutputOptions) -> EventWriter:
+def make_writer(terminal: Terminal, options: OutputOptions) -> EventWriter:
+    fmt = options.fmt
     if fmt is OutputFormat.ndjson:
         from mlxchat.output.ndjson import NdjsonWriter
 

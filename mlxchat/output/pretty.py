@@ -5,17 +5,19 @@ on stderr; when reasoning ends it collapses to one line, "Thought for 3.2s" (``s
 keeps the text). The answer renders live as Markdown on stdout. Finished Markdown blocks are
 printed once and never re-rendered; only the block still being written is re-rendered, at a
 bounded rate, so the cost grows linearly with the answer. Errors become a panel on stderr after
-whatever answer arrived. The renderer consumes protocol events (the dicts of docs/protocol.md),
-so a saved NDJSON run renders exactly as the live one did.
+whatever answer arrived. The renderer consumes the typed events every writer consumes, so a saved
+NDJSON run (read back by ``mlxchat render``) renders exactly as the live one did.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from mlxchat.chat.events import Done, Error, Event, Response, Thinking, ThinkingDone, ToolCall
 from mlxchat.output.markdown_blocks import MarkdownBlocks
+from mlxchat.terminal import stdout_guard
+from mlxchat.units import human_duration
 
 if TYPE_CHECKING:
     from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
@@ -34,11 +36,6 @@ class PrettyOptions:
     hide_thinking: bool = False
     """Show only the spinner while the model reasons, not the reasoning."""
     stats: bool = False
-
-
-def format_seconds(seconds: float) -> str:
-    """2.4s, 12.0s; below a second two decimals (0.05s), so a fast model does not read as 0.0s."""
-    return f"{seconds:.1f}s" if seconds >= 1 else f"{seconds:.2f}s"
 
 
 class _Tail:
@@ -78,7 +75,7 @@ class _Tail:
 
 
 class PrettyRenderer:
-    """Feed it protocol events with :meth:`handle`; call :meth:`close` at the end (always)."""
+    """Feed it events with :meth:`handle`; call :meth:`close` at the end (always)."""
 
     def __init__(self, out: Console, err: Console, options: PrettyOptions | None = None) -> None:
         self.out = out
@@ -95,29 +92,25 @@ class PrettyRenderer:
 
     # -- events -------------------------------------------------------------------------------
 
-    def handle(self, event: Mapping[str, Any]) -> bool:
-        """Render one event; False when its type is unknown (the caller may warn)."""
-        kind = event.get("type")
-        if kind == "thinking":
-            self._on_thinking(str(event.get("content", "")))
-        elif kind == "thinking_done":
-            self._on_thinking_done(float(event.get("duration") or 0.0))
-        elif kind == "response":
-            self._on_response(str(event.get("content", "")))
-        elif kind == "tool_call":
+    def handle(self, event: Event) -> None:
+        """Render one event (``start`` shows nothing)."""
+        if isinstance(event, Response):
+            self._on_response(event.content)
+        elif isinstance(event, Thinking):
+            self._on_thinking(event.content)
+        elif isinstance(event, ThinkingDone):
+            self._on_thinking_done(event.duration)
+        elif isinstance(event, ToolCall):
             self._on_tool_call(event)
-        elif kind == "done":
+        elif isinstance(event, Done):
             self.saw_terminal = True
             self._finish_answer()
             if self.options.stats:
                 self._stats(event)
-        elif kind == "error":
+        elif isinstance(event, Error):
             self.saw_terminal = True
             self._finish_answer()
             self._error(event)
-        elif kind not in ("start",):
-            return False
-        return True
 
     def close(self) -> None:
         """End every live display; the partial answer stays on screen."""
@@ -157,7 +150,7 @@ class PrettyRenderer:
             from rich.text import Text
 
             self.err.print(Text(self._thinking.text.strip("\n"), style="dim"))
-        self.err.print(f"[dim]Thought for {format_seconds(duration)}[/dim]\n", highlight=False)
+        self.err.print(f"[dim]Thought for {human_duration(duration)}[/dim]\n", highlight=False)
 
     # -- answer -------------------------------------------------------------------------------
 
@@ -227,73 +220,50 @@ class PrettyRenderer:
 
     # -- the rest -----------------------------------------------------------------------------
 
-    def _on_tool_call(self, event: Mapping[str, Any]) -> None:
-        import orjson
-
-        self._finish_answer()
-        name = event.get("name") or (event.get("function") or {}).get("name") or "?"
-        arguments = event.get("arguments") or (event.get("function") or {}).get("arguments") or ""
-        if not isinstance(arguments, str):
-            arguments = orjson.dumps(arguments).decode()
+    def _on_tool_call(self, event: ToolCall) -> None:
         from rich.text import Text
 
+        self._finish_answer()
         # Built from parts, never parsed as markup: the model chose these strings.
-        self.err.print(Text.assemble(("tool call ", "bold magenta"), (str(name), "bold"), f"({arguments})"))
+        name = event.name or "?"
+        self.err.print(Text.assemble(("tool call ", "bold magenta"), (name, "bold"), f"({event.arguments})"))
 
-    def _stats(self, event: Mapping[str, Any]) -> None:
-        usage = event.get("usage") or {}
-        timing = event.get("timing") or {}
+    def _stats(self, event: Done) -> None:
+        usage, timing = event.usage or {}, event.timing
         parts: list[str] = []
         if usage.get("completion_tokens") is not None:
             parts.append(f"{usage['completion_tokens']} tokens")
-        if timing.get("tokens_per_second"):
-            parts.append(f"{timing['tokens_per_second']:.1f} tok/s")
-        if timing.get("ttft") is not None:
-            parts.append(f"first token {timing['ttft']:.2f}s")
-        if timing.get("total") is not None:
-            parts.append(f"total {timing['total']:.2f}s")
-        if parts:
-            self.err.print("[dim]" + " · ".join(parts) + "[/dim]", highlight=False)
+        if timing.tokens_per_second:
+            parts.append(f"{timing.tokens_per_second:.1f} tok/s")
+        if timing.ttft is not None:
+            parts.append(f"first token {timing.ttft:.2f}s")
+        parts.append(f"total {timing.total:.2f}s")
+        self.err.print("[dim]" + " · ".join(parts) + "[/dim]", highlight=False)
 
-    def _error(self, event: Mapping[str, Any]) -> None:
+    def _error(self, event: Error) -> None:
         from rich.panel import Panel
         from rich.text import Text
 
-        code = str(event.get("code") or "error")
-        status = event.get("status")
-        title = f"error: {code}" + (f" (HTTP {status})" if status else "")
-        message = Text(str(event.get("message") or ""))
-        if event.get("hint"):
-            message.append(f"\nhint: {event['hint']}", style="dim")
+        title = f"error: {event.code}" + (f" (HTTP {event.status})" if event.status else "")
+        message = Text(event.message)
+        if event.hint:
+            message.append(f"\nhint: {event.hint}", style="dim")
         # Text objects, never markup: these strings come from the server or a saved file.
         self.err.print(Panel(message, title=Text(title), title_align="left", style="red"))
 
 
-def event_dict(event: Any) -> dict[str, Any]:
-    """A typed event as its protocol dict (what the NDJSON line holds)."""
-    content = getattr(event, "content", None)
-    if content is not None and event.type in ("thinking", "response"):
-        return {"type": event.type, "content": content}  # the hot path: no dataclass walk
-    import dataclasses
-
-    return dataclasses.asdict(event)
-
-
 class PrettyWriter:
-    """The pretty renderer as an event writer for ``mlxchat chat`` (see mlxchat.output.EventWriter)."""
+    """The pretty renderer as an event writer (see mlxchat.output.EventWriter)."""
 
     def __init__(self, terminal: Terminal, options: PrettyOptions | None = None) -> None:
         self.renderer = PrettyRenderer(terminal.out_console(), terminal.err_console(), options)
 
-    def write_batch(self, events: list[Any]) -> None:
-        from mlxchat.terminal import stdout_guard
-
+    def write_batch(self, events: list[Event]) -> None:
+        handle = self.renderer.handle
         with stdout_guard():
             for event in events:
-                self.renderer.handle(event_dict(event))
+                handle(event)
 
     def close(self) -> None:
-        from mlxchat.terminal import stdout_guard
-
         with stdout_guard():
             self.renderer.close()

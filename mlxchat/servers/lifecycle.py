@@ -1,6 +1,6 @@
 """Start, stop and restart a profile's server; the functions the CLI and ``chat --start`` call.
 
-Start and stop of one profile take its lock (mlxchat.servers.locks), so two ``start`` at the same
+Start and stop of one profile take its lock (mlxchat.files.profile_lock), so two ``start`` at the same
 moment give one server. A record whose process is gone (or whose pid now belongs to another
 process) is cleaned, never signalled.
 """
@@ -11,13 +11,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 from mlxchat import paths
-from mlxchat.errors import UnreachableError, UsageError
+from mlxchat.errors import UnreachableError
+from mlxchat.files import FileLock, LockBusy, profile_lock
 from mlxchat.profile import Profile
 from mlxchat.servers import process
-from mlxchat.servers.locks import FileLock, LockBusy, profile_lock
+from mlxchat.servers.kinds import kind_of, not_managed
 from mlxchat.servers.logs import last_line, log_path, rotate_if_large, tail_lines
 from mlxchat.servers.records import ServerRecord, read_record, remove_record, write_record
 
@@ -52,7 +53,7 @@ class StartProgress:
 class StartOutcome:
     record: ServerRecord | None
     """None only when ``wait=False`` found another start in progress."""
-    already: str | None = None
+    already: Literal["running", "starting"] | None = None
     """``running`` or ``starting`` when this call started nothing."""
     notes: list[str] = field(default_factory=list)
 
@@ -103,9 +104,7 @@ def start(
 def start_server(
     profile: Profile, *, timeout: float = DEFAULT_TIMEOUT, wait: bool = True, progress: Progress | None = None
 ) -> StartOutcome:
-    from mlxchat.servers.kinds import launch_spec
-
-    spec = launch_spec(profile)  # bad settings fail before anything else
+    spec = kind_of(profile).launch_spec(profile)  # bad settings fail before anything else
     began = time.monotonic()
     lock = profile_lock(profile.name)
     try:
@@ -237,9 +236,7 @@ def _wait_ready(
     log_offset: int,
     progress: Progress | None,
 ) -> None:
-    from mlxchat.servers.readiness import ReadinessCheck
-
-    check = ReadinessCheck(profile)
+    check = kind_of(profile).readiness(profile)
     log = log_path(profile.name)
     while True:
         exit_code = spawned.popen.poll() if spawned is not None else None
@@ -288,18 +285,6 @@ def _cleanup_failed(record: ServerRecord) -> None:
     if proc is not None:
         process.terminate_tree(proc, grace=FAILED_START_GRACE)
     remove_record(record.profile)
-
-
-def stop(profile: Profile, *, grace: float = DEFAULT_GRACE) -> StopOutcome:
-    """Stop the profile's server and everything it started; clean its record.
-
-    ``grace`` is the wait after SIGINT and again after SIGTERM before SIGKILL. The record says what
-    runs, so a server is stopped even when its profile now says something else (another kind,
-    port or host); a remote profile without a record raises UsageError.
-    """
-    if profile.is_remote and read_record(profile.name) is None:
-        raise UsageError(f"{profile.name} is a remote profile: mlxchat does not start or stop it")
-    return stop_recorded(profile.name, grace=grace)
 
 
 def stop_recorded(name: str, *, grace: float = DEFAULT_GRACE) -> StopOutcome:
@@ -363,8 +348,8 @@ def restart(
 ) -> tuple[StopOutcome, StartOutcome]:
     """Stop the profile's server (if running) and start it again. ``on_stopped`` is told how the
     stop went before the start begins (the CLI reports it there)."""
-    if profile.is_remote:
-        raise UsageError(f"{profile.name} is a remote profile: mlxchat does not start or stop it")
+    if kind_of(profile).is_remote:
+        raise not_managed(profile)
     stopped = stop_recorded(profile.name, grace=grace)
     if on_stopped is not None:
         on_stopped(stopped)

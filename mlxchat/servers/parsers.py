@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mlxchat import paths
+from mlxchat.files import atomic_write
 
 EXECUTABLE = "mlx-openai-server"
 HELP_TIMEOUT = 120.0
@@ -79,8 +80,6 @@ def installed_choices() -> ParserChoices | None:
     found = parse_help(text)
     if code != 0 or not found.reasoning:
         return None
-    from mlxchat.profile_store import atomic_write
-
     payload = {"key": key, "reasoning": list(found.reasoning), "tool_call": list(found.tool_call)}
     atomic_write(cached, json.dumps(payload).encode(), mode=0o644)
     return found

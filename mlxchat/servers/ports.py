@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 
 from mlxchat.errors import UsageError
+from mlxchat.urls import connect_host
 
 FIRST_AUTO_PORT = 8800
 LAST_AUTO_PORT = 8999
@@ -57,7 +58,7 @@ def port_is_free(host: str, port: int) -> bool:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 return False
             raise
-    probe = "127.0.0.1" if host in ("0.0.0.0", "") else ("::1" if host == "::" else host)
+    probe = connect_host(host)
     with socket.socket(_family(probe), socket.SOCK_STREAM) as s:
         s.settimeout(0.2)
         try:

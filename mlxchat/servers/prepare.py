@@ -13,6 +13,7 @@ from pathlib import Path
 
 from mlxchat.errors import UsageError
 from mlxchat.profile import LOCAL_HOSTS, Profile
+from mlxchat.servers.kinds import ServerKind, check_profile
 
 
 @dataclass
@@ -25,36 +26,36 @@ def prepare(profile: Profile, others: dict[str, Profile], *, given: set[str]) ->
     """Edit ``profile`` in place; ``given`` names the fields the user set in this command (those are
     never replaced by detection). ``others`` are the other profiles in the file."""
     out = Notices()
-    profile.check()
-    _model_path(profile, given, out)
-    _parsers(profile, given, out)
-    if "host" in given and not profile.is_remote:
+    kind = check_profile(profile)
+    if not kind.is_remote:
+        _model_path(profile, kind, given, out)
+        if kind.takes_parsers:
+            _parsers(profile, given, out)
+        _host(profile, given, out)
+        _port(profile, others, out)
+    out.warnings += kind.warnings(profile, given)
+    check_profile(profile)
+    return out
+
+
+def _host(profile: Profile, given: set[str], out: Notices) -> None:
+    if "host" in given:
         from mlxchat.servers.ports import check_listen_host
 
         check_listen_host(profile.host)
-    if profile.host not in LOCAL_HOSTS and not profile.is_remote:
+    if profile.host not in LOCAL_HOSTS:
         out.warnings.append(
             f"the server will listen on {profile.host}, reachable from other machines; "
             "mlx-openai-server and mlx_lm.server have no authentication"
         )
-    _port(profile, others, out)
-    if profile.server == "command" and profile.command and "command" in given:
-        _command_program(profile.command, out)
-    if profile.server == "mlx-lm" and profile.model and "model" in given:
-        out.warnings.append(
-            "mlx_lm.server loads whatever model a request names: with --model, requests name "
-            f"{profile.model!r} instead of the model it was started with"
-        )
-    profile.check()
-    return out
 
 
-def _model_path(profile: Profile, given: set[str], out: Notices) -> None:
+def _model_path(profile: Profile, kind: ServerKind, given: set[str], out: Notices) -> None:
     from mlxchat.servers.model_dir import read_facts, resolve_model_dir
 
-    if profile.model_path is None or profile.is_remote or "model_path" not in given:
+    if profile.model_path is None or "model_path" not in given:
         return  # resolution and detection run when the model path is new
-    if profile.server == "command":
+    if not kind.reads_model_dir:
         path = Path(profile.model_path).expanduser()
         if path.exists():
             profile.model_path = str(path.resolve())
@@ -68,36 +69,33 @@ def _model_path(profile: Profile, given: set[str], out: Notices) -> None:
         out.warnings.append(f"{model_dir}/config.json is missing or unreadable; nothing detected")
         return
     if "model_type" not in given:
-        detected = "multimodal" if facts.multimodal else "lm"
-        if profile.server == "mlx-lm":
-            if facts.multimodal:
-                out.warnings.append("the model has a vision config, but mlx_lm.server serves text only")
-            detected = "lm"
+        detected = kind.model_type_from(facts, out.warnings)
         if detected != profile.model_type or facts.multimodal:
             out.notes.append(f"model type: {detected} (detected from config.json)")
         profile.model_type = detected
-    if "reasoning_parser" not in given and profile.server == "mlx-openai-server":
-        parser = facts.reasoning_parser
-        if parser is not None:
-            from mlxchat.servers.parsers import installed_choices
+    if "reasoning_parser" not in given and kind.takes_parsers:
+        _detected_parser(profile, facts.architecture, facts.reasoning_parser, out)
 
-            choices = installed_choices()
-            if choices is not None and parser not in choices.reasoning:
-                out.warnings.append(
-                    f"model type {facts.architecture} would use reasoning parser {parser}, "
-                    "which the installed mlx-openai-server does not know; none set"
-                )
-                parser = None
-        if parser is not None:
-            out.notes.append(f"reasoning parser: {parser} (detected from config.json: {facts.architecture})")
-        elif profile.reasoning_parser is not None:
-            out.notes.append("reasoning parser: none (no parser known for this model type)")
-        profile.reasoning_parser = parser
+
+def _detected_parser(profile: Profile, architecture: str | None, parser: str | None, out: Notices) -> None:
+    if parser is not None:
+        from mlxchat.servers.parsers import installed_choices
+
+        choices = installed_choices()
+        if choices is not None and parser not in choices.reasoning:
+            out.warnings.append(
+                f"model type {architecture} would use reasoning parser {parser}, "
+                "which the installed mlx-openai-server does not know; none set"
+            )
+            parser = None
+    if parser is not None:
+        out.notes.append(f"reasoning parser: {parser} (detected from config.json: {architecture})")
+    elif profile.reasoning_parser is not None:
+        out.notes.append("reasoning parser: none (no parser known for this model type)")
+    profile.reasoning_parser = parser
 
 
 def _parsers(profile: Profile, given: set[str], out: Notices) -> None:
-    if profile.server != "mlx-openai-server":
-        return
     wanted = {
         key: getattr(profile, key)
         for key in ("reasoning_parser", "tool_call_parser")
@@ -121,22 +119,7 @@ def _parsers(profile: Profile, given: set[str], out: Notices) -> None:
             )
 
 
-def _command_program(template: str, out: Notices) -> None:
-    import shlex
-    import shutil
-
-    program = shlex.split(template)[0]
-    if "/" in program and not Path(program).expanduser().is_absolute():
-        out.warnings.append(
-            f"{program!r} is a relative path; servers run in mlxchat's state directory: use an absolute path"
-        )
-    elif "/" not in program and "{" not in program and shutil.which(program) is None:
-        out.warnings.append(f"{program!r} is not on PATH here")
-
-
 def _port(profile: Profile, others: dict[str, Profile], out: Notices) -> None:
-    if profile.is_remote:
-        return
     used = {p.port: p.name for p in others.values() if p.port is not None and p.name != profile.name}
     if profile.port is None:
         from mlxchat.servers.ports import pick_free_port

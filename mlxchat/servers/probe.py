@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+from mlxchat.urls import connect_host
+
 MAX_BODY = 1 << 20
 
 
@@ -42,11 +44,9 @@ def request(
     try:
         parts = urlsplit(base_url)
         port = parts.port
-        host = parts.hostname or "127.0.0.1"
+        host = connect_host(parts.hostname or "")
     except ValueError:
         return None  # a URL no request can go to: no answer (one bad profile never breaks status)
-    if host in ("0.0.0.0", "::", ""):
-        host = "127.0.0.1"
     full = path if path.startswith("/") else parts.path.rstrip("/") + "/" + path
     headers = {"Accept": "application/json"}
     if api_key:

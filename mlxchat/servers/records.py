@@ -7,11 +7,13 @@ create time and command line), so a reused pid is never mistaken for our server.
 from __future__ import annotations
 
 import json
-from dataclasses import MISSING, asdict, dataclass, fields
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from mlxchat import paths
+from mlxchat.files import atomic_write
+from mlxchat.typed_json import FieldError, decode
 
 
 @dataclass
@@ -62,51 +64,19 @@ def read_record(name: str) -> ServerRecord | None:
     return record
 
 
-_NUMBER = (int, float)
-_FIELD_TYPES: dict[str, tuple[type, ...]] = {
-    "profile": (str,),
-    "pid": (int,),
-    "create_time": _NUMBER,
-    "cmdline": (list,),
-    "command": (list,),
-    "kind": (str,),
-    "host": (str,),
-    "port": (int,),
-    "log_path": (str,),
-    "started_at": _NUMBER,
-    "ready": (bool,),
-    "ready_at": (*_NUMBER, type(None)),
-    "log_offset": (int,),
-}
-assert set(_FIELD_TYPES) == {f.name for f in fields(ServerRecord)}
-
-
 def _from_json(data: object) -> ServerRecord | None:
     """A record from its JSON, or None when a field is missing or of the wrong type. Keys this
     version does not know are ignored (a newer mlxchat may add some)."""
     if not isinstance(data, dict):
         return None
-    values: dict[str, Any] = {}
-    for f in fields(ServerRecord):
-        if f.name not in data:
-            if f.default is MISSING:
-                return None
-            continue
-        value = data[f.name]
-        types = _FIELD_TYPES[f.name]
-        if not isinstance(value, types) or (isinstance(value, bool) and bool not in types):
-            return None
-        if isinstance(value, list) and not all(isinstance(v, str) for v in value):
-            return None
-        values[f.name] = value
-    if values["pid"] <= 0:
+    try:
+        record = decode(ServerRecord, data)
+    except FieldError:
         return None
-    return ServerRecord(**values)
+    return record if record.pid > 0 else None
 
 
 def write_record(record: ServerRecord) -> None:
-    from mlxchat.profile_store import atomic_write
-
     atomic_write(record_path(record.profile), json.dumps(record.to_json(), indent=1).encode())
 
 

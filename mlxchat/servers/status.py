@@ -11,23 +11,24 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from mlxchat.profile import Profile
+from mlxchat.profile import Profile, ServerKindName
+from mlxchat.servers.kinds import kind_of
 
 if TYPE_CHECKING:
     from mlxchat.servers.process import ProcessTable
     from mlxchat.servers.records import ServerRecord
 
-STATES = ("running", "starting", "unhealthy", "crashed", "stopped")
+StatusState = Literal["running", "starting", "unhealthy", "crashed", "stopped"]
 HEALTH_TIMEOUT = 1.0
 
 
 @dataclass
 class StatusRow:
     name: str
-    server: str
-    state: str
+    server: ServerKindName
+    state: StatusState
     pid: int | None
     host: str | None
     port: int | None
@@ -50,16 +51,16 @@ def row_for(
 ) -> StatusRow:
     from mlxchat.servers.lifecycle import live_process
     from mlxchat.servers.logs import log_path
-    from mlxchat.servers.readiness import healthy
     from mlxchat.servers.records import read_record
 
+    kind = kind_of(profile)
     log = log_path(profile.name)
     row = StatusRow(
         name=profile.name,
         server=profile.server,
         state="stopped",
         pid=None,
-        host=None if profile.is_remote else profile.host,
+        host=None if kind.is_remote else profile.host,
         port=profile.port,
         url=profile.base_url() if (profile.url or profile.port) else None,
         uptime_seconds=None,
@@ -67,8 +68,8 @@ def row_for(
         model=profile.model_label(),
         log=str(log) if log.exists() else None,
     )
-    if profile.is_remote:
-        row.state = "running" if healthy(profile, timeout) else "unhealthy"
+    if kind.is_remote:
+        row.state = "running" if kind.healthy(profile, timeout) else "unhealthy"
         return row
     record = read_record(profile.name)
     if record is None:
@@ -88,7 +89,7 @@ def row_for(
 
     row.uptime_seconds = round(max(time.time() - record.create_time, 0.0), 1)
     row.memory_bytes = tree_rss(proc, table)
-    if healthy(profile, timeout):
+    if kind.healthy(profile, timeout):
         row.state = "running"
         if not record.ready:
             _mark_ready(record.profile, record.pid)
@@ -119,7 +120,7 @@ def _mark_ready(name: str, pid: int) -> None:
 
 def _update_record_if_idle(name: str, pid: int, change: Callable[[ServerRecord], None]) -> None:
     """``change`` the record of ``pid``, unless a start or stop of the profile holds its lock now."""
-    from mlxchat.servers.locks import LockBusy, profile_lock
+    from mlxchat.files import LockBusy, profile_lock
     from mlxchat.servers.records import read_record
 
     lock = profile_lock(name)

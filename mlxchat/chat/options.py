@@ -1,0 +1,94 @@
+"""What the user asked for in one chat turn, before it meets a profile: :class:`ChatOptions`.
+
+Built once from the command line (mlxchat.cli.chat_cmd), from a line typed in a conversation
+(mlxchat.cli.interactive), or from a line of a batch; mlxchat.chat.request.resolve turns it into the
+request. Also here: reading ``--messages`` (a JSON array or NDJSON of OpenAI messages).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+import orjson
+
+from mlxchat.errors import UsageError
+
+DEFAULT_IDLE_TIMEOUT: Final = 300.0
+"""Seconds without a byte from the server before giving up (prompt processing can be slow)."""
+ROLES: Final = ("system", "user", "assistant", "tool", "developer")
+
+
+@dataclass(frozen=True)
+class ChatOptions:
+    prompt: str | None = None
+    """The prompt as given (``-`` already replaced by what stdin held)."""
+    stdin_text: str | None = None
+    """Text piped in beside the prompt: it goes before the prompt, a blank line between."""
+    messages: Sequence[dict[str, Any]] = ()
+    """Earlier messages to continue (``--messages``), a system message first if they have one."""
+    system: str | None = None
+    """``--system``: wins over a system message in ``messages`` and over the profile's; "" sends none."""
+    max_tokens: int | None = None
+    """None: the profile's, else the server's default."""
+    temperature: float | None = None
+    no_think: bool = False
+    """Ask the model not to reason first (``chat_template_kwargs.enable_thinking = false``)."""
+    images: Sequence[str] = ()
+    """Paths, URLs or ``-`` (stdin), attached to this turn's message."""
+    videos: Sequence[str] = ()
+    max_image_size: int | None = None
+    """None: the profile's ``max_image_size``, else 2048; 0 never resizes."""
+    fetch_images: bool = False
+    strict: bool = False
+    """Attachments for a text-only profile are an error instead of a warning."""
+    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+
+    @property
+    def text(self) -> str:
+        """The user message's text: the piped text, a blank line, then the prompt (either alone)."""
+        piped = self.stdin_text if self.stdin_text and self.stdin_text.strip() else None
+        if self.prompt and piped:
+            return f"{piped.rstrip()}\n\n{self.prompt}"
+        return self.prompt or piped or ""
+
+
+def parse_messages(text: str, source: str) -> list[dict[str, Any]]:
+    """Messages from a JSON array, or from NDJSON (one message object per line)."""
+    stripped = text.strip()
+    if not stripped:
+        raise UsageError(f"{source}: no messages in it")
+    if stripped.startswith("["):
+        try:
+            items = orjson.loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            raise UsageError(f"{source}: not valid JSON ({exc})") from None
+        return [_check_message(m, f"{source}: message {i + 1}") for i, m in enumerate(items)]
+    out = []
+    for lineno, line in enumerate(stripped.splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = orjson.loads(line)
+        except orjson.JSONDecodeError as exc:
+            raise UsageError(
+                f"{source}: line {lineno} is not valid JSON ({exc})",
+                hint="--messages takes a JSON array of messages, or one JSON message per line",
+            ) from None
+        out.append(_check_message(item, f"{source}: line {lineno}"))
+    return out
+
+
+def _check_message(msg: Any, where: str) -> dict[str, Any]:
+    if not isinstance(msg, dict):
+        raise UsageError(f"{where}: a message must be a JSON object, got {type(msg).__name__}")
+    role = msg.get("role")
+    if role not in ROLES:
+        raise UsageError(f"{where}: 'role' must be one of {', '.join(ROLES)} (got {role!r})")
+    content = msg.get("content")
+    if content is not None and not isinstance(content, str | list):
+        raise UsageError(f"{where}: 'content' must be a string or a list of parts")
+    if content is None and role != "assistant":
+        raise UsageError(f"{where}: the message has no 'content'")
+    return msg

@@ -1,0 +1,141 @@
+"""One chat turn, start to end: the request's events streamed into a sink, and what came of it.
+
+``run_turn(request, sink)`` is the one way a turn runs (one-shot and interactive chat; batch and
+history build on it): the events go to ``sink`` batch by batch as they arrive, and the
+:class:`TurnResult` says how the turn ended and what it produced. ``play(batches, sink)`` does the
+same for events from elsewhere (``mlxchat render`` replays saved ones). Ctrl-C closes the request
+and ends the turn with an ``interrupted`` error event; an exception from the sink (``OutputClosed``
+when stdout's reader left) closes the request and propagates.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Generator, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from mlxchat.chat.events import (
+    Done,
+    Error,
+    Event,
+    Response,
+    Start,
+    TerminalEvent,
+    Thinking,
+    Timing,
+    ToolCall,
+    exit_code_for,
+)
+from mlxchat.chat.request import ChatRequest
+from mlxchat.chat.stream import ChatStream
+from mlxchat.exitcodes import ExitCode
+
+Batches = Generator[list[Event], None, None]
+
+
+class Sink(Protocol):
+    """Where events go: the writers of mlxchat.output, or anything with ``write_batch``."""
+
+    def write_batch(self, events: list[Event]) -> None: ...
+
+
+@dataclass
+class TurnResult:
+    end: TerminalEvent
+    """How the turn ended: ``done``, or the ``error`` that ended it."""
+    start: Start | None = None
+    answer: str = ""
+    """The answer text as it streamed (reasoning and tool calls not in it)."""
+    reasoning: str = ""
+    tool_calls: list[ToolCall] = field(default_factory=list)
+    messages: Sequence[dict[str, Any]] = ()
+    """The messages that were sent (empty for replayed events)."""
+
+    @property
+    def ok(self) -> bool:
+        return isinstance(self.end, Done)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """The process exit code that agrees with the terminal event."""
+        return exit_code_for(self.end)
+
+    @property
+    def request_id(self) -> str | None:
+        return self.start.request_id if self.start is not None else None
+
+    @property
+    def usage(self) -> dict[str, int] | None:
+        return self.end.usage if isinstance(self.end, Done) else None
+
+    @property
+    def timing(self) -> Timing | None:
+        return self.end.timing if isinstance(self.end, Done) else None
+
+
+class TurnRecorder:
+    """Collects a :class:`TurnResult` from the events as they pass."""
+
+    def __init__(self) -> None:
+        self.start: Start | None = None
+        self._answer: list[str] = []
+        self._reasoning: list[str] = []
+        self.tool_calls: list[ToolCall] = []
+
+    def add(self, events: Iterable[Event]) -> None:
+        for event in events:
+            cls = type(event)
+            if cls is Response:
+                self._answer.append(event.content)  # type: ignore[union-attr]
+            elif cls is Thinking:
+                self._reasoning.append(event.content)  # type: ignore[union-attr]
+            elif isinstance(event, ToolCall):
+                self.tool_calls.append(event)
+            elif isinstance(event, Start):
+                self.start = event
+
+    def result(self, end: TerminalEvent, messages: Sequence[dict[str, Any]] = ()) -> TurnResult:
+        return TurnResult(
+            end, self.start, "".join(self._answer), "".join(self._reasoning), list(self.tool_calls), messages
+        )
+
+
+def run_turn(request: ChatRequest, sink: Sink, *, now: Callable[[], float] = time.time) -> TurnResult:
+    """Send ``request`` and stream its events into ``sink``; ``now`` is the wall clock (the start
+    event's timestamp). The sink is not closed: a caller may stream several turns into one."""
+    return play(ChatStream(request, now=now).batches(), sink, messages=request.messages)
+
+
+def play(batches: Batches, sink: Sink, *, messages: Sequence[dict[str, Any]] = ()) -> TurnResult:
+    """Hand every batch to ``sink`` (the last ends with the terminal event); what came of it."""
+    recorder = TurnRecorder()
+
+    def write(batch: list[Event]) -> None:
+        recorder.add(batch)
+        sink.write_batch(batch)
+
+    return recorder.result(drive(batches, write), messages)
+
+
+def drive(batches: Batches, write_batch: Callable[[list[Event]], None]) -> TerminalEvent:
+    """Hand every batch to ``write_batch``; return the terminal event that ended them.
+
+    Ctrl-C closes the source and ends with an ``interrupted`` error event. An exception from
+    ``write_batch`` closes the source and propagates.
+    """
+    last: Event | None = None
+    try:
+        for batch in batches:
+            write_batch(batch)
+            last = batch[-1] if batch else last
+    except KeyboardInterrupt:
+        batches.close()
+        error = Error("interrupted", "interrupted (Ctrl-C)")
+        write_batch([error])
+        return error
+    finally:
+        batches.close()
+    if not isinstance(last, Done | Error):  # pragma: no cover - every source ends with one
+        raise AssertionError("chat stream ended without a terminal event")
+    return last

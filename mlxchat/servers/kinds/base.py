@@ -1,0 +1,141 @@
+"""What a server kind is: its rules for a profile, the command line that starts it, when it is ready.
+
+:class:`ServerKind` is what every kind provides; :class:`LocalKind` adds what the kinds mlxchat
+starts itself share (a port, no URL), :class:`ModelServerKind` what the two MLX servers share (a
+model directory they are started with, and answer to). Each kind is one module beside this one.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from mlxchat.errors import UsageError
+from mlxchat.profile import ModelType, Profile, ServerKindName
+from mlxchat.servers.model_dir import ModelFacts
+from mlxchat.servers.probe import Reply, request
+
+PROBE_TIMEOUT = 1.0
+
+
+@dataclass(frozen=True)
+class LaunchSpec:
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+    """Variables added to mlxchat's own environment."""
+
+
+class ServerKind(ABC):
+    name: ClassVar[ServerKindName]
+    is_remote: ClassVar[bool] = False
+    """Runs elsewhere: mlxchat never starts or stops it, and keeps no record or log of it."""
+    serves_model_path: ClassVar[bool] = False
+    """Without a ``model``, requests name the model path the server was started with."""
+    takes_parsers: ClassVar[bool] = False
+    """Takes ``reasoning_parser`` and ``tool_call_parser`` (the installed server's choices)."""
+    reads_model_dir: ClassVar[bool] = False
+    """``model_path`` must be a model directory here; model type (and parser) come from its config."""
+
+    @abstractmethod
+    def validate(self, profile: Profile) -> None:
+        """The kind's rules for the profile's fields; UsageError (exit 2) naming the field."""
+
+    @abstractmethod
+    def launch_spec(self, profile: Profile) -> LaunchSpec:
+        """How to start the server; UsageError when it cannot be started (bad settings, not installed)."""
+
+    @abstractmethod
+    def healthy(self, profile: Profile, timeout: float = PROBE_TIMEOUT) -> bool:
+        """A cheap check for status: the server answers as ready (no completion is sent)."""
+
+    def readiness(self, profile: Profile) -> ReadinessCheck:
+        """What a start polls until the server is ready."""
+        return ReadinessCheck(profile, self)
+
+    def request_model(self, profile: Profile) -> str:
+        """The model name sent in requests."""
+        if profile.model:
+            return profile.model
+        if self.serves_model_path and profile.model_path:
+            return profile.model_path
+        return "default"
+
+    def model_type_from(self, facts: ModelFacts, warnings: list[str]) -> ModelType:
+        """The model type a model directory's config says (``reads_model_dir`` kinds)."""
+        return "multimodal" if facts.multimodal else "lm"
+
+    def warnings(self, profile: Profile, given: set[str]) -> list[str]:
+        """What a user should know about the fields just set (``given``); nothing by default."""
+        return []
+
+
+class LocalKind(ServerKind):
+    """A server mlxchat starts on this machine: it listens on the profile's host and port."""
+
+    def validate(self, profile: Profile) -> None:
+        if profile.url:
+            raise UsageError(
+                f"profile {profile.name!r}: url is only for remote profiles (local servers use host and port)"
+            )
+        self.validate_launch(profile)
+        if not self.takes_parsers:
+            for key in ("reasoning_parser", "tool_call_parser"):
+                if getattr(profile, key):
+                    raise UsageError(
+                        f"profile {profile.name!r}: {key} is an mlx-openai-server option; "
+                        f"the {self.name} server kind does not take it"
+                    )
+
+    @abstractmethod
+    def validate_launch(self, profile: Profile) -> None:
+        """The fields that say what is started (a model path, or a command)."""
+
+    def launch_spec(self, profile: Profile) -> LaunchSpec:
+        if profile.port is None:
+            raise UsageError(
+                f"profile {profile.name!r} has no port", hint=f"mlxchat profile edit {profile.name} --port N"
+            )
+        return self.command_line(profile)
+
+    @abstractmethod
+    def command_line(self, profile: Profile) -> LaunchSpec:
+        """The argv (and environment) of the server, for a profile with a port."""
+
+    def healthy(self, profile: Profile, timeout: float = PROBE_TIMEOUT) -> bool:
+        health = self.health(profile, timeout)
+        return health is not None and health.status == 200
+
+    @staticmethod
+    def health(profile: Profile, timeout: float = PROBE_TIMEOUT) -> Reply | None:
+        return request(profile.base_url(), "/health", timeout=timeout)
+
+
+class ModelServerKind(LocalKind):
+    """An MLX server started with a model directory, which requests then name."""
+
+    serves_model_path = True
+    reads_model_dir = True
+
+    def validate_launch(self, profile: Profile) -> None:
+        if profile.command:
+            raise UsageError(f"profile {profile.name!r}: --command is only for the 'command' server kind")
+        if not profile.model_path:
+            raise UsageError(f"profile {profile.name!r}: the {self.name} server kind needs --model-path")
+
+
+@dataclass
+class ReadinessCheck:
+    """Called repeatedly while a server starts; ``step()`` is True once it is ready."""
+
+    profile: Profile
+    kind: ServerKind
+    phase: str = "starting"
+    """What a waiting start shows: ``starting``, ``answering, not ready yet``, ``loading the model``."""
+
+    def step(self, remaining: float) -> bool:
+        """One probe; ``remaining`` is how long the start may still wait."""
+        ready = self.kind.healthy(self.profile)
+        if not ready and LocalKind.health(self.profile) is not None:
+            self.phase = "answering, not ready yet"
+        return ready

@@ -1,0 +1,112 @@
+"""``mlx_lm.server`` (``python -m mlx_lm.server``): text models only.
+
+It answers ``/health`` before the model loads, so readiness also needs the model listed in
+``/v1/models`` and a one-token completion answered (sent once, in the background). It loads
+whatever model a request names, which is why a ``model`` different from the path gets a warning.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from mlxchat import paths
+from mlxchat.errors import UsageError
+from mlxchat.profile import ModelType, Profile
+from mlxchat.servers.kinds.base import PROBE_TIMEOUT, LaunchSpec, ModelServerKind, ReadinessCheck
+from mlxchat.servers.model_dir import ModelFacts
+from mlxchat.servers.probe import Reply, lists_models, request
+
+
+class MlxLm(ModelServerKind):
+    name = "mlx-lm"
+
+    def validate(self, profile: Profile) -> None:
+        super().validate(profile)
+        if profile.model_type == "multimodal":
+            raise UsageError(
+                f"profile {profile.name!r}: mlx_lm.server serves text models only (model type lm)"
+            )
+
+    def command_line(self, profile: Profile) -> LaunchSpec:
+        assert profile.model_path is not None
+        cache = paths.hf_cache_dir()
+        cache.mkdir(parents=True, exist_ok=True)
+        argv = [
+            sys.executable,
+            "-m",
+            "mlx_lm.server",
+            "--model",
+            profile.model_path,
+            "--host",
+            profile.host,
+            "--port",
+            str(profile.port),
+        ]
+        # mlx_lm.server lists no models unless the Hugging Face cache directory exists: use the
+        # user's when it is set and exists, else an empty one of ours. Downloads are not forbidden.
+        user_cache = os.environ.get("HF_HUB_CACHE")
+        env = {} if user_cache and Path(user_cache).is_dir() else {"HF_HUB_CACHE": str(cache)}
+        return LaunchSpec(argv + profile.extra_args, env)
+
+    def healthy(self, profile: Profile, timeout: float = PROBE_TIMEOUT) -> bool:
+        if not super().healthy(profile, timeout):
+            return False
+        return bool(lists_models(request(profile.base_url(), "/v1/models", timeout=timeout)))
+
+    def readiness(self, profile: Profile) -> ReadinessCheck:
+        return _LoadedCheck(profile, self)
+
+    def model_type_from(self, facts: ModelFacts, warnings: list[str]) -> ModelType:
+        if facts.multimodal:
+            warnings.append("the model has a vision config, but mlx_lm.server serves text only")
+        return "lm"
+
+    def warnings(self, profile: Profile, given: set[str]) -> list[str]:
+        if profile.model and "model" in given:
+            return [
+                "mlx_lm.server loads whatever model a request names: with --model, requests name "
+                f"{profile.model!r} instead of the model it was started with"
+            ]
+        return []
+
+
+@dataclass
+class _LoadedCheck(ReadinessCheck):
+    """Healthy, then a one-token completion answered: the model is loaded."""
+
+    _completion: threading.Thread | None = field(default=None, repr=False)
+    _replies: list[Reply | None] = field(default_factory=list, repr=False)
+
+    def step(self, remaining: float) -> bool:
+        if self._completion is None:
+            if not self.kind.healthy(self.profile):
+                return False
+            self.phase = "loading the model"
+            self._send_completion(timeout=max(remaining, 1.0))
+            return False
+        if self._completion.is_alive():
+            return False
+        reply = self._replies[-1] if self._replies else None
+        if reply is not None and reply.status == 200:
+            return True
+        self._completion = None  # try again (the start's deadline bounds it)
+        return False
+
+    def _send_completion(self, timeout: float) -> None:
+        base = self.profile.base_url()
+        body: dict[str, object] = {
+            "model": self.kind.request_model(self.profile),
+            "messages": [{"role": "user", "content": "hi"}],
+            "max_tokens": 1,
+            "stream": False,
+        }
+
+        def send() -> None:
+            self._replies.append(request(base, "/v1/chat/completions", timeout=timeout, body=body))
+
+        self._completion = threading.Thread(target=send, daemon=True)
+        self._completion.start()
