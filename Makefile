@@ -23,9 +23,20 @@ define install_servers
 endef
 endif
 
-.PHONY: test lint typecheck pytest demo bench completions clean install
+# llama.cpp's llama-server for the real-server tests, built from the llama-cpp-python sdist on PyPI
+# into a cache outside the checkout (keyed by the sdist version in the script). The first build takes
+# about 20 minutes on two cores; after that the file exists and make never rebuilds it.
+LLAMA_VERSION := $(shell sed -n 's/^SDIST_VERSION = "\(.*\)"/\1/p' tools/build_llama_server.py)
+LLAMA_SERVER  := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mlxchat-build/llama-server-$(LLAMA_VERSION)/llama-server
+
+.PHONY: test lint typecheck pytest demo bench completions clean install llama-server
 
 install: $(STAMP)
+
+llama-server: $(LLAMA_SERVER)
+
+$(LLAMA_SERVER): | $(STAMP)
+	nice $(BIN)/python tools/build_llama_server.py
 
 $(STAMP): pyproject.toml $(SERVER_REQS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -42,7 +53,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP)
+pytest: $(STAMP) $(LLAMA_SERVER)
 	$(BIN)/pytest
 
 demo: $(STAMP)

@@ -11,6 +11,7 @@ pytest_plugins = [
     "tests.fixtures.standin",
     "tests.fixtures.real_servers",
     "tests.fixtures.lifecycle",
+    "tests.fixtures.llama_server",
 ]
 
 

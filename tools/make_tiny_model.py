@@ -5,9 +5,10 @@ fixed fallback, so tests and the demo can drive real servers (mlx-openai-server,
 CPU with deterministic greedy output. Steps: train a byte-level BPE tokenizer on the rendered
 conversations, train the model with MLX (loss only on the assistant answer), write the HF-style
 directory, then load it back with mlx_lm and check that greedy decoding reproduces every answer.
-Exits non-zero if any answer differs.
+Exits non-zero if any answer differs. Last, the same model is written as a GGUF file for llama.cpp's
+llama-server (tools/tiny_gguf.py); ``--gguf-only`` does only that, from the directory as it is.
 
-    .venv/bin/python tools/make_tiny_model.py [--out DIR] [--steps N] [--seed N]
+    .venv/bin/python tools/make_tiny_model.py [--out DIR] [--steps N] [--seed N] [--gguf-only]
 """
 
 from __future__ import annotations
@@ -480,7 +481,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (replaced)")
     parser.add_argument("--steps", type=int, default=60, help="training steps (full batch)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--gguf-only", action="store_true", help="only (re)write the GGUF file from the model in --out"
+    )
     args = parser.parse_args(argv)
+    if args.gguf_only:
+        return write_gguf_file(args.out)
 
     random.seed(args.seed)
     convs = conversations()
@@ -510,6 +516,20 @@ def main(argv: list[str] | None = None) -> int:
         shutil.copytree(build, args.out)
     size = sum(p.stat().st_size for p in args.out.iterdir())
     print(f"wrote {args.out} ({size / 1024:.0f} KiB)")
+    return write_gguf_file(args.out)
+
+
+def write_gguf_file(model_dir: Path) -> int:
+    """The model as GGUF for llama-server, beside the safetensors it is made from."""
+    sys.path.insert(0, str(REPO))
+    from tools.tiny_gguf import GGUF_NAME, ConversionError, write_gguf
+
+    try:
+        out = write_gguf(model_dir, model_dir / GGUF_NAME)
+    except (ConversionError, OSError, KeyError) as exc:
+        print(f"cannot write the GGUF file: {exc}", file=sys.stderr)
+        return 1
+    print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
     return 0
 
 

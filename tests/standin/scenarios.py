@@ -11,6 +11,7 @@ import select
 import threading
 import time
 from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any, Protocol
 
 
@@ -364,6 +365,21 @@ def timestamps(r: Responder, body: dict[str, Any], options: Any) -> None:
     r.done()
 
 
+def replay(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """The response another server gave, exactly: ``--replay FILE`` names a JSON file with ``status``,
+    ``content_type`` and ``body`` (text). For answers the CLI cannot ask a real server for."""
+    recorded = json.loads(Path(options.replay).read_text(encoding="utf-8"))
+    data = recorded["body"].encode()
+    h = r.handler
+    h.send_response(int(recorded["status"]))
+    h.send_header("Content-Type", recorded["content_type"])
+    h.send_header("Content-Length", str(len(data)))
+    h.send_header("Connection", "close")
+    h.end_headers()
+    h.close_connection = True
+    r.raw(data)
+
+
 SCENARIOS: dict[str, Callable[[Responder, dict[str, Any], Any], None]] = {
     "think-content": think_content,
     "think-reasoning": think_reasoning,
@@ -383,5 +399,6 @@ SCENARIOS: dict[str, Callable[[Responder, dict[str, Any], Any], None]] = {
     "fast": fast,
     "markdown": markdown,
     "timestamps": timestamps,
+    "replay": replay,
     **{name: http_error(status, body) for name, (status, body, _) in HTTP_ERRORS.items()},
 }

@@ -129,6 +129,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     )
     p.add_argument("--chunks", type=int, default=200, help="chunk count for the 'fast' scenario")
     p.add_argument("--delay", type=float, default=0.0, help="seconds between chunks of normal scenarios")
+    p.add_argument("--replay", metavar="FILE", help="the recorded response for the 'replay' scenario")
     return p.parse_args(argv)
 
 
