@@ -21,12 +21,12 @@ import pytest
 from tests.fixtures.common import RunCli
 from tests.fixtures.lifecycle import (
     AddStandin,
-    pid_alive,
     processes_on_port,
     read_record,
     record_file,
     spawned_pid,
 )
+from tests.fixtures.processes import pid_alive
 
 
 def test_start_status_stop(run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path) -> None:

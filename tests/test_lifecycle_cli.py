@@ -16,7 +16,6 @@ from tests.fixtures.common import RunCli
 from tests.fixtures.lifecycle import (
     AddStandin,
     cli_process,
-    pid_alive,
     processes_on_port,
     record_file,
     recorded_pid,
@@ -25,6 +24,7 @@ from tests.fixtures.lifecycle import (
     wait_dead,
     wait_for,
 )
+from tests.fixtures.processes import pid_alive
 from tests.fixtures.standin import standin_command, wait_until_listening
 
 

@@ -20,7 +20,6 @@ from tests.fixtures.lifecycle import (
     AddStandin,
     concurrent_starts,
     orphaned_group,
-    pid_alive,
     place_record,
     processes_on_port,
     record_file,
@@ -28,6 +27,7 @@ from tests.fixtures.lifecycle import (
     spawned_pid,
     wait_dead,
 )
+from tests.fixtures.processes import pid_alive
 
 
 @pytest.mark.parametrize("launch", sorted(LAUNCH_VARIANTS))

@@ -20,13 +20,13 @@ from tests.fixtures.lifecycle import (
     GOOD_RECORD,
     AddStandin,
     as_plain_user,
-    pid_alive,
     processes_on_port,
     read_record,
     record_file,
     recorded_pid,
     wait_dead,
 )
+from tests.fixtures.processes import pid_alive
 
 NOBODY = 65534
 

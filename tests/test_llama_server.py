@@ -17,7 +17,6 @@ import re
 import signal
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,7 +27,7 @@ import pytest
 from mlxchat.paths import tiny_model_dir
 from tests.chat_helpers import add_profile, joined, parse_ndjson, types
 from tests.fixtures.common import REPO, RunCli, free_port
-from tests.fixtures.lifecycle import pid_alive
+from tests.fixtures.lifecycle import record_file, recorded_pid, wait_dead
 from tests.fixtures.llama_server import (
     API_KEY_ENV,
     MODEL_ALIAS,
@@ -37,9 +36,9 @@ from tests.fixtures.llama_server import (
     gguf_path,
     need_llama_server,
     port_open,
-    recorded_pid,
     start_profile,
 )
+from tests.fixtures.processes import pid_alive
 from tests.fixtures.standin import StartStandin
 from tools.make_tiny_model import WEATHER_TOOL
 
@@ -342,14 +341,11 @@ def test_a_killed_command_server_is_reported_and_cleaned(run_cli: RunCli, mlxcha
     add_command_profile(mlxchat_home, "llama", need_llama_server(), free_port())
     start_profile(mlxchat_home, "llama")
     pid = recorded_pid(mlxchat_home, "llama")
-    assert pid is not None
     os.kill(pid, signal.SIGKILL)
-    deadline = time.monotonic() + 30
-    while pid_alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.02)
+    assert wait_dead(pid, 30)
     status = run_cli("status", "llama")
     assert status.returncode == 3 and "crashed" in status.stdout, status.stdout + status.stderr
-    assert recorded_pid(mlxchat_home, "llama") is None  # shown once as crashed, then cleaned
+    assert not record_file(mlxchat_home, "llama").exists()  # shown once as crashed, then cleaned
     result = run_cli("chat", "llama", "What is 2+2?", "--json", input="")
     assert result.returncode == 3, result.stderr
     error = parse_ndjson(result.stdout)[-1]
