@@ -8,18 +8,17 @@ import json
 import os
 import re
 import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from tests.fixtures.common import REPO, RunCli
+from tests.fixtures.common import REPO, RunCli, run_mlxchat
 from tests.fixtures.lifecycle import (
     GOOD_RECORD,
     AddStandin,
-    as_plain_user,
+    plain_user_preexec,
     processes_on_port,
     read_record,
     record_file,
@@ -33,15 +32,7 @@ NOBODY = 65534
 
 def run_plain(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """The CLI as an ordinary user meets it (for root: without the powers that ignore file modes)."""
-    return subprocess.run(  # type: ignore[call-overload, no-any-return]
-        [sys.executable, "-m", "mlxchat", *args],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**os.environ, "MLXCHAT_HOME": str(home)},
-        cwd=REPO,
-        **as_plain_user(),
-    )
+    return run_mlxchat(home, *args, preexec_fn=plain_user_preexec())
 
 
 @contextmanager
