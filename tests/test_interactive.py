@@ -1,114 +1,38 @@
 """Interactive ``mlxchat chat PROFILE`` for real: the CLI in a pseudo-terminal (pexpect), talking to
-the stand-in server. The ``echo`` scenario answers with the request body it received, so a test sees
-exactly what each turn sent (history, system prompt, attachments); ``stall`` answers a little and
-then waits until the client leaves (recorded at ``GET /standin/happenings``).
+the stand-in server (helpers in tests/interactive_helpers.py). The ``echo`` scenario answers with the
+request body it received, so a test sees exactly what each turn sent (history, system prompt,
+attachments); ``stall`` answers a little and then waits until the client leaves (recorded at
+``GET /standin/happenings``). What no error may end (a session), pastes, ``/image`` arguments and
+the input history are in tests/test_interactive_sessions.py.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-import signal
-import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
-from typing import Any
 
-import httpx
 import pexpect
 from PIL import Image
 
-from tests import imagehazards as hazards
 from tests.chat_helpers import add_profile, parse_ndjson
 from tests.fixtures.common import REPO, RunCli, free_port
-from tests.fixtures.standin import Standin, StartStandin, standin_command, wait_until_listening
-
-PROMPT = re.compile(r"you>(?:\x1b\[0m)? ")
-"""The prompt, plain or in colour."""
-# The echo answer in --format text: the request body as one line of JSON.
-BODY = re.compile(r'\{"[a-z_]+": [^\r\n]*\}(?=\r\n)')
-
-
-def remote(home: Path, server: Standin, scenario: str, name: str = "p", **fields: Any) -> str:
-    add_profile(home, name, server="remote", url=server.base_url, model=scenario, **fields)
-    return name
-
-
-def spawn(home: Path, *args: str, color: bool = False, env: dict[str, str] | None = None) -> pexpect.spawn:
-    env = {
-        **os.environ,
-        "MLXCHAT_HOME": str(home),
-        "TERM": "xterm",
-        "COLUMNS": "100",
-        "LINES": "30",
-        **(env or {}),
-    }
-    env.pop("FORCE_COLOR", None)
-    if color:
-        env.pop("NO_COLOR", None)
-    else:
-        env["NO_COLOR"] = "1"
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "mlxchat", "chat", *args],
-        env=env,
-        cwd=str(REPO),
-        dimensions=(30, 100),
-        timeout=20,
-        encoding="utf-8",
-    )
-    child.expect(PROMPT)
-    return child
-
-
-def ask(child: pexpect.spawn, text: str) -> dict[str, Any]:
-    """Send a message to an echo profile (--format text) and return the request body it received."""
-    child.sendline(text)
-    child.expect(BODY)
-    body: dict[str, Any] = json.loads(child.match.group(0))
-    child.expect(PROMPT)
-    return body
-
-
-def command(child: pexpect.spawn, line: str, reply: str) -> None:
-    child.sendline(line)
-    child.expect_exact(reply)
-    child.expect(PROMPT)
-
-
-def colours(text: str) -> set[str]:
-    """The foreground and background colours (SGR 30-49 and 90-107) that ``text`` sets: not bold or dim,
-    which NO_COLOR keeps."""
-    params = {p for sgr in re.findall(r"\x1b\[([0-9;]*)m", text) for p in sgr.split(";") if p.isdigit()}
-    return {p for p in params if 30 <= int(p) <= 49 or 90 <= int(p) <= 107}
-
-
-def paste(child: pexpect.spawn, lines: list[str]) -> None:
-    """Paste as a terminal does: line breaks as CR, bracketed by ESC[200~ ... ESC[201~ only when the
-    program turned bracketed paste on (ESC[?2004h) before its prompt; else the bare keystrokes."""
-    text = "\r".join(lines)
-    child.send(f"\x1b[200~{text}\x1b[201~" if "\x1b[?2004h" in str(child.before) else text)
-
-
-def leave(child: pexpect.spawn) -> int:
-    """Ctrl-D at an empty prompt; the exit status."""
-    child.sendcontrol("d")
-    child.expect(pexpect.EOF)
-    child.close()
-    assert child.exitstatus is not None, f"ended by signal {child.signalstatus}"
-    return int(child.exitstatus)
-
-
-def happenings(server: Standin) -> list[str]:
-    return list(httpx.get(f"http://127.0.0.1:{server.port}/standin/happenings", timeout=5).json())
-
-
-def user(text: str) -> dict[str, Any]:
-    return {"role": "user", "content": text}
-
+from tests.fixtures.standin import Standin
+from tests.interactive_helpers import (
+    PROMPT,
+    ask,
+    colours,
+    command,
+    happenings,
+    image_part_urls,
+    leave,
+    remote,
+    spawn,
+    user,
+    wait_for,
+)
 
 # -- the conversation -------------------------------------------------------------------------
 
@@ -218,11 +142,6 @@ def test_pretty_output_in_colour(mlxchat_home: Path, server: Standin) -> None:
 # -- attachments ------------------------------------------------------------------------------
 
 
-def image_part_urls(content: Any) -> list[str]:
-    assert isinstance(content, list), content
-    return [p["image_url"]["url"] for p in content if p["type"] == "image_url"]
-
-
 def test_image_attaches_to_the_next_message(mlxchat_home: Path, server: Standin, tmp_path: Path) -> None:
     red, blue = tmp_path / "red.png", tmp_path / "blue.png"
     Image.new("RGB", (64, 48), "red").save(red)
@@ -269,15 +188,6 @@ def test_image_for_a_text_only_profile_is_left_out(
 
 
 # -- Ctrl-C, Ctrl-D, mistakes -----------------------------------------------------------------
-
-
-def wait_for(server: Standin, what: str, limit: float = 15.0) -> None:
-    deadline = time.monotonic() + limit
-    while time.monotonic() < deadline:
-        if what in happenings(server):
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"{what!r} not in {happenings(server)}")
 
 
 def test_ctrl_c_cancels_the_answer_and_keeps_the_session(
@@ -385,154 +295,3 @@ def test_no_session_without_a_terminal(mlxchat_home: Path, server: Standin, run_
     child.expect(pexpect.EOF)
     assert "nothing to send" in str(child.before)
     assert "you>" not in str(child.before)
-
-
-# -- nothing inside a turn ends the session ---------------------------------------------------
-
-FAULTS = Path(__file__).resolve().parent / "fixtures" / "faults"
-
-
-def test_a_damaged_image_mid_conversation_keeps_the_conversation(
-    mlxchat_home: Path, server: Standin, tmp_path: Path
-) -> None:
-    damaged = tmp_path / "cut.gif"
-    gif = hazards.fuzz_corpus()["animated.gif"]
-    damaged.write_bytes(gif[: int(len(gif) * 0.45)])  # once an IndexError: "internal error", the session gone
-    name = remote(mlxchat_home, server, "echo", model_type="multimodal")
-    child = spawn(mlxchat_home, name, "--format", "text")
-    first = ask(child, "remember the number 7")
-
-    command(child, f"/image {damaged}", f"image '{damaged}': cannot be decoded: damaged or truncated file")
-    second = ask(child, "which number?")
-
-    assert second["messages"] == [
-        user("remember the number 7"),
-        {"role": "assistant", "content": json.dumps(first, sort_keys=True)},
-        user("which number?"),  # and no image: the damaged one was never attached
-    ]
-    assert leave(child) == 0
-
-
-def test_an_internal_error_in_a_turn_keeps_the_conversation(mlxchat_home: Path, server: Standin) -> None:
-    name = remote(mlxchat_home, server, "echo")
-    faulty = {"PYTHONPATH": os.pathsep.join([str(FAULTS), os.environ.get("PYTHONPATH", "")])}
-    child = spawn(mlxchat_home, name, "--format", "text", env={**faulty, "MLXCHAT_TEST_FAULT": "explode"})
-    first = ask(child, "first question")
-
-    command(child, "now explode", "internal error: RuntimeError: injected fault for 'explode'")
-    third = ask(child, "still there?")
-
-    assert [m["content"] for m in third["messages"]] == [
-        "first question",
-        json.dumps(first, sort_keys=True),
-        "still there?",  # the failed turn is not kept, the earlier one is
-    ]
-    assert leave(child) == 0
-
-
-def test_a_server_that_dies_mid_conversation_keeps_the_conversation(
-    mlxchat_home: Path, start_standin: StartStandin
-) -> None:
-    server = start_standin()
-    name = remote(mlxchat_home, server, "echo")
-    child = spawn(mlxchat_home, name, "--format", "text")
-    first = ask(child, "first question")
-    server.stop()  # the server dies between two turns
-
-    child.sendline("are you there?")
-    child.expect_exact("cannot connect")
-    child.expect_exact("not kept in the conversation")
-    child.expect(PROMPT)
-    back = subprocess.Popen(
-        standin_command(server.port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
-    )
-    try:
-        wait_until_listening(server.port, back)
-        again = ask(child, "back again?")
-    finally:
-        back.kill()
-        back.wait()
-
-    assert again["messages"] == [
-        user("first question"),
-        {"role": "assistant", "content": json.dumps(first, sort_keys=True)},
-        user("back again?"),
-    ]
-    assert leave(child) == 0
-
-
-# -- pasting ----------------------------------------------------------------------------------
-
-
-def test_a_pasted_snippet_is_one_message(mlxchat_home: Path, server: Standin, tmp_path: Path) -> None:
-    # Bracketed paste on even where readline's configuration turns it off (CPython's default too).
-    inputrc = tmp_path / "inputrc"
-    inputrc.write_text("set enable-bracketed-paste off\n")
-    name = remote(mlxchat_home, server, "echo")
-    child = spawn(mlxchat_home, name, "--format", "text", env={"INPUTRC": str(inputrc)})
-    tag = uuid.uuid4().hex[:8]
-    lines = [f"def f{tag}(x):", "    if x:", "        return 1", "    return 2"]
-
-    paste(child, lines)
-    body = ask(child, "")
-
-    assert body["messages"] == [user("\n".join(lines))]
-    assert len([h for h in happenings(server) if tag in h]) == 1  # one request, not four
-    # The backslash continuation still works after a paste.
-    child.sendline("one \\")
-    child.expect_exact("...> ")
-    assert ask(child, "two")["messages"][-1] == user("one \ntwo")
-    assert leave(child) == 0
-
-
-# -- /image arguments -------------------------------------------------------------------------
-
-
-def test_image_paths_are_read_like_shell_words_and_named_as_typed(
-    mlxchat_home: Path, server: Standin, tmp_path: Path
-) -> None:
-    folder = tmp_path / "My Photos"
-    folder.mkdir()
-    Image.new("RGB", (40, 20), "red").save(folder / "red one.png")
-    Image.new("RGB", (40, 20), "blue").save(folder / "blue.png")
-    name = remote(mlxchat_home, server, "echo", model_type="multimodal")
-    child = spawn(mlxchat_home, name, "--format", "text", env={"HOME": str(tmp_path)})
-
-    command(child, "/image ~/My\\ Photos/red\\ one.png", "attached ~/My Photos/red one.png")  # drag and drop
-    command(child, "/image '~/My Photos/blue.png'", "attached ~/My Photos/blue.png")
-    command(child, "/image ~/My\\ Photos/gone.png", "image '~/My Photos/gone.png': no such file")
-    command(child, "/image ftp://x", "image 'ftp://x': only http://, https:// and data: URLs are supported")
-    command(child, "/image 'unclosed", "unclosed '")
-    body = ask(child, "two pictures?")
-
-    assert len(image_part_urls(body["messages"][-1]["content"])) == 2
-    assert leave(child) == 0
-
-
-# -- the input history ------------------------------------------------------------------------
-
-
-def test_history_is_appended_as_typed_by_every_session(mlxchat_home: Path, server: Standin) -> None:
-    name = remote(mlxchat_home, server, "echo")
-    history = mlxchat_home / "state" / "chat-history"
-    one = spawn(mlxchat_home, name, "--format", "text")
-    two = spawn(mlxchat_home, name, "--format", "text")
-    ask(one, "alpha 1")
-    ask(two, "beta 1")
-    paste(one, ["pasted", "lines"])
-    ask(one, "")
-
-    one.kill(signal.SIGKILL)  # a terminal closed without a goodbye
-    one.close()
-    assert leave(two) == 0
-
-    text = history.read_text()
-    assert [json.loads(line) for line in text.splitlines()] == ["alpha 1", "beta 1", "pasted\nlines"]
-    assert history.stat().st_mode & 0o777 == 0o600
-    # The next session recalls the newest entry with the up arrow.
-    three = spawn(mlxchat_home, name, "--format", "text")
-    three.send("\x1b[A")
-    three.expect_exact("lines")
-    three.sendcontrol("c")
-    three.expect(PROMPT)
-    assert leave(three) == 0

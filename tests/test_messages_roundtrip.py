@@ -14,7 +14,7 @@ import orjson
 from tests.chat_helpers import joined, parse_ndjson
 from tests.fixtures.common import RunCli
 from tests.fixtures.standin import Standin
-from tests.test_interactive import ask, command, leave, remote, spawn
+from tests.interactive_helpers import ask, command, leave, remote, spawn
 
 TRICKY = "one\u2028two\u2029three\x85four\x0bfive\x0csix\x1cseven\x1dend\x1e."
 MESSAGES = [
