@@ -231,6 +231,17 @@ def test_continue_sends_the_earlier_turns_without_their_reasoning(
     assert [m["role"] for m in fifth["messages"]] == ["user", "assistant", "user"]
 
 
+def test_reasoning_is_never_sent_back(run_here: RunCli, mlxchat_home: Path, server: Standin) -> None:
+    assert chat(run_here, remote(mlxchat_home, server, "think-content"), "What is 2+2?").returncode == 0
+    cid = conversations(run_here)[0]["id"]
+    body = echo_body(run_here, remote(mlxchat_home, server, "echo"), "Multiply that by 3.", "--cid", cid)
+    assert body["messages"] == [
+        user("What is 2+2?"),
+        assistant("The answer is 4."),
+        user("Multiply that by 3."),
+    ]
+
+
 def test_cid_continues_a_given_conversation_by_its_id_or_the_start_of_it(
     run_here: RunCli, mlxchat_home: Path, server: Standin
 ) -> None:
