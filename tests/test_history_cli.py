@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import sys
 from pathlib import Path
 from typing import Any
@@ -273,6 +274,22 @@ def test_path_and_the_files_are_private(run_here: RunCli, mlxchat_home: Path, se
     assert all(f.stat().st_mode & 0o777 == 0o600 for f in files), [
         (f.name, oct(f.stat().st_mode)) for f in files
     ]
+
+
+def test_a_home_whose_path_has_spaces_and_uri_characters(
+    run_here: RunCli, tmp_path: Path, server: Standin
+) -> None:
+    home = tmp_path / "Application Support #1 ?x=y%20"
+    env = {"MLXCHAT_HOME": str(home)}
+    remote(home, server, "think-content")
+    for prompt in ("one", "two"):
+        assert run_here("chat", "think-content", prompt, env=env, input="").returncode == 0
+    listed = run_here("history", "list", "--json", env=env, input="")
+    assert [c["prompt"] for c in json.loads(listed.stdout)] == ["two", "one"]
+    con = sqlite3.connect(home / "data" / "history.db")
+    assert con.execute("SELECT prompt FROM responses ORDER BY id").fetchall() == [("one",), ("two",)]
+    con.close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == [home.name]  # nothing made beside it
 
 
 def test_history_commands_load_no_http_or_rich_code(mlxchat_home: Path) -> None:

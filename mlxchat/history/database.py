@@ -63,6 +63,14 @@ def failure(exc: BaseException, path: Path) -> HistoryError:
     return HistoryError(f"cannot use the history database {path}: {type(exc).__name__}: {exc}")
 
 
+def uri(path: Path, mode: str) -> str:
+    """An SQLite URI for ``path`` that opens it only if it exists (``rw``) or read-only (``ro``);
+    spaces, ``?`` and ``#`` in the path are escaped (macOS keeps data in "Application Support")."""
+    from urllib.parse import quote
+
+    return f"file:{quote(str(path.absolute()))}?mode={mode}"
+
+
 def _create_file(path: Path) -> None:
     """The database file, private from the start (SQLite gives its -wal and -shm files the same mode)."""
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -82,8 +90,9 @@ def connect(
             if not create:
                 return None
             _create_file(path)
-        uri = f"file:{path}?mode=rw"
-        con = sqlite3.connect(uri, uri=True, timeout=timeout, isolation_level=None, check_same_thread=False)
+        con = sqlite3.connect(
+            uri(path, "rw"), uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
     except (OSError, sqlite3.Error) as exc:
         raise failure(exc, path) from None
     try:
@@ -123,7 +132,7 @@ def close(con: sqlite3.Connection, path: Path) -> None:
     the commit that gets there). Committed turns are in the WAL either way."""
     keeper: sqlite3.Connection | None = None
     try:
-        keeper = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        keeper = sqlite3.connect(uri(path, "ro"), uri=True)
         keeper.execute("PRAGMA schema_version").fetchone()  # its shared lock on the file
     except sqlite3.Error:
         pass
@@ -176,7 +185,7 @@ def _backup(path: Path, version: int) -> Path:
             break
         target = path.with_name(f"{path.name}.v{version}-{stamp}-{n}.backup")
     _create_file(target)
-    source = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    source = sqlite3.connect(uri(path, "ro"), uri=True)
     copy = sqlite3.connect(target)
     try:
         source.backup(copy)

@@ -16,7 +16,7 @@ from mlxchat.errors import UsageError
 from mlxchat.history.database import close, connect, failure, transaction
 from mlxchat.history.ids import looks_like_id, normalise
 from mlxchat.history.log import Continuation
-from mlxchat.history.media import restore_content, restore_messages
+from mlxchat.history.media import Lookup, restore_content, restore_messages
 from mlxchat.history.model import ConversationDetail, ConversationSummary, Turn
 
 
@@ -154,7 +154,7 @@ def events_blob(con: sqlite3.Connection, response_id: int) -> bytes:
     return bytes(blob)
 
 
-def blob_lookup(con: sqlite3.Connection) -> Any:
+def blob_lookup(con: sqlite3.Connection) -> Lookup:
     def lookup(sha256: str) -> bytes | None:
         row = con.execute("SELECT data FROM blobs WHERE sha256 = ?", (sha256,)).fetchone()
         return bytes(row[0]) if row else None
