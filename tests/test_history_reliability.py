@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.chat_helpers import parse_ndjson
 from tests.fixtures.common import REPO, RunCli
 from tests.fixtures.standin import Standin
 from tests.history_helpers import (
@@ -203,8 +204,9 @@ def test_a_database_of_the_first_schema_version_is_migrated_with_a_backup(
     assert {h["prompt"] for h in hits} == {"Remember the number 7.", "Which number did I give you?"}
     think = show(run_here, found[-1]["id"])
     assert think["turns"][0]["reasoning"] == "\nTwo plus two is four.\n"
-    events = run_here("history", "show", found[-1]["id"], "--events", input="").stdout
-    assert next(json.loads(line)["type"] for line in events.splitlines()) == "start"
+    events = parse_ndjson(run_here("history", "show", found[-1]["id"], "--events", input="").stdout)
+    assert "".join(e["content"] for e in events if e["type"] == "response") == "\n\nThe answer is 4."
+    assert events[-1]["type"] == "done"  # one terminal event, last (checked by parse_ndjson)
     remote(mlxchat_home, server, "echo", system_prompt="Be brief.")
     body = echo_body(run_here, "echo", "And now?", "--cid", found[-2]["id"])
     assert [m["content"] for m in body["messages"] if m["role"] == "user"] == [

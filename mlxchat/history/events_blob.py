@@ -82,7 +82,8 @@ def decode(blob: bytes, reasoning: str, answer: str, end: dict[str, Any]) -> lis
                 at[name] = pos
             else:
                 out.append(event_from_dict(item))
-        out.append(event_from_dict(end))
+        if not (out and isinstance(out[-1], Done | Error)):  # turns kept by schema version 1 hold it
+            out.append(event_from_dict(end))
     except (KeyError, TypeError, FieldError) as exc:
         raise ValueError(f"unreadable events ({exc})") from None
     return out
