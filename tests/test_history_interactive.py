@@ -19,11 +19,7 @@ from tests.fixtures.common import REPO, RunCli
 from tests.fixtures.real_servers import RealServer
 from tests.fixtures.standin import Standin
 from tests.history_helpers import chat, conversations, db_path, echo_body, history_json, remote, show
-from tests.test_interactive import PROMPT, ask, leave, spawn, wait_for
-
-
-def user(text: str) -> dict[str, str]:
-    return {"role": "user", "content": text}
+from tests.interactive_helpers import PROMPT, ask, leave, spawn, user, wait_for
 
 
 def test_a_session_is_kept_turn_by_turn_and_clear_starts_a_new_conversation(
