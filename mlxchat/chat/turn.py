@@ -5,9 +5,9 @@ batch builds on it): the events go to ``sink`` batch by batch as they arrive, th
 :class:`TurnResult` says how the turn ended and what it produced, and ``log`` (the conversation
 history, mlxchat.history) sees every batch and gets the result once, however the turn ended.
 ``play(batches, sink)`` does the same for events from elsewhere (``mlxchat render`` replays saved
-ones). Ctrl-C closes the request
-and ends the turn with an ``interrupted`` error event; an exception from the sink (``OutputClosed``
-when stdout's reader left) closes the request and propagates.
+ones). Ctrl-C closes the request and ends the turn with an ``interrupted`` error event; an
+exception from the sink (``OutputClosed`` when stdout's reader left) closes the request and
+propagates.
 """
 
 from __future__ import annotations
