@@ -31,6 +31,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from faults import Faults, add_fault_flags
 from scenarios import HAPPENINGS, SCENARIOS, Responder
 from shapes import SHAPES, take_shape
 from stream_faults import SCENARIOS as STREAM_FAULTS
@@ -78,6 +79,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path != "/v1/chat/completions":
             self._json(404, {"detail": "Not Found"})
             return
+        if self.server.faults.before_answer(self, body):
+            return
         name = body.get("model") if body.get("model") in SCENARIOS else self.server.options.scenario
         SCENARIOS[name](Responder(self), body, self.server.options)
 
@@ -88,6 +91,7 @@ class StandinServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], options: argparse.Namespace) -> None:
         self.options = options
+        self.faults = Faults(options)
         super().__init__(address, Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -130,6 +134,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--chunks", type=int, default=200, help="chunk count for the 'fast' scenario")
     p.add_argument("--delay", type=float, default=0.0, help="seconds between chunks of normal scenarios")
     p.add_argument("--replay", metavar="FILE", help="the recorded response for the 'replay' scenario")
+    add_fault_flags(p)
     return p.parse_args(argv)
 
 
