@@ -25,6 +25,7 @@ from tests.batch_helpers import (
     read_results,
     remote,
 )
+from tests.chat_helpers import add_profile
 from tests.fixtures.common import RunCli
 from tests.fixtures.standin import Standin, StartStandin
 from tests.test_batch_input import OPENAI_DOC_LINES, VLLM_DOC_LINES
@@ -412,3 +413,43 @@ def test_unknown_profile_and_bad_options_are_usage_errors(
     missing = batch(run_here, name, "-i", "missing.jsonl")
     assert missing.returncode == 2 and "cannot read -i missing.jsonl" in missing.stderr
     assert batch(run_here, name, "-j", "0", input=prompts(1)).returncode == 2
+
+
+def test_a_profile_that_does_not_answer_is_taken_out_of_rotation(
+    run_here: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    from tests.fixtures.common import free_port
+
+    add_profile(mlxchat_home, "gone", server="remote", url=f"http://127.0.0.1:{free_port()}/v1")
+    remote(mlxchat_home, server, "here")
+    result = batch(run_here, "gone", "here", "-j", "3", "--events", input=prompts(60))
+    assert result.returncode == 0, result.stderr
+    batch_events, requests = parse_batch_events(result.stdout)
+    assert len(requests) == 60 and all(r[-1]["type"] == "done" for r in requests.values())
+    assert {r[0]["profile"] for r in requests.values()} == {"here"}
+    gone = next(p for p in batch_events[-1]["profiles"] if p["name"] == "gone")
+    # Its first requests failed and went elsewhere; then it was out of rotation, not tried 60 times.
+    assert gone["ok"] == 0 and 1 <= gone["retried"] <= 6, gone
+
+
+def test_short_form_images_are_prepared_like_image_options(
+    run_here: RunCli, mlxchat_home: Path, server: Standin, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (64, 48), "orange").save(tmp_path / "photo.png")
+    image = str(tmp_path / "photo.png")
+    add_profile(
+        mlxchat_home, "vision", server="remote", url=server.base_url, model="echo", model_type="multimodal"
+    )
+    add_profile(mlxchat_home, "text", server="remote", url=server.base_url, model="echo")
+    line = jsonl({"id": "pic", "prompt": "What is in this picture?", "images": [image]})
+    seen = parse_results(batch(run_here, "vision", input=line).stdout)[0]
+    parts = json.loads(seen["answer"])["messages"][-1]["content"]
+    assert parts[0] == {"type": "text", "text": "What is in this picture?"}
+    assert parts[1]["type"] == "image_url" and parts[1]["image_url"]["url"].startswith("data:image/")
+    left_out = parse_results(batch(run_here, "text", input=line).stdout)[0]
+    assert ok(left_out) and "text-only" in left_out["warnings"][0]
+    assert json.loads(left_out["answer"])["messages"][-1]["content"] == "What is in this picture?"
+    strict = parse_results(batch(run_here, "text", "--strict", input=line).stdout)[0]
+    assert strict["error"]["code"] == "invalid_request" and "text-only" in strict["error"]["message"]

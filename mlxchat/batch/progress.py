@@ -143,9 +143,11 @@ def summary_lines(tally: Tally, lanes: list[Lane], wall: float) -> list[str]:
                 f"{(stats.ok + stats.failed) / wall:,.1f} requests/s"
             )
     if tally.interrupted:
-        what = "abandoned in flight or " if tally.abandoned else ""
+        waiting = tally.not_run - tally.abandoned_in_flight
+        parts = [f"{tally.abandoned_in_flight} request(s) in flight abandoned"] if tally.abandoned else []
+        parts.append(f"{waiting} waiting not run")
         lines.append(
-            f"interrupted: {tally.not_run} request(s) {what}not run, and the rest of the input "
-            "was not read; run the same command with --resume to finish"
+            f"interrupted: {', '.join(parts)}, the rest of the input not read; "
+            "run the same command with --resume to finish"
         )
     return lines

@@ -62,6 +62,8 @@ class Tally:
     completion_tokens: int = 0
     interrupted: bool = False
     abandoned: bool = False
+    abandoned_in_flight: int = 0
+    """Of ``not_run``: the requests in flight when a second Ctrl-C abandoned them."""
 
     @property
     def done(self) -> int:
@@ -217,6 +219,7 @@ class BatchRunner:
             self._look_at_signals()
             with self._cond:
                 if self.tally.abandoned:
+                    self.tally.abandoned_in_flight = self.lanes.in_flight
                     self.tally.not_run += self.lanes.in_flight
                     break
                 if self._closed or self._crash is not None or not self.lanes.in_flight:
