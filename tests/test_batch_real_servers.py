@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -26,7 +27,7 @@ def test_two_real_servers_answer_one_batch(
 ) -> None:
     for name, server in (("openai", openai_server), ("mlxlm", mlxlm_server)):
         add_profile(mlxchat_home, name, server="remote", url=server.base_url, model=server.model)
-    lines = []
+    lines: list[dict[str, Any]] = []
     for i in range(8):
         prompt = list(KNOWN)[i % 2]
         lines.append({"id": f"s{i}", "prompt": prompt})
@@ -45,8 +46,8 @@ def test_two_real_servers_answer_one_batch(
     results = by_id(parse_results(result.stdout))
     assert len(results) == len(lines) and all(ok(r) for r in results.values())
     for line in lines[:16]:
-        prompt = line.get("prompt") or line["body"]["messages"][-1]["content"]  # type: ignore[index]
-        reasoning, answer = KNOWN[prompt]  # type: ignore[index]
+        prompt = line.get("prompt") or line["body"]["messages"][-1]["content"]
+        reasoning, answer = KNOWN[prompt]
         if "custom_id" in line:
             message = results[line["custom_id"]]["response"]["body"]["choices"][0]["message"]
             assert (message["reasoning_content"].strip(), message["content"].strip()) == (reasoning, answer)
