@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Final, Literal
 
 from mlxchat.chat.events import PROTOCOL_VERSION
 
@@ -38,3 +38,6 @@ class BatchDone:
     """Seconds from the start of the batch to its end."""
     profiles: list[dict[str, Any]] = field(default_factory=list)
     """``{"name", "ok", "failed", "retried", "completion_tokens", "requests_per_second"}`` each."""
+
+
+BATCH_EVENT_TYPES: Final[dict[str, type[Any]]] = {"batch_start": BatchStart, "batch_done": BatchDone}

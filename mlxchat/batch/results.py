@@ -12,16 +12,15 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from typing import Any, Final
+from typing import Any
 
 import orjson
 
+from mlxchat.batch.events import BATCH_EVENT_TYPES
 from mlxchat.batch.items import BadLine, Entry, ItemId
 from mlxchat.chat.events import Error, Event
 from mlxchat.chat.turn import TurnResult
 from mlxchat.output.ndjson import event_line
-
-BATCH_EVENT_TYPES: Final = ("batch_start", "batch_done")
 
 
 @dataclass(frozen=True, slots=True)
