@@ -81,9 +81,15 @@ def check_running(profiles: list[Profile], start: Callable[[Profile], None] | No
 
 
 def run_batch(
-    spec: BatchSpec, terminal: Terminal, env: Mapping[str, str], now: Callable[[], float]
+    spec: BatchSpec,
+    terminal: Terminal,
+    env: Mapping[str, str],
+    now: Callable[[], float],
+    notify: Callable[[str], None] = lambda message: None,
 ) -> BatchReport:
-    """Run the batch ``spec`` describes; ``env`` holds the API keys, ``now`` is the wall clock."""
+    """Run the batch ``spec`` describes; ``env`` holds the API keys, ``now`` is the wall clock,
+    ``notify`` gets what is worth saying before it starts (what a resumed output holds). The
+    terminal gives the input (stdin), the output (stdout) and the progress view (stderr)."""
     names = [p.name for p in spec.profiles]
     if len(set(names)) != len(names):
         raise UsageError("a profile is named twice: give each profile once")
@@ -97,6 +103,8 @@ def run_batch(
             total.known = check_all(source, spec.options, text=spec.text)
             source.seek(0)
         out, resumed = _open_output(spec, stack, terminal)
+        if resumed.kept or resumed.dropped:
+            notify(f"resuming {spec.output}: {resumed.kept} done already, {resumed.dropped} to run again")
         lanes = _lanes(spec)
         stack.callback(lanes.close)
         writer = ResultWriter(out, ordered=spec.ordered)
@@ -106,7 +114,8 @@ def run_batch(
         if spec.events:
             start = BatchStart(utc_timestamp(now()), _profile_list(lanes), resumed.kept, spec.ordered)
             writer.write_now(_line(start))
-        report = _run(runner, make_view(terminal, spec.progress), total)
+        view = make_view(terminal, spec.progress, results_to_stdout=spec.output in (None, "-"))
+        report = _run(runner, view, total)
         if spec.events:
             writer.write_now(_line(batch_done(report.tally, report.lanes, report.wall)))
         return report

@@ -1,8 +1,8 @@
 """What a batch shows on stderr: a progress bar while it runs, a summary when it ends.
 
-On a terminal (or with ``--progress``) a Rich progress bar: done/total when the total is known
-(``-i FILE``), requests/s, ETA, failures, tokens/s and each profile's requests in flight. With
-``--progress`` and stderr not a terminal, a plain line every few seconds instead. The summary
+When stderr is a terminal (and the results do not go to the same terminal) a Rich progress bar:
+done/total when the total is known (``-i FILE``), requests/s, ETA, failures, tokens/s and each
+profile's requests in flight. With ``--progress`` otherwise, a plain line every few seconds. The summary
 (ok, failed, retried, tokens, wall time, requests/s per profile) is text for mlxchat.terminal.
 """
 
@@ -81,10 +81,10 @@ class LineView:
 
     def __init__(self, terminal: Terminal) -> None:
         self._terminal = terminal
-        self._last = 0.0
+        self._last: float | None = None
 
     def show(self, snap: Snapshot, total: int | None) -> None:
-        if snap["elapsed"] - self._last < LINE_EVERY:
+        if self._last is not None and snap["elapsed"] - self._last < LINE_EVERY:
             return
         self._last = snap["elapsed"]
         done = snap["done"] + snap["resumed"]
@@ -115,12 +115,14 @@ class Ticker:
         self._view.close()
 
 
-def make_view(terminal: Terminal, wanted: bool | None) -> View | None:
-    """The progress view: ``wanted`` None means on a terminal only."""
-    on_terminal = terminal.stderr_isatty
-    if wanted is False or (wanted is None and not on_terminal):
+def make_view(terminal: Terminal, wanted: bool | None, *, results_to_stdout: bool) -> View | None:
+    """The progress view: ``wanted`` None means only when the bar can have stderr's terminal to
+    itself (result lines written to the same terminal would tear it)."""
+    shared = results_to_stdout and terminal.stdout_isatty
+    bar = terminal.stderr_isatty and not shared
+    if wanted is False or (wanted is None and not bar):
         return None
-    return BarView(terminal) if on_terminal else LineView(terminal)
+    return BarView(terminal) if bar else LineView(terminal)
 
 
 def summary_lines(tally: Tally, lanes: list[Lane], wall: float) -> list[str]:
