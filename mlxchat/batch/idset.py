@@ -32,15 +32,7 @@ class IdSet:
 
     def __contains__(self, key: bytes) -> bool:
         fp = fingerprint(key)
-        slots, mask = self._slots, self._mask
-        i = fp & mask
-        while True:
-            held = slots[i]
-            if held == fp:
-                return True
-            if not held:
-                return False
-            i = (i + 1) & mask
+        return self._slots[self._slot(fp)] == fp
 
     def add(self, key: bytes) -> bool:
         """Add ``key``; True if it was not there yet."""
@@ -49,18 +41,21 @@ class IdSet:
             self._grow()
         return added
 
-    def _insert(self, fp: int) -> bool:
+    def _slot(self, fp: int) -> int:
+        """Where ``fp`` is, or the empty slot where it would go (linear probing)."""
         slots, mask = self._slots, self._mask
         i = fp & mask
-        while True:
-            held = slots[i]
-            if held == fp:
-                return False
-            if not held:
-                slots[i] = fp
-                self._count += 1
-                return True
+        while (held := slots[i]) and held != fp:
             i = (i + 1) & mask
+        return i
+
+    def _insert(self, fp: int) -> bool:
+        i = self._slot(fp)
+        if self._slots[i]:
+            return False
+        self._slots[i] = fp
+        self._count += 1
+        return True
 
     def _grow(self) -> None:
         old = self._slots

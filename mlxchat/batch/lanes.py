@@ -20,13 +20,28 @@ from mlxchat.profile import Profile
 
 
 @dataclass
-class LaneStats:
+class Counts:
+    """What came of requests: of one lane, or (mlxchat.batch.runner.Tally) of the whole batch."""
+
     ok: int = 0
     failed: int = 0
     retried: int = 0
-    """Tries of this lane that failed and were tried again (here or elsewhere)."""
+    """Tries that failed and were tried again (here or elsewhere)."""
     prompt_tokens: int = 0
     completion_tokens: int = 0
+
+    @property
+    def done(self) -> int:
+        return self.ok + self.failed
+
+    def add(self, ok: bool, usage: dict[str, int]) -> None:
+        """One request ended; ``usage`` of a successful one counts."""
+        if ok:
+            self.ok += 1
+            self.prompt_tokens += usage.get("prompt_tokens", 0)
+            self.completion_tokens += usage.get("completion_tokens", 0)
+        else:
+            self.failed += 1
 
 
 @dataclass
@@ -42,7 +57,7 @@ class Lane:
     """Monotonic time at which it comes back into rotation."""
     strikes: int = 0
     """Failures in a row (connection refused, broken streams): the backoff grows with them."""
-    stats: LaneStats = field(default_factory=LaneStats)
+    stats: Counts = field(default_factory=Counts)
 
     @property
     def name(self) -> str:

@@ -27,7 +27,7 @@ from typing import Any
 
 from mlxchat.batch.idset import IdSet
 from mlxchat.batch.items import BadLine, Entry, Item
-from mlxchat.batch.lanes import Lane, Lanes
+from mlxchat.batch.lanes import Counts, Lane, Lanes
 from mlxchat.batch.results import Outcome, bad_line_outcome, result_line
 from mlxchat.batch.retry import REQUEST_BACKOFF, Verdict, verdict
 from mlxchat.batch.writer import ResultWriter
@@ -51,23 +51,14 @@ class RunOptions:
 
 
 @dataclass
-class Tally:
-    ok: int = 0
-    failed: int = 0
-    retried: int = 0
+class Tally(Counts):
     not_run: int = 0
     resumed: int = 0
     """Requests skipped because the output already had their successful result."""
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
     interrupted: bool = False
     abandoned: bool = False
     abandoned_in_flight: int = 0
     """Of ``not_run``: the requests in flight when a second Ctrl-C abandoned them."""
-
-    @property
-    def done(self) -> int:
-        return self.ok + self.failed
 
 
 @dataclass
@@ -319,20 +310,8 @@ class BatchRunner:
                 lane.in_flight -= 1
 
     def _count(self, outcome: Outcome, lane: Lane | None) -> None:
-        tally = self.tally
-        if outcome.ok:
-            tally.ok += 1
-            tokens = outcome.tokens
-            tally.prompt_tokens += tokens.get("prompt_tokens", 0)
-            tally.completion_tokens += tokens.get("completion_tokens", 0)
-            if lane is not None:
-                lane.stats.ok += 1
-                lane.stats.prompt_tokens += tokens.get("prompt_tokens", 0)
-                lane.stats.completion_tokens += tokens.get("completion_tokens", 0)
-        else:
-            tally.failed += 1
-            if lane is not None:
-                lane.stats.failed += 1
+        for counts in (self.tally, lane.stats) if lane is not None else (self.tally,):
+            counts.add(outcome.ok, outcome.tokens)
 
     # -- for progress --------------------------------------------------------------------------
 
