@@ -4,7 +4,6 @@ the stream rules checked per request)."""
 
 from __future__ import annotations
 
-import functools
 import json
 import subprocess
 from collections import Counter, defaultdict
@@ -12,9 +11,8 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import jsonschema
 
-from tests.chat_helpers import REPO, add_profile, check_events, validate_event
+from tests.chat_helpers import REPO, add_profile, check_events, schema_validator, validate_event
 from tests.fixtures.common import RunCli
 from tests.fixtures.standin import Standin
 
@@ -26,16 +24,8 @@ SHORT_KEYS = [
 OPENAI_KEYS = ["id", "custom_id", "response", "error"]
 
 
-@functools.cache
-def results_validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(RESULTS_SCHEMA.read_text())
-    cls = jsonschema.validators.validator_for(schema)
-    cls.check_schema(schema)
-    return cls(schema)
-
-
 def check_result(obj: dict[str, Any]) -> dict[str, Any]:
-    results_validator().validate(obj)
+    schema_validator(RESULTS_SCHEMA).validate(obj)
     keys = OPENAI_KEYS if "custom_id" in obj else SHORT_KEYS
     assert list(obj) == keys, f"keys {list(obj)} are not {keys}"
     return obj

@@ -7,7 +7,6 @@ profile), when it is sent, through the chat core's ``resolve`` or ``resolve_body
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal, TypeAlias
@@ -35,11 +34,11 @@ class Item:
     body: Mapping[str, Any] | None = None
     """OpenAI form: the request body, sent as given."""
 
-    def request(self, profile: Profile, *, env: Mapping[str, str] = os.environ) -> ChatRequest:
+    def request(self, profile: Profile) -> ChatRequest:
         """The request for ``profile`` (UsageError, exit 2, when it cannot be made: a missing image)."""
         if self.body is not None:
-            return resolve_body(self.body, self.options, profile, env=env)
-        return resolve(self.options, profile, env=env)
+            return resolve_body(self.body, self.options, profile)
+        return resolve(self.options, profile)
 
 
 @dataclass(frozen=True, slots=True)

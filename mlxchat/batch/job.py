@@ -6,7 +6,7 @@ from __future__ import annotations
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -83,11 +83,10 @@ def check_running(profiles: list[Profile], start: Callable[[Profile], None] | No
 def run_batch(
     spec: BatchSpec,
     terminal: Terminal,
-    env: Mapping[str, str],
     now: Callable[[], float],
     notify: Callable[[str], None] = lambda message: None,
 ) -> BatchReport:
-    """Run the batch ``spec`` describes; ``env`` holds the API keys, ``now`` is the wall clock,
+    """Run the batch ``spec`` describes; ``now`` is the wall clock,
     ``notify`` gets what is worth saying before it starts (what a resumed output holds). The
     terminal gives the input (stdin), the output (stdout) and the progress view (stderr)."""
     names = [p.name for p in spec.profiles]
@@ -109,8 +108,8 @@ def run_batch(
         stack.callback(lanes.close)
         writer = ResultWriter(out, ordered=spec.ordered)
         entries = read_entries(source, spec.options, text=spec.text, drop_model=spec.profile_model)
-        options = RunOptions(spec.retries, spec.events, spec.ordered, window(lanes.capacity), spec.seed)
-        runner = BatchRunner(lanes, entries, writer, options, skip=resumed.done, env=env, now=now)
+        options = RunOptions(spec.retries, spec.events, spec.ordered, window(lanes.capacity), spec.seed, now)
+        runner = BatchRunner(lanes, entries, writer, options, skip=resumed.done)
         if spec.events:
             start = BatchStart(utc_timestamp(now()), _profile_list(lanes), resumed.kept, spec.ordered)
             writer.write_now(_line(start))

@@ -172,13 +172,18 @@ def read_back(obj: Any) -> ReadBack | None:
     if not isinstance(obj, dict):
         return None
     kind = obj.get("type")
-    if isinstance(kind, str):
-        if kind in BATCH_EVENT_TYPES:
-            return ReadBack("batch", None, False, False)
-        if "custom_id" not in obj:
-            return None
-        key = orjson.dumps(obj["custom_id"])
-        return ReadBack("events", key, kind in ("done", "error"), kind == "done")
+    return _event_line(obj, kind) if isinstance(kind, str) else _result_line(obj)
+
+
+def _event_line(obj: dict[str, Any], kind: str) -> ReadBack | None:
+    if kind in BATCH_EVENT_TYPES:
+        return ReadBack("batch", None, False, False)
+    if "custom_id" not in obj:
+        return None
+    return ReadBack("events", orjson.dumps(obj["custom_id"]), kind in ("done", "error"), kind == "done")
+
+
+def _result_line(obj: dict[str, Any]) -> ReadBack | None:
     if "custom_id" in obj and "response" in obj:
         response = obj.get("response")
         ok = obj.get("error") is None and isinstance(response, dict) and response.get("status_code") == 200

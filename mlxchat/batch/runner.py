@@ -14,13 +14,12 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import os
 import queue
 import random
 import signal
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
 from typing import Any
@@ -48,6 +47,8 @@ class RunOptions:
     """``--ordered``: most requests between the oldest unwritten one and the newest sent."""
     seed: int | None = None
     """For the jitter of backoffs (None: unpredictable)."""
+    now: Callable[[], float] = time.time
+    """The wall clock: the start events' timestamps, ``created`` of OpenAI results."""
 
 
 @dataclass
@@ -75,19 +76,14 @@ class _Waiting:
     task: _Task = field(compare=False)
 
 
-class _Collect:
-    def __init__(self) -> None:
-        self.events: list[Event] = []
-
-    def write_batch(self, events: list[Event]) -> None:
-        self.events.extend(events)
-
-
 class _Discard:
-    events = None
+    """The sink of every try: what a result needs, the turn's result keeps."""
 
     def write_batch(self, events: list[Event]) -> None:
         pass
+
+
+_DISCARD = _Discard()
 
 
 class BatchRunner:
@@ -99,12 +95,10 @@ class BatchRunner:
         options: RunOptions,
         *,
         skip: IdSet | None = None,
-        env: Mapping[str, str] = os.environ,
-        now: Callable[[], float] = time.time,
     ) -> None:
         self.lanes, self.writer, self.options = lanes, writer, options
         self.tally = Tally()
-        self._entries, self._skip, self._env, self._now = entries, skip, env, now
+        self._entries, self._skip, self._now = entries, skip, options.now
         self._cond = threading.Condition()
         self._waiting: list[_Waiting] = []
         self._order = itertools.count()
@@ -261,15 +255,14 @@ class BatchRunner:
                 self._cond.notify()
 
     def _attempt(self, task: _Task, lane: Lane) -> None:
-        sink: _Collect | _Discard = _Collect() if self.options.events else _Discard()
         entry = task.entry
         try:
-            request = entry.request(lane.profile, env=self._env)
+            request = entry.request(lane.profile)
         except UsageError as exc:
             problem = f"line {entry.line}: {exc.message}"
             self._finish(Outcome(entry, lane.name, problem=problem, attempts=task.attempt), task.seq, lane)
             return
-        turn = run_turn(request, sink, now=self._now, client=lane.client)
+        turn = run_turn(request, _DISCARD, now=self._now, client=lane.client)
         now = time.monotonic()
         with self._cond:
             judged = verdict(turn.end)
@@ -288,7 +281,8 @@ class BatchRunner:
                 else:
                     self._retry_later(task, lane, judged, turn.retry_after, now)
                 return
-        self._finish(Outcome(entry, lane.name, turn, sink.events, attempts=task.attempt), task.seq, lane)
+        events = turn.events if self.options.events else None
+        self._finish(Outcome(entry, lane.name, turn, events, attempts=task.attempt), task.seq, lane)
 
     def _retry_later(
         self, task: _Task, lane: Lane, judged: Verdict, retry_after: float | None, now: float

@@ -9,7 +9,7 @@ thinking, attachments (through mlxchat.chat.attachments_policy), the model name,
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final
 
@@ -119,8 +119,6 @@ def resolve_body(
     body: Mapping[str, Any],
     options: ChatOptions,
     profile: Profile,
-    *,
-    env: Mapping[str, str] = os.environ,
 ) -> ChatRequest:
     """The request for a JSON body given whole (a line of an OpenAI Batch file). It is sent as
     given, streamed (``stream`` and ``stream_options`` are mlxchat's); what it leaves out comes from
@@ -149,7 +147,7 @@ def resolve_body(
         thinking_prefilled=profile.thinking_prefilled and not thinking_off,
         user_content=None,
         idle_timeout=options.idle_timeout,
-        api_key=profile.api_key(env),
+        api_key=profile.api_key(),
     )
 
 

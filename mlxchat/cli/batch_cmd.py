@@ -128,7 +128,7 @@ def batch(  # noqa: PLR0917 (typer options)
         profiles, options, input_path, output_path, jobs, text, strict, resume, overwrite,
         events, ordered, retries, profile_model, progress,
     )  # fmt: skip
-    report = run_batch(spec, terminal, context.environ, context.now, terminal.info)
+    report = run_batch(spec, terminal, context.now, terminal.info)
     if not quiet:
         for line in summary_lines(report.tally, report.lanes, report.wall):
             terminal.info(line)
