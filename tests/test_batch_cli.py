@@ -9,6 +9,7 @@ against docs/batch-results.schema.json, every event against docs/events.schema.j
 from __future__ import annotations
 
 import json
+import subprocess
 from collections import Counter
 from pathlib import Path
 
@@ -36,6 +37,14 @@ REASONING = "Two plus two is four."
 
 def prompts(n: int, prefix: str = "q") -> str:
     return jsonl(*({"id": f"{prefix}{i}", "prompt": f"question {i}"} for i in range(n)))
+
+
+def answered_by(result: subprocess.CompletedProcess[str], count: int) -> Counter[str]:
+    """How many requests each profile answered, once every one of ``count`` ids has a success."""
+    assert result.returncode == 0, result.stderr
+    results = by_id(parse_results(result.stdout))
+    assert len(results) == count and all(ok(r) for r in results.values())
+    return Counter(r["profile"] for r in results.values())
 
 
 def test_short_form_gives_one_result_per_line(run_here: RunCli, mlxchat_home: Path, server: Standin) -> None:
@@ -190,10 +199,7 @@ def test_fan_out_sends_to_every_profile(
     remote(mlxchat_home, a, "a")
     remote(mlxchat_home, b, "b")
     result = batch(run_here, "a", "b", "-j", "2", input=prompts(40))
-    assert result.returncode == 0, result.stderr
-    results = by_id(parse_results(result.stdout))
-    assert len(results) == 40 and all(ok(r) for r in results.values())
-    per_profile = Counter(r["profile"] for r in results.values())
+    per_profile = answered_by(result, 40)
     assert per_profile["a"] >= 10 and per_profile["b"] >= 10, per_profile
     assert "  a: " in result.stderr and "  b: " in result.stderr
 
@@ -274,10 +280,7 @@ def test_a_server_that_dies_mid_batch_loses_nothing(
     remote(mlxchat_home, dying, "dying")
     remote(mlxchat_home, steady, "steady")
     result = batch(run_here, "dying", "steady", "-j", "3", input=prompts(40))
-    assert result.returncode == 0, result.stderr
-    results = by_id(parse_results(result.stdout))
-    assert len(results) == 40 and all(ok(r) for r in results.values())
-    per_profile = Counter(r["profile"] for r in results.values())
+    per_profile = answered_by(result, 40)
     assert 1 <= per_profile["dying"] <= 6 and per_profile["steady"] >= 34, per_profile
     assert dying.process.wait(timeout=10) == 3
     assert "retried" in result.stderr
