@@ -456,3 +456,34 @@ def test_short_form_images_are_prepared_like_image_options(
     assert json.loads(left_out["answer"])["messages"][-1]["content"] == "What is in this picture?"
     strict = parse_results(batch(run_here, "text", "--strict", input=line).stdout)[0]
     assert strict["error"]["code"] == "invalid_request" and "text-only" in strict["error"]["message"]
+
+
+def test_tool_calls_in_both_result_shapes(run_here: RunCli, mlxchat_home: Path, server: Standin) -> None:
+    name = remote(mlxchat_home, server, "p", "tool-call")
+    lines = jsonl(
+        {"id": "short", "prompt": "Weather in Paris?"},
+        {"custom_id": "openai", "body": {"messages": [{"role": "user", "content": "Weather in Paris?"}]}},
+    )
+    results = by_id(parse_results(batch(run_here, name, input=lines).stdout))
+    call = {"index": 0, "id": "call_1", "name": "get_weather", "arguments": '{"city": "Paris"}'}
+    assert results["short"]["tool_calls"] == [call] and results["short"]["finish_reason"] == "tool_calls"
+    message = results["openai"]["response"]["body"]["choices"][0]["message"]
+    assert message["content"] is None
+    assert message["tool_calls"] == [
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+        }
+    ]
+
+
+def test_an_error_inside_the_stream_that_names_429_is_retried(
+    run_here: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    name = remote(mlxchat_home, server, "p", "error-mid-stream")
+    result = batch(run_here, name, "--retries", "1", input=prompts(1))
+    assert result.returncode == 6
+    (out,) = parse_results(result.stdout)
+    assert (out["error"]["code"], out["error"]["status"], out["attempts"]) == ("server_error", 429, 2)
+    assert out["answer"] == "The"  # what streamed before the error stays

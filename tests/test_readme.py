@@ -1,7 +1,9 @@
-"""The README's examples run, for real: the ``sh`` blocks of its "Use" section, in order, in bash.
+"""The README's examples run, for real: the ``sh`` blocks of its "Use" section, in order, in bash;
+so do those of docs/batch.md's "Examples".
 
 The example model path is replaced by the tiny model that ships in the package; everything else
-runs as written, against a real mlx-openai-server.
+runs as written, against real servers (mlx-openai-server for the README, two mlx_lm.server for
+the batch examples).
 """
 
 from __future__ import annotations
@@ -24,9 +26,7 @@ EXAMPLE_MODEL = "~/models/Qwen3-0.6B-4bit"
 
 
 def use_section_blocks() -> list[str]:
-    text = (REPO / "README.md").read_text()
-    section = text.split("## Use", 1)[1].split("\n## ", 1)[0]
-    return re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    return doc_blocks(REPO / "README.md", "## Use")
 
 
 def shows(script: str, words: str) -> bool:

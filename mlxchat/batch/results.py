@@ -113,7 +113,7 @@ def chat_completion(turn: TurnResult, request_id: str, created: int) -> dict[str
     """A non-streaming chat completion object made from a streamed turn."""
     message: dict[str, Any] = {
         "role": "assistant",
-        "content": turn.answer if turn.answer or not turn.tool_calls else None,
+        "content": turn.answer if turn.answer.strip() or not turn.tool_calls else None,
         "reasoning_content": turn.reasoning or None,
     }
     if turn.tool_calls:
