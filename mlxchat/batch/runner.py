@@ -76,8 +76,20 @@ class _Waiting:
     task: _Task = field(compare=False)
 
 
+class _Collect:
+    """``--events``: a try's events, kept for its block of lines."""
+
+    def __init__(self) -> None:
+        self.events: list[Event] = []
+
+    def write_batch(self, events: list[Event]) -> None:
+        self.events.extend(events)
+
+
 class _Discard:
-    """The sink of every try: what a result needs, the turn's result keeps."""
+    """Results need only what the turn's result keeps (answer, reasoning, tool calls, usage)."""
+
+    events = None
 
     def write_batch(self, events: list[Event]) -> None:
         pass
@@ -262,7 +274,8 @@ class BatchRunner:
             problem = f"line {entry.line}: {exc.message}"
             self._finish(Outcome(entry, lane.name, problem=problem, attempts=task.attempt), task.seq, lane)
             return
-        turn = run_turn(request, _DISCARD, now=self._now, client=lane.client)
+        sink = _Collect() if self.options.events else _DISCARD
+        turn = run_turn(request, sink, now=self._now, client=lane.client)
         now = time.monotonic()
         with self._cond:
             judged = verdict(turn.end)
@@ -281,8 +294,7 @@ class BatchRunner:
                 else:
                     self._retry_later(task, lane, judged, turn.retry_after, now)
                 return
-        events = turn.events if self.options.events else None
-        self._finish(Outcome(entry, lane.name, turn, events, attempts=task.attempt), task.seq, lane)
+        self._finish(Outcome(entry, lane.name, turn, sink.events, attempts=task.attempt), task.seq, lane)
 
     def _retry_later(
         self, task: _Task, lane: Lane, judged: Verdict, retry_after: float | None, now: float

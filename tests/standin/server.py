@@ -13,7 +13,9 @@ launchers/.
 
 What a chat request gets is chosen per request by a *scenario* (for chat tests): the request's
 ``model`` field names it (``"model": "close-mid-stream"``), else ``--scenario`` (default
-``think-content``). Scenarios live in scenarios.py and stream_faults.py.
+``think-content``). Scenarios live in scenarios.py and stream_faults.py. Faults counted over all
+chat requests, in front of any scenario (latency, every N-th request failing, ``Retry-After``, a
+server that dies mid-batch: for batch tests), live in faults.py.
 """
 
 from __future__ import annotations
