@@ -133,7 +133,7 @@ def test_ids_compare_as_json_and_duplicates_are_bad_lines() -> None:
         ({"prompt": "hi", "temperature": "hot"}, "short", "temperature must be a number"),
         ({"prompt": "hi", "no_think": 1}, "short", "no_think must be true or false"),
         ({"prompt": "hi", "images": ["missing.jpg"]}, "short", "image 'missing.jpg': no such file"),
-        ({"prompt": "hi", "images": ["ftp://x/a.jpg"]}, "short", "only http:// and https://"),
+        ({"prompt": "hi", "images": ["ftp://x/a.jpg"]}, "short", "only http://, https:// and data: URLs"),
         ({"prompt": "hi", "messages": [{"role": "robot", "content": "x"}]}, "short", "'role' must be one of"),
         ({"custom_id": "e", "url": "/v1/embeddings", "body": {"input": "x"}}, "openai", "only /v1/chat"),
         ({"custom_id": "g", "method": "GET", "body": {}}, "openai", "method must be POST"),

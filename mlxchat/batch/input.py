@@ -19,7 +19,6 @@ from mlxchat.batch.idset import IdSet
 from mlxchat.batch.items import BadLine, Entry, Form, Item, ItemId
 from mlxchat.chat.options import ChatOptions, check_message
 from mlxchat.errors import UsageError
-from mlxchat.urls import is_http_url
 
 OPENAI_KEYS: Final = ("custom_id", "method", "url", "body")
 SHORT_KEYS: Final = ("id", "prompt", "messages", "system", "images", "max_tokens", "temperature", "no_think")
@@ -198,16 +197,16 @@ def _images(value: Any, fail: _Fail) -> tuple[str, ...] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise fail("images must be a list of paths or URLs")
-    from mlxchat.attachments.sources import check_scheme
+    from mlxchat.attachments.sources import parse_source
 
     for image in value:
-        if image == "-":
-            raise fail("an image cannot be read from stdin in a batch ('-')")
         try:
-            check_scheme(image, "image")
+            source = parse_source(image, "image")
         except UsageError as exc:
             raise fail(exc.message) from None
-        if not is_http_url(image) and not Path(image).expanduser().is_file():
+        if source.type == "stdin":
+            raise fail("an image cannot be read from stdin in a batch ('-')")
+        if source.type == "path" and not Path(image).expanduser().is_file():
             raise fail(f"image '{image}': no such file")
     return tuple(value)
 
