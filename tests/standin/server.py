@@ -15,7 +15,7 @@ What a chat request gets is chosen per request by a *scenario* (for chat tests):
 ``model`` field names it (``"model": "close-mid-stream"``), else ``--scenario`` (default
 ``think-content``). Scenarios live in scenarios.py and stream_faults.py. Faults counted over all
 chat requests, in front of any scenario (latency, every N-th request failing, ``Retry-After``, a
-server that dies mid-batch: for batch tests), live in faults.py.
+server that dies mid-batch: for batch tests), live in batch_faults.py.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from faults import Faults, add_fault_flags
+from batch_faults import Faults, add_fault_flags
 from scenarios import HAPPENINGS, SCENARIOS, Responder
 from shapes import SHAPES, take_shape
 from stream_faults import SCENARIOS as STREAM_FAULTS
