@@ -51,6 +51,8 @@ class TurnResult:
     tool_calls: list[ToolCall] = field(default_factory=list)
     messages: Sequence[dict[str, Any]] = ()
     """The messages that were sent (empty for replayed events)."""
+    retry_after: float | None = None
+    """Seconds the server asked to wait before a new try (its ``Retry-After``), when it said."""
 
     @property
     def ok(self) -> bool:
@@ -102,10 +104,16 @@ class TurnRecorder:
         return TurnResult(end, self.start, answer, reasoning, list(self.tool_calls), messages)
 
 
-def run_turn(request: ChatRequest, sink: Sink, *, now: Callable[[], float] = time.time) -> TurnResult:
+def run_turn(
+    request: ChatRequest, sink: Sink, *, now: Callable[[], float] = time.time, client: Any = None
+) -> TurnResult:
     """Send ``request`` and stream its events into ``sink``; ``now`` is the wall clock (the start
-    event's timestamp). The sink is not closed: a caller may stream several turns into one."""
-    return play(ChatStream(request, now=now).batches(), sink, messages=request.messages)
+    event's timestamp). The sink is not closed: a caller may stream several turns into one.
+    ``client``: an ``http_client`` shared by many turns (a batch's, one per profile), left open."""
+    stream = ChatStream(request, now=now, client=client)
+    result = play(stream.batches(), sink, messages=request.messages)
+    result.retry_after = stream.retry_after
+    return result
 
 
 def play(batches: Batches, sink: Sink, *, messages: Sequence[dict[str, Any]] = ()) -> TurnResult:
