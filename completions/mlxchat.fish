@@ -30,7 +30,7 @@ end
 function __mlxchat_subcommands
     switch "$argv[1]"
         case ''
-            printf '%s\n' chat history logs profile render restart start status stop
+            printf '%s\n' batch chat history logs profile render restart start status stop
         case 'history'
             printf '%s\n' list off on path rm search show
         case 'profile'
@@ -40,6 +40,8 @@ end
 
 function __mlxchat_value_options
     switch "$argv[1]"
+        case 'batch'
+            printf '%s\n' -- --input -i --output -o --jobs -j --retries --system -s --max-tokens --temperature -t --idle-timeout --max-image-size
         case 'chat'
             printf '%s\n' -- --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size --cid
         case 'history list'
@@ -51,11 +53,11 @@ function __mlxchat_value_options
         case 'logs'
             printf '%s\n' -- -n --lines
         case 'profile add'
-            printf '%s\n' -- --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size
+            printf '%s\n' -- --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --batch-jobs
         case 'profile copy'
             printf '%s\n' -- --port
         case 'profile edit'
-            printf '%s\n' -- --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --unset
+            printf '%s\n' -- --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --batch-jobs --unset
         case 'render'
             printf '%s\n' -- --format -f
         case 'restart'
@@ -68,6 +70,7 @@ function __mlxchat_value_options
 end
 
 complete -c mlxchat -f
+complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a batch
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a chat
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a history
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a logs
@@ -81,6 +84,36 @@ complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -s h
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -l help
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -l version -d 'Print the version and exit.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -s V -d 'Print the version and exit.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s h
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l help
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l events -d 'Write the protocol\'s events (each with custom_id), not resul'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l ordered -d 'Results in input order (default: as they end).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l resume -d 'Continue -o FILE: skip ids it has a successful result for.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l overwrite -d 'Replace -o FILE if it exists.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l text -d 'Each input line is a prompt (not JSON).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l strict -d 'Refuse the whole input if any line is bad, before sending.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l start -d 'Start the profiles\' servers first if they are not running.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l profile-model -d 'Send each profile\'s model, whatever the OpenAI lines name.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l progress -d 'Progress on stderr (default: only when stderr is a terminal)'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l no-progress -d 'Progress on stderr (default: only when stderr is a terminal)'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l quiet -d 'No summary on stderr at the end.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s q -d 'No summary on stderr at the end.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l no-think -d 'Ask the model not to reason first.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l fetch-images -d 'Download image URLs and prepare them here.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l input -r -d 'Request lines (default: stdin).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s i -r -F -d 'Request lines (default: stdin).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l output -r -d 'Result lines (default: stdout).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s o -r -d 'Result lines (default: stdout).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l jobs -r -d 'Requests in flight per profile (default: the profile\'s batch'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s j -r -d 'Requests in flight per profile (default: the profile\'s batch'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l retries -r -d 'Retries after connection errors, 429, 5xx.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l system -r -d 'System prompt (else the profile\'s).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s s -r -d 'System prompt (else the profile\'s).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l max-tokens -r -d 'Most tokens to generate.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l temperature -r -d 'Sampling temperature.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s t -r -d 'Sampling temperature.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l idle-timeout -r -d 'Give up after this long without a byte.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l max-image-size -r -d 'Shrink images to this long edge (default: the profile\'s, els'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -s h
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l help
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l no-think -d 'Ask the model not to reason first.'
@@ -188,6 +221,7 @@ complete -c mlxchat -n 'test (__mlxchat_path) = \'profile add\'' -l system-promp
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile add\'' -l max-tokens -r -d 'Default max_tokens.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile add\'' -l temperature -r -d 'Default temperature.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile add\'' -l max-image-size -r -d 'Shrink images to this longer side.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'profile add\'' -l batch-jobs -r -d 'Requests `mlxchat batch` keeps in flight (default 4).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile add\'' -a '(mlxchat profile names 2>/dev/null)'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile copy\'' -s h
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile copy\'' -l help
@@ -214,7 +248,8 @@ complete -c mlxchat -n 'test (__mlxchat_path) = \'profile edit\'' -l system-prom
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile edit\'' -l max-tokens -r -d 'Default max_tokens.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile edit\'' -l temperature -r -d 'Default temperature.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile edit\'' -l max-image-size -r -d 'Shrink images to this longer side.'
-complete -c mlxchat -n 'test (__mlxchat_path) = \'profile edit\'' -l unset -r -a 'model_path model model_type host port reasoning_parser tool_call_parser context_length extra_args command url api_key_env system_prompt max_tokens temperature thinking_prefilled max_image_size' -d 'Clear a field (back to its default); repeatable.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'profile edit\'' -l batch-jobs -r -d 'Requests `mlxchat batch` keeps in flight (default 4).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'profile edit\'' -l unset -r -a 'model_path model model_type host port reasoning_parser tool_call_parser context_length extra_args command url api_key_env system_prompt max_tokens temperature thinking_prefilled max_image_size batch_jobs' -d 'Clear a field (back to its default); repeatable.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile edit\'' -a '(mlxchat profile names 2>/dev/null)'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile list\'' -s h
 complete -c mlxchat -n 'test (__mlxchat_path) = \'profile list\'' -l help

@@ -5,7 +5,7 @@
 
 __mlxchat_subcommands() {
     case "$1" in
-        "") echo "chat history logs profile render restart start status stop" ;;
+        "") echo "batch chat history logs profile render restart start status stop" ;;
         "history") echo "list off on path rm search show" ;;
         "profile") echo "add copy edit list rm show" ;;
     esac
@@ -14,6 +14,7 @@ __mlxchat_subcommands() {
 __mlxchat_options() {
     case "$1" in
         "") echo "-h --help --version -V" ;;
+        "batch") echo "-h --help --events --ordered --resume --overwrite --text --strict --start --profile-model --progress --no-progress --quiet -q --no-think --fetch-images --input -i --output -o --jobs -j --retries --system -s --max-tokens --temperature -t --idle-timeout --max-image-size" ;;
         "chat") echo "-h --help --no-think --json --hide-thinking --show-thinking --stats -v --start --fetch-images --strict --continue -c --no-log --log-attachments --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size --cid" ;;
         "history") echo "-h --help" ;;
         "history list") echo "-h --help --json -n --count --profile -p" ;;
@@ -25,9 +26,9 @@ __mlxchat_options() {
         "history show") echo "-h --help --json --messages --events --show-thinking --turn" ;;
         "logs") echo "-h --help -f --follow -n --lines" ;;
         "profile") echo "-h --help" ;;
-        "profile add") echo "-h --help --thinking-prefilled --no-thinking-prefilled --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size" ;;
+        "profile add") echo "-h --help --thinking-prefilled --no-thinking-prefilled --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --batch-jobs" ;;
         "profile copy") echo "-h --help --port" ;;
-        "profile edit") echo "-h --help --thinking-prefilled --no-thinking-prefilled --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --unset" ;;
+        "profile edit") echo "-h --help --thinking-prefilled --no-thinking-prefilled --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --batch-jobs --unset" ;;
         "profile list") echo "-h --help --json" ;;
         "profile rm") echo "-h --help" ;;
         "profile show") echo "-h --help --json" ;;
@@ -41,14 +42,15 @@ __mlxchat_options() {
 
 __mlxchat_value_options() {
     case "$1" in
+        "batch") echo "--input -i --output -o --jobs -j --retries --system -s --max-tokens --temperature -t --idle-timeout --max-image-size" ;;
         "chat") echo "--system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size --cid" ;;
         "history list") echo "-n --count --profile -p" ;;
         "history search") echo "-n --count --profile -p" ;;
         "history show") echo "--turn" ;;
         "logs") echo "-n --lines" ;;
-        "profile add") echo "--server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size" ;;
+        "profile add") echo "--server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --batch-jobs" ;;
         "profile copy") echo "--port" ;;
-        "profile edit") echo "--server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --unset" ;;
+        "profile edit") echo "--server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --batch-jobs --unset" ;;
         "render") echo "--format -f" ;;
         "restart") echo "--timeout --grace" ;;
         "start") echo "--timeout" ;;
@@ -64,7 +66,7 @@ __mlxchat_option_values() {
         "profile add|--model-type") echo "lm multimodal" ;;
         "profile edit|--server") echo "mlx-openai-server mlx-lm command remote" ;;
         "profile edit|--model-type") echo "lm multimodal" ;;
-        "profile edit|--unset") echo "model_path model model_type host port reasoning_parser tool_call_parser context_length extra_args command url api_key_env system_prompt max_tokens temperature thinking_prefilled max_image_size" ;;
+        "profile edit|--unset") echo "model_path model model_type host port reasoning_parser tool_call_parser context_length extra_args command url api_key_env system_prompt max_tokens temperature thinking_prefilled max_image_size batch_jobs" ;;
         "render|--format") echo "text pretty ndjson" ;;
         "render|-f") echo "text pretty ndjson" ;;
     esac
@@ -72,6 +74,7 @@ __mlxchat_option_values() {
 
 __mlxchat_file_option() {
     case "$1" in
+        "batch|-i") echo "1" ;;
         "chat|--messages") echo "1" ;;
         "chat|--image") echo "1" ;;
         "chat|-i") echo "1" ;;

@@ -17,5 +17,7 @@ class ExitCode(IntEnum):
     """The server answered with an error."""
     TIMEOUT = 5
     """A timeout, or a stream that broke before it ended."""
+    SOME_FAILED = 6
+    """``mlxchat batch`` ran to its end, and at least one request's result is an error."""
     INTERRUPTED = 130
     """Ctrl-C (SIGINT), as shells report it."""

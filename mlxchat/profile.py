@@ -59,6 +59,8 @@ class Profile:
     thinking_prefilled: bool = False
     """The chat template opens <think> itself: the output starts inside reasoning."""
     max_image_size: int | None = None
+    batch_jobs: int | None = None
+    """Requests ``mlxchat batch`` keeps in flight to this profile (None: its ``-j``, else 4)."""
 
     def base_url(self) -> str:
         """The OpenAI-compatible base URL, ending in /v1."""
@@ -105,7 +107,7 @@ class Profile:
             raise UsageError(f"profile {self.name!r}: port {self.port} is out of range (1-65535)")
         if not self.host or any(c.isspace() for c in self.host):
             raise UsageError(f"profile {self.name!r}: bad host {self.host!r}")
-        for key in ("context_length", "max_tokens", "max_image_size"):
+        for key in ("context_length", "max_tokens", "max_image_size", "batch_jobs"):
             value = getattr(self, key)
             if value is not None and value <= 0:
                 raise UsageError(f"profile {self.name!r}: {key} must be a positive number, not {value}")

@@ -22,11 +22,16 @@ TERMINAL = ("done", "error")
 
 
 @functools.cache
-def validator() -> jsonschema.protocols.Validator:
-    schema = json.loads(SCHEMA_FILE.read_text())
+def schema_validator(path: Path) -> jsonschema.protocols.Validator:
+    """A validator for the JSON Schema in ``path`` (the schema itself checked first)."""
+    schema = json.loads(path.read_text())
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
     return cls(schema)
+
+
+def validator() -> jsonschema.protocols.Validator:
+    return schema_validator(SCHEMA_FILE)
 
 
 @functools.cache

@@ -35,6 +35,7 @@ PROFILE_JSON_KEYS = [
     "temperature",
     "thinking_prefilled",
     "max_image_size",
+    "batch_jobs",
     "request_model",
     "base_url",
 ]

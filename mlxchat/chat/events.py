@@ -97,6 +97,7 @@ ErrorCode = Literal[
     "stream_broken",
     "idle_timeout",
     "interrupted",
+    "invalid_request",
 ]
 
 EXIT_CODES: Final[dict[str, ExitCode]] = {
@@ -107,6 +108,7 @@ EXIT_CODES: Final[dict[str, ExitCode]] = {
     "stream_broken": ExitCode.TIMEOUT,
     "idle_timeout": ExitCode.TIMEOUT,
     "interrupted": ExitCode.INTERRUPTED,
+    "invalid_request": ExitCode.USAGE,
 }
 
 

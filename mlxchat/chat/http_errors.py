@@ -11,7 +11,9 @@ Anything else: the body's text, shortened, or the HTTP reason.
 
 from __future__ import annotations
 
+import math
 import re
+import time
 from typing import Any
 
 import orjson
@@ -93,3 +95,22 @@ def body_excerpt(raw: bytes) -> str:
         return f"an HTML page ({name[:MAX_EXCERPT]})" if name else "an HTML page"
     line = text.splitlines()[0].decode("utf-8", "replace")
     return repr(line if len(line) <= MAX_EXCERPT else line[:MAX_EXCERPT] + "…")
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header: a number of seconds or an HTTP date; None
+    when there is none or it cannot be read. ``now`` (seconds since the epoch) is for dates."""
+    if not value or not value.strip():
+        return None
+    text = value.strip()
+    try:
+        seconds = float(text)
+    except ValueError:
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+        seconds = when.timestamp() - (time.time() if now is None else now)
+    return max(0.0, seconds) if math.isfinite(seconds) else None

@@ -64,7 +64,7 @@ def parse_messages(text: str, source: str) -> list[dict[str, Any]]:
             items = orjson.loads(stripped)
         except orjson.JSONDecodeError as exc:
             raise UsageError(f"{source}: not valid JSON ({exc})") from None
-        return [_check_message(m, f"{source}: message {i + 1}") for i, m in enumerate(items)]
+        return [check_message(m, f"{source}: message {i + 1}") for i, m in enumerate(items)]
     out = []
     # Lines end at LF only (a CR before it is JSON whitespace): str.splitlines would also break at
     # U+2028, U+2029, U+0085 and more, which JSON writers leave raw inside strings.
@@ -78,11 +78,12 @@ def parse_messages(text: str, source: str) -> list[dict[str, Any]]:
                 f"{source}: line {lineno} is not valid JSON ({exc})",
                 hint="--messages takes a JSON array of messages, or one JSON message per line",
             ) from None
-        out.append(_check_message(item, f"{source}: line {lineno}"))
+        out.append(check_message(item, f"{source}: line {lineno}"))
     return out
 
 
-def _check_message(msg: Any, where: str) -> dict[str, Any]:
+def check_message(msg: Any, where: str) -> dict[str, Any]:
+    """``msg`` if it is an OpenAI message mlxchat can send; UsageError naming ``where`` if not."""
     if not isinstance(msg, dict):
         raise UsageError(f"{where}: a message must be a JSON object, got {type(msg).__name__}")
     role = msg.get("role")

@@ -3,12 +3,13 @@
 Every rule that combines what the user asked with what the profile says is here: the system
 prompt (through mlxchat.chat.conversation.Conversation.start, its one place), sampling defaults,
 thinking, attachments (through mlxchat.chat.attachments_policy), the model name, URL and API key.
+:func:`resolve_body` does the same for a JSON body given whole (a line of an OpenAI Batch file).
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final
 
@@ -114,21 +115,64 @@ def resolve(
     )
 
 
+def resolve_body(
+    body: Mapping[str, Any],
+    options: ChatOptions,
+    profile: Profile,
+) -> ChatRequest:
+    """The request for a JSON body given whole (a line of an OpenAI Batch file). It is sent as
+    given, streamed (``stream`` and ``stream_options`` are mlxchat's); what it leaves out comes from
+    the options, then the profile: the model, a system message, ``max_tokens``, ``temperature``,
+    and ``enable_thinking: false`` for ``no_think``. Its messages are not checked here."""
+    kind = kind_of(profile)
+    sent = dict(body)
+    messages = [dict(m) for m in sent.get("messages") or []]
+    if not messages or messages[0].get("role") != "system":
+        system = options.system if options.system is not None else profile.system_prompt
+        if system:
+            messages.insert(0, {"role": "system", "content": system})
+    if not any(m.get("role") != "system" for m in messages):
+        raise UsageError("nothing to send: the body has no messages besides a system message")
+    sent["messages"] = messages
+    if not sent.get("model"):
+        sent["model"] = kind.request_model(profile)
+    sent = _filled(sent, options, profile)
+    kwargs = sent.get("chat_template_kwargs")
+    thinking_off = isinstance(kwargs, dict) and kwargs.get("enable_thinking") is False
+    return ChatRequest(
+        profile=profile.name,
+        base_url=profile.base_url(),
+        body=sent,
+        local=not kind.is_remote,
+        thinking_prefilled=profile.thinking_prefilled and not thinking_off,
+        user_content=None,
+        idle_timeout=options.idle_timeout,
+        api_key=profile.api_key(),
+    )
+
+
 def _body(
     model: str, messages: list[dict[str, Any]], options: ChatOptions, profile: Profile
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {
-        "model": model,
-        "messages": messages,
-        "stream": True,
-        "stream_options": {"include_usage": True},
-    }
-    max_tokens = options.max_tokens if options.max_tokens is not None else profile.max_tokens
-    if max_tokens is not None:
-        body["max_tokens"] = max_tokens
-    temperature = options.temperature if options.temperature is not None else profile.temperature
-    if temperature is not None:
-        body["temperature"] = temperature
+    return _filled({"model": model, "messages": messages}, options, profile)
+
+
+def _filled(body: dict[str, Any], options: ChatOptions, profile: Profile) -> dict[str, Any]:
+    """``body`` streamed, asking for usage, and with what it does not say taken from the options,
+    then the profile: ``max_tokens``, ``temperature``, ``enable_thinking`` (off for ``no_think``)."""
+    body["stream"] = True
+    body["stream_options"] = {"include_usage": True}
+    if "max_tokens" not in body and "max_completion_tokens" not in body:
+        max_tokens = options.max_tokens if options.max_tokens is not None else profile.max_tokens
+        if max_tokens is not None:
+            body["max_tokens"] = max_tokens
+    if "temperature" not in body:
+        temperature = options.temperature if options.temperature is not None else profile.temperature
+        if temperature is not None:
+            body["temperature"] = temperature
     if options.no_think:
-        body["chat_template_kwargs"] = {"enable_thinking": False}
+        kwargs = body.get("chat_template_kwargs")
+        kwargs = dict(kwargs) if isinstance(kwargs, dict) else {}
+        kwargs.setdefault("enable_thinking", False)
+        body["chat_template_kwargs"] = kwargs
     return body

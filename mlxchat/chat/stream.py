@@ -22,7 +22,7 @@ from typing import Any
 import orjson
 
 from mlxchat.chat.events import Error, Event, Start, TerminalEvent
-from mlxchat.chat.http_errors import message_from_body
+from mlxchat.chat.http_errors import message_from_body, retry_after_seconds
 from mlxchat.chat.request import ChatRequest
 from mlxchat.chat.sse import SSEDecoder
 from mlxchat.chat.translate import Translator, from_body
@@ -49,11 +49,29 @@ def utc_timestamp(seconds: float) -> str:
     return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
+def http_client(*, local: bool, url: str, pool: int | None = None) -> Any:
+    """An ``httpx.Client`` for requests to ``url``: one per turn, or one per profile shared by the
+    threads of a batch (httpx clients may be shared between threads; ``pool`` caps its connections).
+    Timeouts are given per request. ``local``: a server mlxchat starts, reached without proxies."""
+    httpx = import_httpx()
+    pooled: dict[str, Any] = {}
+    if pool:
+        pooled["limits"] = httpx.Limits(max_connections=pool, max_keepalive_connections=pool)
+    # Certificates are loaded only when they can matter (that costs tens of milliseconds).
+    return httpx.Client(trust_env=not local, verify=url.startswith("https:"), **pooled)
+
+
 class ChatStream:
-    def __init__(self, request: ChatRequest, *, now: Callable[[], float] = time.time) -> None:
+    def __init__(
+        self, request: ChatRequest, *, now: Callable[[], float] = time.time, client: Any = None
+    ) -> None:
         self.request = request
         self.now = now
         """The wall clock, for the start event's timestamp."""
+        self.client = client
+        """A shared ``http_client`` to send with (left open), or None for one of its own."""
+        self.retry_after: float | None = None
+        """Seconds the server asked to wait before trying again (``Retry-After`` of an error answer)."""
 
     def batches(self) -> Generator[list[Event], None, None]:
         request = self.request
@@ -63,16 +81,17 @@ class ChatStream:
         got_response = False
         connect = min(request.connect_timeout, request.idle_timeout)
         timeout = httpx.Timeout(request.idle_timeout, connect=connect)
-        # Certificates are loaded only when they can matter (that costs tens of milliseconds).
-        verify = request.url.startswith("https:")
-        client = httpx.Client(timeout=timeout, trust_env=not request.local, verify=verify)
+        own_client = self.client is None
+        client = http_client(local=request.local, url=request.url) if own_client else self.client
         translator = Translator(started=time.perf_counter(), thinking_prefilled=request.thinking_prefilled)
         terminal: TerminalEvent
         try:
             body = orjson.dumps(request.body)
-            with client.stream("POST", request.url, content=body, headers=request.headers()) as resp:
+            headers = request.headers()
+            with client.stream("POST", request.url, content=body, headers=headers, timeout=timeout) as resp:
                 got_response = True
                 if not 200 <= resp.status_code < 300:
+                    self.retry_after = retry_after_seconds(resp.headers.get("retry-after"))
                     yield [_http_error(resp)]
                     return
                 if "json" in resp.headers.get("content-type", ""):
@@ -88,7 +107,8 @@ class ChatStream:
             translator.partial_output(out)
             terminal = Error("bad_response", f"the server's answer could not be decoded: {exc}")
         finally:
-            client.close()
+            if own_client:
+                client.close()
         out.append(terminal)
         yield out
 

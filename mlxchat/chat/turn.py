@@ -54,6 +54,8 @@ class TurnResult:
     tool_calls: list[ToolCall] = field(default_factory=list)
     messages: Sequence[dict[str, Any]] = ()
     """The messages that were sent (empty for replayed events)."""
+    retry_after: float | None = None
+    """Seconds the server asked to wait before a new try (its ``Retry-After``), when it said."""
 
     @property
     def ok(self) -> bool:
@@ -116,24 +118,32 @@ class TurnRecorder:
 
 
 def run_turn(
-    request: ChatRequest, sink: Sink, *, now: Callable[[], float] = time.time, log: TurnLog | None = None
+    request: ChatRequest,
+    sink: Sink,
+    *,
+    now: Callable[[], float] = time.time,
+    client: Any = None,
+    log: TurnLog | None = None,
 ) -> TurnResult:
     """Send ``request`` and stream its events into ``sink``; ``now`` is the wall clock (the start
     event's timestamp). The sink is not closed: a caller may stream several turns into one.
+    ``client``: an ``http_client`` shared by many turns (a batch's, one per profile), left open.
 
     ``log`` gets the result once the last event is written; a turn cut short because stdout's
     reader left (OutputClosed, which propagates) is logged as interrupted, with its partial text."""
-    batches = ChatStream(request, now=now).batches()
-    if log is None:
-        return play(batches, sink, messages=request.messages)
+    stream = ChatStream(request, now=now, client=client)
     recorder = TurnRecorder()
+    seen = sink if log is None else _Seen(sink, log)
     try:
-        result = play(batches, _Seen(sink, log), messages=request.messages, recorder=recorder)
+        result = play(stream.batches(), seen, messages=request.messages, recorder=recorder)
     except OutputClosed:
-        closed = Error("interrupted", "stdout was closed before the answer ended")
-        log.record(request, recorder.result(closed, request.messages))
+        if log is not None:
+            closed = Error("interrupted", "stdout was closed before the answer ended")
+            log.record(request, recorder.result(closed, request.messages))
         raise
-    log.record(request, result)
+    result.retry_after = stream.retry_after
+    if log is not None:
+        log.record(request, result)
     return result
 
 

@@ -172,7 +172,7 @@ def chat(  # noqa: PLR0917 (typer options)
         idle_timeout=idle_timeout,
     )
     output = OutputOptions(fmt, show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats)
-    start_server = (lambda: _start_if_needed(profile, terminal)) if start else None
+    start_server = (lambda: start_if_needed(profile, terminal)) if start else None
     interactive = prompt is None and _wants_session(messages_file, terminal)
     resumed = chat_history.resume(profile, flags, terminal, needs_prompt=not interactive and not options.text)
     options = chat_history.continued(options, resumed)
@@ -295,7 +295,7 @@ def _binary_stdin(terminal: Terminal) -> BinaryIO:
     return stream.buffer
 
 
-def _start_if_needed(profile: Profile, terminal: Terminal) -> None:
+def start_if_needed(profile: Profile, terminal: Terminal) -> None:
     from mlxchat.servers import lifecycle
     from mlxchat.servers.kinds import kind_of
 

@@ -13,6 +13,7 @@ import typer
 
 MODULES: dict[str, str] = {
     "chat": "chat_cmd",
+    "batch": "batch_cmd",
     "render": "render_cmd",
     "start": "lifecycle_cmds",
     "stop": "lifecycle_cmds",
@@ -22,7 +23,7 @@ MODULES: dict[str, str] = {
     "profile": "profile_cmds",
     "history": "history_cmds",
 }
-ORDER = ("lifecycle_cmds", "chat_cmd", "render_cmd", "profile_cmds", "history_cmds")
+ORDER = ("lifecycle_cmds", "chat_cmd", "batch_cmd", "render_cmd", "profile_cmds", "history_cmds")
 """Registration order of all modules, which is the order of the commands in --help."""
 
 

@@ -87,6 +87,10 @@ ThinkingOpt = Annotated[
 ImageSizeOpt = Annotated[
     int | None, typer.Option("--max-image-size", metavar="PX", help="Shrink images to this longer side.")
 ]
+BatchJobsOpt = Annotated[
+    int | None,
+    typer.Option("--batch-jobs", metavar="N", help="Requests `mlxchat batch` keeps in flight (default 4)."),
+]
 
 
 def _report(term: Terminal, change: Change) -> None:
@@ -123,6 +127,7 @@ def _add(  # noqa: PLR0917 (typer options)
     temperature: TemperatureOpt = None,
     thinking_prefilled: ThinkingOpt = None,
     max_image_size: ImageSizeOpt = None,
+    batch_jobs: BatchJobsOpt = None,
 ) -> None:
     """Add a profile. Detects model type and reasoning parser from the model's config.json."""
     from mlxchat import profile_edit
@@ -160,6 +165,7 @@ def _edit(  # noqa: PLR0917 (typer options)
     temperature: TemperatureOpt = None,
     thinking_prefilled: ThinkingOpt = None,
     max_image_size: ImageSizeOpt = None,
+    batch_jobs: BatchJobsOpt = None,
     unset: Annotated[
         list[str] | None,
         typer.Option("--unset", metavar="FIELD", help="Clear a field (back to its default); repeatable."),

@@ -286,14 +286,14 @@ def echo(r: Responder, body: dict[str, Any], options: Any) -> None:
 
     Each request is also recorded as ``echo: <the text of its last message>``, so a test can tell
     that a command sent nothing."""
-    record(f"echo: {_last_text(body)}")
+    record(f"echo: {last_text(body)}")
     r.start_stream()
     r.event(chunk({"content": json.dumps(body, sort_keys=True)}))
     r.event(chunk({}, "stop"))
     r.done()
 
 
-def _last_text(body: dict[str, Any]) -> str:
+def last_text(body: dict[str, Any]) -> str:
     messages = body.get("messages") or [{}]
     content = messages[-1].get("content") if isinstance(messages[-1], dict) else None
     if isinstance(content, list):

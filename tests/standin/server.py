@@ -13,7 +13,9 @@ launchers/.
 
 What a chat request gets is chosen per request by a *scenario* (for chat tests): the request's
 ``model`` field names it (``"model": "close-mid-stream"``), else ``--scenario`` (default
-``think-content``). Scenarios live in scenarios.py and stream_faults.py.
+``think-content``). Scenarios live in scenarios.py and stream_faults.py. Faults counted over all
+chat requests, in front of any scenario (latency, every N-th request failing, ``Retry-After``, a
+server that dies mid-batch: for batch tests), live in batch_faults.py.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from batch_faults import Faults, add_fault_flags
 from scenarios import HAPPENINGS, SCENARIOS, Responder
 from shapes import SHAPES, take_shape
 from stream_faults import SCENARIOS as STREAM_FAULTS
@@ -78,6 +81,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.path != "/v1/chat/completions":
             self._json(404, {"detail": "Not Found"})
             return
+        if self.server.faults.before_answer(self, body):
+            return
         name = body.get("model") if body.get("model") in SCENARIOS else self.server.options.scenario
         SCENARIOS[name](Responder(self), body, self.server.options)
 
@@ -88,6 +93,7 @@ class StandinServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], options: argparse.Namespace) -> None:
         self.options = options
+        self.faults = Faults(options)
         super().__init__(address, Handler)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -130,6 +136,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--chunks", type=int, default=200, help="chunk count for the 'fast' scenario")
     p.add_argument("--delay", type=float, default=0.0, help="seconds between chunks of normal scenarios")
     p.add_argument("--replay", metavar="FILE", help="the recorded response for the 'replay' scenario")
+    add_fault_flags(p)
     return p.parse_args(argv)
 
 
