@@ -100,6 +100,7 @@ complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l quiet -d 'No summa
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s q -d 'No summary on stderr at the end.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l no-think -d 'Ask the model not to reason first.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l fetch-images -d 'Download image URLs and prepare them here.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l log -d 'Keep each request in the conversation history (docs/history.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l input -r -d 'Request lines (default: stdin).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s i -r -F -d 'Request lines (default: stdin).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l output -r -d 'Result lines (default: stdout).'

@@ -14,7 +14,7 @@ __mlxchat_subcommands() {
 __mlxchat_options() {
     case "$1" in
         "") echo "-h --help --version -V" ;;
-        "batch") echo "-h --help --events --ordered --resume --overwrite --text --strict --start --profile-model --progress --no-progress --quiet -q --no-think --fetch-images --input -i --output -o --jobs -j --retries --system -s --max-tokens --temperature -t --idle-timeout --max-image-size" ;;
+        "batch") echo "-h --help --events --ordered --resume --overwrite --text --strict --start --profile-model --progress --no-progress --quiet -q --no-think --fetch-images --log --input -i --output -o --jobs -j --retries --system -s --max-tokens --temperature -t --idle-timeout --max-image-size" ;;
         "chat") echo "-h --help --no-think --json --hide-thinking --show-thinking --stats -v --start --fetch-images --strict --continue -c --no-log --log-attachments --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size --cid" ;;
         "history") echo "-h --help" ;;
         "history list") echo "-h --help --json -n --count --profile -p" ;;

@@ -118,7 +118,12 @@ class ConversationLog:
     """Implements ``mlxchat.chat.turn.TurnLog`` for the turns of one conversation."""
 
     def __init__(
-        self, writer: HistoryWriter, profile: Profile, continuing: Continuation | None = None
+        self,
+        writer: HistoryWriter,
+        profile: Profile,
+        continuing: Continuation | None = None,
+        *,
+        last_user_is_prompt: bool = False,
     ) -> None:
         from mlxchat.history.events_blob import Shape
         from mlxchat.servers.kinds import kind_of
@@ -131,6 +136,9 @@ class ConversationLog:
         self.known: list[dict[str, Any]] = list(continuing.messages) if continuing else []
         """The messages of this conversation so far that the database holds (no system message)."""
         self.previous_id = continuing.previous_id if continuing else None
+        self.last_user_is_prompt = last_user_is_prompt
+        """A request made of messages only (a batch line's) has its last user message as its
+        prompt; a chat's ``--messages`` without a prompt keeps them all as earlier messages."""
 
     def see(self, batch: list[Event]) -> None:
         self._shape.add(batch)
@@ -146,7 +154,10 @@ class ConversationLog:
         if self.conversation_id is not None and rest[: len(self.known)] != self.known:
             self.conversation_id, self.known, self.previous_id = None, [], None  # /clear: a new one
         new = rest[len(self.known) :]
-        prompt = new[-1] if request.user_content is not None and new else None
+        asked = request.user_content is not None or (
+            self.last_user_is_prompt and bool(new) and new[-1].get("role") == "user"
+        )
+        prompt = new[-1] if asked and new else None
         seed = new[:-1] if prompt is not None else new
         row = turn_row(
             request, result, Added(system, seed, prompt), server_kind=self.server_kind, shape=shape
@@ -188,7 +199,43 @@ def open_log(
     """The log a chat command hands to ``run_turn``; None when the environment or the setting
     keeps chats out (``--no-log`` is the caller's: it asks for no log at all).
 
-    ``batch --log`` makes one :class:`HistoryWriter` and a ConversationLog per line."""
+    ``batch --log`` makes one :class:`HistoryWriter` and a :class:`BatchTryLog` per try."""
     if not logging_on(environ, warn):
         return None
     return ConversationLog(HistoryWriter(warn, keep_attachments=keep_attachments), profile, continuing)
+
+
+class BatchTryLog:
+    """The log of one try of a batch request, each request its own conversation: it sees the try's
+    events and holds its result; :meth:`keep` writes it, for the try whose result is the request's
+    (a try that is retried is dropped)."""
+
+    def __init__(self, log: ConversationLog) -> None:
+        self._log = log
+        self._held: tuple[ChatRequest, TurnResult] | None = None
+
+    def see(self, batch: list[Event]) -> None:
+        self._log.see(batch)
+
+    def record(self, request: ChatRequest, result: TurnResult) -> None:
+        self._held = (request, result)
+
+    def keep(self) -> None:
+        if self._held is not None:
+            self._log.record(*self._held)
+            self._held = None
+
+
+def batch_logs(
+    environ: Mapping[str, str], warn: Callable[[str], None]
+) -> tuple[HistoryWriter, Callable[[Profile], BatchTryLog]] | None:
+    """``batch --log``: the command's writer (hold it open for the batch) and the log of each try;
+    None when ``MLXCHAT_NO_HISTORY`` or ``history off`` keeps chats out."""
+    if not logging_on(environ, warn):
+        return None
+    writer = HistoryWriter(warn)
+
+    def for_try(profile: Profile) -> BatchTryLog:
+        return BatchTryLog(ConversationLog(writer, profile, last_user_is_prompt=True))
+
+    return writer, for_try
