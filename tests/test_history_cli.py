@@ -5,8 +5,10 @@ the ``--messages`` and ``--events`` exports are fed back to ``chat --messages`` 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.chat_helpers import parse_ndjson
-from tests.fixtures.common import RunCli
+from tests.fixtures.common import REPO, RunCli
 from tests.fixtures.standin import Standin
 from tests.history_helpers import (
     chat,
@@ -330,3 +332,57 @@ def test_bash_completes_conversation_ids(run_here: RunCli, mlxchat_home: Path, s
         "search",
         "show",
     ]
+
+
+PLAIN_FORMS = [
+    ["history", "list"],
+    ["history", "list", "-n", "1", "--json"],
+    ["history", "list", "--profile", "think-content", "--count", "5"],
+    ["history", "search", "answer"],
+    ["history", "search", "answer", "--json", "-p", "think-content", "-n", "2"],
+    ["history", "search", "answer OR nothing", "--fts", "--json"],
+    ["history", "ids"],
+]
+"""What ``history`` forms the entry point runs without the command line (typer)."""
+FULL_FORMS = [
+    ["history", "list", "--count=1", "--json"],
+    ["history", "list", "-n", "0"],
+    ["history", "list", "extra"],
+    ["history", "search"],
+    ["history", "search", "x", "--help"],
+]
+
+
+def test_plain_reading_commands_answer_without_the_command_line_and_alike(
+    run_cli: RunCli, run_here: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    name = remote(mlxchat_home, server, "think-content")
+    for prompt in ("one question", "another question"):
+        assert chat(run_here, name, prompt).returncode == 0
+    probe = (
+        "import sys, runpy\n"
+        "sys.argv = ['mlxchat', *sys.argv[1:]]\n"
+        "try:\n"
+        "    runpy.run_module('mlxchat', run_name='__main__')\n"
+        "finally:\n"
+        "    sys.stderr.write('typer loaded\\n' if 'typer' in sys.modules else '')\n"
+    )
+    env = {**os.environ, "MLXCHAT_HOME": str(mlxchat_home), "NO_COLOR": "1"}
+    for argv in PLAIN_FORMS + FULL_FORMS:
+        short = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True,
+                               env=env, cwd=REPO, timeout=60)  # fmt: skip
+        full = run_here(*argv, input="", env={"NO_COLOR": "1"})
+        assert (short.returncode, short.stdout) == (full.returncode, full.stdout), argv
+        typer_loaded = "typer loaded" in short.stderr
+        assert typer_loaded == (argv in FULL_FORMS), argv
+        assert short.stderr.replace("typer loaded\n", "") == full.stderr, argv
+
+    # Failures are the command line's, messages and exit codes alike: a damaged database.
+    for kept in db_path(mlxchat_home).parent.glob("history.db-*"):
+        kept.unlink()  # its WAL: its pages would stand in for the damaged ones
+    db_path(mlxchat_home).write_bytes(b"not a database" * 1000)
+    for argv in (["history", "list"], ["history", "search", "x"]):
+        short = run_cli(*argv, input="")
+        full = run_here(*argv, input="")
+        assert short.returncode == full.returncode == 2
+        assert short.stderr == full.stderr and "damaged" in short.stderr

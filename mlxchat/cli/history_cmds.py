@@ -1,6 +1,8 @@
 """``mlxchat history``: list, show, search and remove kept conversations; where they are; on/off.
 
-These commands load no HTTP or Rich code (docs/history.md has the rules and the ``--json`` forms).
+These commands load no HTTP or Rich code (docs/history.md has the rules and the ``--json`` forms);
+``list``, ``search`` and ``ids`` are in mlxchat.cli.history_read, which also runs their plain forms
+without this command line.
 """
 
 from __future__ import annotations
@@ -31,18 +33,9 @@ def _list(
     ctx: typer.Context, count: CountOpt = 20, profile: ProfileOpt = None, json_: JsonOpt = False
 ) -> None:
     """The latest conversations, the one with the most recent turn first."""
-    from mlxchat.history.queries import list_conversations, reading
-    from mlxchat.output.history_view import json_text, list_text
+    from mlxchat.cli.history_read import Scope, list_out
 
-    with reading() as con:
-        found = list_conversations(con, limit=count, profile=profile)
-    term = _terminal(ctx)
-    if json_:
-        term.write_out(json_text([c.as_json() for c in found]))
-    elif not found:
-        term.info("no conversations in the history yet" + (f" with {profile}" if profile else ""))
-    else:
-        term.write_out(list_text(found))
+    list_out(_terminal(ctx), Scope(count, profile, json_))
 
 
 def _show(  # noqa: PLR0917 (typer options)
@@ -101,20 +94,9 @@ def _search(  # noqa: PLR0917 (typer options)
     ] = False,
 ) -> None:
     """Search prompts, answers and reasoning; the best matches first, the matches highlighted."""
-    from mlxchat.history.queries import reading
-    from mlxchat.history.search import search
-    from mlxchat.output.history_view import json_text, search_text
+    from mlxchat.cli.history_read import Scope, search_out
 
-    text = " ".join(query)
-    with reading() as con:
-        hits = search(con, text, limit=count, profile=profile, raw=fts)
-    term = _terminal(ctx)
-    if json_:
-        term.write_out(json_text([h.as_json() for h in hits]))
-    elif not hits:
-        term.info(f"nothing in the history matches {text!r}")
-    else:
-        term.write_out(search_text(hits, color=term.stdout_color))
+    search_out(_terminal(ctx), query, Scope(count, profile, json_), fts)
 
 
 def _rm(ctx: typer.Context, conversation_ids: IdsArg) -> None:
@@ -162,15 +144,9 @@ def _on(ctx: typer.Context) -> None:
 
 def _ids(ctx: typer.Context) -> None:
     """Conversation ids, latest first, one a line (for shell completion)."""
-    from mlxchat.errors import MlxchatError
-    from mlxchat.history.queries import conversation_ids, reading
+    from mlxchat.cli.history_read import ids_out
 
-    try:
-        with reading() as con:
-            ids = conversation_ids(con)
-    except MlxchatError:
-        return  # completion stays quiet about a database it cannot read
-    _terminal(ctx).write_out("".join(i + "\n" for i in ids))
+    ids_out(_terminal(ctx))
 
 
 def register(app: typer.Typer) -> None:
