@@ -3,7 +3,8 @@
 
 __mlxchat_subcommands() {
     case "$1" in
-        "") echo "batch chat logs profile render restart start status stop" ;;
+        "") echo "batch chat history logs profile render restart start status stop" ;;
+        "history") echo "list off on path rm search show" ;;
         "profile") echo "add copy edit list rm show" ;;
     esac
 }
@@ -11,8 +12,16 @@ __mlxchat_subcommands() {
 __mlxchat_options() {
     case "$1" in
         "") echo "-h --help --version -V" ;;
-        "batch") echo "-h --help --events --ordered --resume --overwrite --text --strict --start --profile-model --progress --no-progress --quiet -q --no-think --fetch-images --input -i --output -o --jobs -j --retries --system -s --max-tokens --temperature -t --idle-timeout --max-image-size" ;;
-        "chat") echo "-h --help --no-think --json --hide-thinking --show-thinking --stats -v --start --fetch-images --strict --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size" ;;
+        "batch") echo "-h --help --events --ordered --resume --overwrite --text --strict --start --profile-model --progress --no-progress --quiet -q --no-think --fetch-images --log --input -i --output -o --jobs -j --retries --system -s --max-tokens --temperature -t --idle-timeout --max-image-size" ;;
+        "chat") echo "-h --help --no-think --json --hide-thinking --show-thinking --stats -v --start --fetch-images --strict --continue -c --no-log --log-attachments --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size --cid" ;;
+        "history") echo "-h --help" ;;
+        "history list") echo "-h --help --json -n --count --profile -p" ;;
+        "history off") echo "-h --help" ;;
+        "history on") echo "-h --help" ;;
+        "history path") echo "-h --help" ;;
+        "history rm") echo "-h --help" ;;
+        "history search") echo "-h --help --json --fts -n --count --profile -p" ;;
+        "history show") echo "-h --help --json --messages --events --show-thinking --turn" ;;
         "logs") echo "-h --help -f --follow -n --lines" ;;
         "profile") echo "-h --help" ;;
         "profile add") echo "-h --help --thinking-prefilled --no-thinking-prefilled --server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --batch-jobs" ;;
@@ -32,7 +41,10 @@ __mlxchat_options() {
 __mlxchat_value_options() {
     case "$1" in
         "batch") echo "--input -i --output -o --jobs -j --retries --system -s --max-tokens --temperature -t --idle-timeout --max-image-size" ;;
-        "chat") echo "--system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size" ;;
+        "chat") echo "--system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size --cid" ;;
+        "history list") echo "-n --count --profile -p" ;;
+        "history search") echo "-n --count --profile -p" ;;
+        "history show") echo "--turn" ;;
         "logs") echo "-n --lines" ;;
         "profile add") echo "--server --model-path --model --model-type --host --port --reasoning-parser --tool-call-parser --context-length --extra-args --command --url --api-key-env --system-prompt --max-tokens --temperature --max-image-size --batch-jobs" ;;
         "profile copy") echo "--port" ;;
@@ -85,6 +97,19 @@ __mlxchat_takes_profile() {
     esac
 }
 
+__mlxchat_takes_conversation() {
+    case "$1" in
+        "history rm") echo "*" ;;
+        "history show") echo "1" ;;
+    esac
+}
+
+__mlxchat_conversation_option() {
+    case "$1" in
+        "chat|--cid") echo "1" ;;
+    esac
+}
+
 # Where on the command line are we? Sets _mlxchat_path (e.g. "profile add"), _mlxchat_npos
 # (positional arguments seen) and _mlxchat_prev_value_option (an option waiting for its value).
 __mlxchat_locate() {
@@ -122,6 +147,8 @@ _mlxchat() {
         values="$(__mlxchat_option_values "$_mlxchat_path|$_mlxchat_prev_value_option")"
         if [[ -n "$values" ]]; then
             mapfile -t COMPREPLY < <(compgen -W "$values" -- "$cur")
+        elif [[ -n "$(__mlxchat_conversation_option "$_mlxchat_path|$_mlxchat_prev_value_option")" ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "$("${COMP_WORDS[0]}" history ids 2>/dev/null)" -- "$cur")
         elif [[ -n "$(__mlxchat_file_option "$_mlxchat_path|$_mlxchat_prev_value_option")" ]]; then
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         fi
@@ -137,6 +164,12 @@ _mlxchat() {
         mapfile -t COMPREPLY < <(compgen -W "$subs" -- "$cur")
     elif [[ $_mlxchat_npos -eq 0 && -n "$(__mlxchat_takes_profile "$_mlxchat_path")" ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$("${COMP_WORDS[0]}" profile names 2>/dev/null)" -- "$cur")
+    else
+        local conv
+        conv="$(__mlxchat_takes_conversation "$_mlxchat_path")"
+        if [[ "$conv" == "*" || ( "$conv" == "1" && $_mlxchat_npos -eq 0 ) ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "$("${COMP_WORDS[0]}" history ids 2>/dev/null)" -- "$cur")
+        fi
     fi
     return 0
 }

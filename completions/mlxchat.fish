@@ -30,7 +30,9 @@ end
 function __mlxchat_subcommands
     switch "$argv[1]"
         case ''
-            printf '%s\n' batch chat logs profile render restart start status stop
+            printf '%s\n' batch chat history logs profile render restart start status stop
+        case 'history'
+            printf '%s\n' list off on path rm search show
         case 'profile'
             printf '%s\n' add copy edit list rm show
     end
@@ -41,7 +43,13 @@ function __mlxchat_value_options
         case 'batch'
             printf '%s\n' -- --input -i --output -o --jobs -j --retries --system -s --max-tokens --temperature -t --idle-timeout --max-image-size
         case 'chat'
-            printf '%s\n' -- --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size
+            printf '%s\n' -- --system -s --max-tokens --temperature -t --messages --idle-timeout --format -f --image -i --video --max-image-size --cid
+        case 'history list'
+            printf '%s\n' -- -n --count --profile -p
+        case 'history search'
+            printf '%s\n' -- -n --count --profile -p
+        case 'history show'
+            printf '%s\n' -- --turn
         case 'logs'
             printf '%s\n' -- -n --lines
         case 'profile add'
@@ -64,6 +72,7 @@ end
 complete -c mlxchat -f
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a batch
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a chat
+complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a history
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a logs
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a profile
 complete -c mlxchat -n 'test (__mlxchat_path) = \'\'' -a render
@@ -91,6 +100,7 @@ complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l quiet -d 'No summa
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s q -d 'No summary on stderr at the end.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l no-think -d 'Ask the model not to reason first.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l fetch-images -d 'Download image URLs and prepare them here.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l log -d 'Keep each request in the conversation history (docs/history.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l input -r -d 'Request lines (default: stdin).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -s i -r -F -d 'Request lines (default: stdin).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'batch\'' -l output -r -d 'Result lines (default: stdout).'
@@ -116,6 +126,10 @@ complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -s v -d 'Pretty output
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l start -d 'Start the profile\'s server first if it is not running.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l fetch-images -d 'Download image URLs and prepare them here (else the server f'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l strict -d 'Attachments for a text-only profile are an error, not a warn'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l continue -d 'Continue the latest conversation with PROFILE (docs/history.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -s c -d 'Continue the latest conversation with PROFILE (docs/history.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l no-log -d 'Keep this chat out of the history.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l log-attachments -d 'Keep the bytes of images and videos in the history too.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l system -r -d 'System prompt (else the profile\'s).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -s s -r -d 'System prompt (else the profile\'s).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l max-tokens -r -d 'Most tokens to generate.'
@@ -129,7 +143,49 @@ complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l image -r -F -d 'Att
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -s i -r -F -d 'Attach an image (repeatable); \'-\' reads its bytes from stdin'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l video -r -d 'Attach a video: mp4, mov or avi (repeatable).'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l max-image-size -r -d 'Shrink images to this long edge (default: the profile\'s, els'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -l cid -r -a '(mlxchat history ids 2>/dev/null)' -d 'Continue the conversation ID of the history.'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'chat\'' -a '(mlxchat profile names 2>/dev/null)'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history\'' -a list
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history\'' -a off
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history\'' -a on
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history\'' -a path
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history\'' -a rm
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history\'' -a search
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history\'' -a show
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history\'' -s h
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history\'' -l help
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history list\'' -s h
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history list\'' -l help
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history list\'' -l json -d 'JSON (docs/history.md has the schema).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history list\'' -s n -r -d 'At most this many.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history list\'' -l count -r -d 'At most this many.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history list\'' -l profile -r -d 'Only this profile\'s.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history list\'' -s p -r -d 'Only this profile\'s.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history off\'' -s h
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history off\'' -l help
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history on\'' -s h
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history on\'' -l help
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history path\'' -s h
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history path\'' -l help
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history rm\'' -s h
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history rm\'' -l help
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history rm\'' -a '(mlxchat history ids 2>/dev/null)'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history search\'' -s h
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history search\'' -l help
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history search\'' -l json -d 'JSON (docs/history.md has the schema).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history search\'' -l fts -d 'QUERY is FTS5 query syntax (OR, NOT, "phrases", prefix*).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history search\'' -s n -r -d 'At most this many.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history search\'' -l count -r -d 'At most this many.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history search\'' -l profile -r -d 'Only this profile\'s.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history search\'' -s p -r -d 'Only this profile\'s.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history show\'' -s h
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history show\'' -l help
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history show\'' -l json -d 'JSON (docs/history.md has the schema).'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history show\'' -l messages -d 'As NDJSON messages, what \'chat --messages\' reads.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history show\'' -l events -d 'A turn\'s NDJSON events, what \'mlxchat render\' replays.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history show\'' -l show-thinking -d 'Include the reasoning.'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history show\'' -l turn -r -d 'Only turn N (--messages: up to turn N; --events: default the'
+complete -c mlxchat -n 'test (__mlxchat_path) = \'history show\'' -a '(mlxchat history ids 2>/dev/null)'
 complete -c mlxchat -n 'test (__mlxchat_path) = \'logs\'' -s h
 complete -c mlxchat -n 'test (__mlxchat_path) = \'logs\'' -l help
 complete -c mlxchat -n 'test (__mlxchat_path) = \'logs\'' -s f -d 'Keep printing new lines (Ctrl-C ends).'

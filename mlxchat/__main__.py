@@ -12,6 +12,13 @@ def main() -> None:
 
         sys.stdout.write(f"mlxchat {__version__}\n")
         sys.exit(0)
+    if sys.argv[1:2] == ["history"]:
+        # Finding something again (and TAB after --cid) without the command line's start-up.
+        from mlxchat.cli.history_read import answer
+
+        code = answer(sys.argv[1:])
+        if code is not None:
+            sys.exit(code)
     from mlxchat.cli.app import run
 
     sys.exit(run())

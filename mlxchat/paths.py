@@ -1,8 +1,9 @@
 """Every filesystem location mlxchat uses, in one place.
 
-By default the profile file lives in the user's config directory and run state (pid records,
-logs, locks) in the user's state directory, as platformdirs defines them. ``MLXCHAT_HOME``
-relocates both: ``$MLXCHAT_HOME/config`` and ``$MLXCHAT_HOME/state``.
+By default the profile file and settings live in the user's config directory, run state (pid
+records, logs, locks) in the user's state directory and kept data (the conversation history) in
+the user's data directory, as platformdirs defines them. ``MLXCHAT_HOME`` relocates all three:
+``$MLXCHAT_HOME/config``, ``$MLXCHAT_HOME/state`` and ``$MLXCHAT_HOME/data``.
 
 Every path here is absolute: a relative ``MLXCHAT_HOME`` is resolved against the working directory
 of the mlxchat command, once, here. (Servers run in the state directory: a relative path handed to
@@ -43,6 +44,15 @@ def state_dir() -> Path:
     return Path(platformdirs.user_state_dir(APP_NAME, appauthor=False)).absolute()
 
 
+def data_dir() -> Path:
+    home = _home()
+    if home:
+        return home / "data"
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False)).absolute()
+
+
 def not_writable(path: Path, exc: OSError) -> UsageError:
     """The clear error (exit 2) for a state or config location this user cannot write."""
     reason = exc.strerror or type(exc).__name__
@@ -67,6 +77,16 @@ def ensure_writable(directory: Path) -> None:
 
 def profiles_file() -> Path:
     return config_dir() / "profiles.toml"
+
+
+def settings_file() -> Path:
+    """Settings that are not about one profile (``mlxchat history off``)."""
+    return config_dir() / "settings.toml"
+
+
+def history_db() -> Path:
+    """The conversation history: a SQLite database (docs/history.md)."""
+    return data_dir() / "history.db"
 
 
 def run_dir() -> Path:

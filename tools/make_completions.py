@@ -4,7 +4,8 @@
     python tools/make_completions.py --check  # exit 1 when the files are stale
 
 The scripts are static tables of commands and options (no Python runs on TAB), except for profile
-names, which they ask `mlxchat profile names` for, so they are always current.
+names and conversation ids, which they ask `mlxchat profile names` and `mlxchat history ids` for,
+so they are always current.
 """
 
 from __future__ import annotations
@@ -20,6 +21,9 @@ PROG = "mlxchat"
 HEADER = "# Completion for mlxchat, generated from the CLI by tools/make_completions.py: do not edit.\n"
 # Positional arguments that name a profile, by their parameter name.
 PROFILE_ARGS = {"name", "src", "profile", "profile_name"}
+# Positional arguments and options that name a conversation of the history.
+CONVERSATION_ARGS = {"conversation_id", "conversation_ids"}
+CONVERSATION_OPTIONS = {"--cid"}
 # Values for options that take one of a few words (from the profile rules).
 KNOWN_VALUES = {
     "--server": ("mlx-openai-server", "mlx-lm", "command", "remote"),
@@ -39,6 +43,9 @@ class Command:
     values: dict[str, tuple[str, ...]] = field(default_factory=dict)
     files: list[str] = field(default_factory=list)
     profile_arg: bool = False
+    conversation_arg: str = ""
+    """"1": the first positional argument is a conversation id; "*": every one is."""
+    conversation_options: list[str] = field(default_factory=list)
     help: dict[str, str] = field(default_factory=dict)
 
 
@@ -46,7 +53,6 @@ def _walk() -> list[Command]:
     import typer.main
 
     from mlxchat.cli.app import build_app
-    from mlxchat.profile import FIELD_NAMES
 
     root: Any = typer.main.get_command(build_app())
     out: list[Command] = []
@@ -58,6 +64,8 @@ def _walk() -> list[Command]:
         node.flags = ["-h", "--help"]
         for param in cmd.params:
             if param.param_type_name == "argument":
+                if param.name in CONVERSATION_ARGS:
+                    node.conversation_arg = "*" if param.nargs == -1 else "1"
                 if param.name in PROFILE_ARGS and not node.profile_arg:
                     first = next(p for p in cmd.params if p.param_type_name == "argument")
                     node.profile_arg = first is param
@@ -68,17 +76,7 @@ def _walk() -> list[Command]:
             if getattr(param, "is_flag", False) or getattr(param, "count", False):
                 node.flags += [n for n in names if n not in node.flags]
             else:
-                node.value_options += names
-                choices = getattr(param.type, "choices", None)
-                for name in names:
-                    if choices:
-                        node.values[name] = tuple(str(getattr(c, "value", c)) for c in choices)
-                    elif name in KNOWN_VALUES:
-                        node.values[name] = KNOWN_VALUES[name]
-                    elif name in FIELD_VALUE_OPTIONS:
-                        node.values[name] = tuple(f for f in FIELD_NAMES if f != "server")
-                    elif name in FILE_OPTIONS:
-                        node.files.append(name)
+                _value_option(node, param, names)
             node.help.update({n: (param.help or "").split("\n")[0] for n in names})
         out.append(node)
         for name in node.subcommands:
@@ -86,6 +84,25 @@ def _walk() -> list[Command]:
 
     visit(root, "")
     return out
+
+
+def _value_option(node: Command, param: Any, names: list[str]) -> None:
+    """What completes an option's value: its choices, known words, field names, files, or ids."""
+    from mlxchat.profile import FIELD_NAMES
+
+    node.value_options += names
+    choices = getattr(param.type, "choices", None)
+    for name in names:
+        if choices:
+            node.values[name] = tuple(str(getattr(c, "value", c)) for c in choices)
+        elif name in KNOWN_VALUES:
+            node.values[name] = KNOWN_VALUES[name]
+        elif name in FIELD_VALUE_OPTIONS:
+            node.values[name] = tuple(f for f in FIELD_NAMES if f != "server")
+        elif name in FILE_OPTIONS:
+            node.files.append(name)
+        elif name in CONVERSATION_OPTIONS:
+            node.conversation_options.append(name)
 
 
 def _case(cases: list[tuple[str, str]], indent: str) -> str:
@@ -98,13 +115,15 @@ def _case(cases: list[tuple[str, str]], indent: str) -> str:
 
 def _tables(cmds: list[Command], fn_prefix: str) -> str:
     """Shell functions shared by bash and zsh (same case syntax): subcommands, options, value options,
-    option values, file options, and which commands take a profile name."""
+    option values, file options, which commands take a profile name, and where a conversation id goes."""
     subs = [(c.path, " ".join(c.subcommands)) for c in cmds if c.subcommands]
     opts = [(c.path, " ".join(c.flags + c.value_options)) for c in cmds]
     valued = [(c.path, " ".join(c.value_options)) for c in cmds if c.value_options]
     values = [(f"{c.path}|{o}", " ".join(v)) for c in cmds for o, v in c.values.items()]
     files = [(f"{c.path}|{o}", "1") for c in cmds for o in c.files]
     profile = [(c.path, "1") for c in cmds if c.profile_arg]
+    conversation = [(c.path, c.conversation_arg) for c in cmds if c.conversation_arg]
+    conversation_opts = [(f"{c.path}|{o}", "1") for c in cmds for o in c.conversation_options]
     parts = []
     for name, cases in (
         ("subcommands", subs),
@@ -113,6 +132,8 @@ def _tables(cmds: list[Command], fn_prefix: str) -> str:
         ("option_values", values),
         ("file_option", files),
         ("takes_profile", profile),
+        ("takes_conversation", conversation),
+        ("conversation_option", conversation_opts),
     ):
         parts.append(f"{fn_prefix}_{name}() {{\n{_case(cases, '    ')}\n}}\n")
     return "\n".join(parts)
@@ -168,6 +189,8 @@ _mlxchat() {
         values="$(__mlxchat_option_values "$_mlxchat_path|$_mlxchat_prev_value_option")"
         if [[ -n "$values" ]]; then
             mapfile -t COMPREPLY < <(compgen -W "$values" -- "$cur")
+        elif [[ -n "$(__mlxchat_conversation_option "$_mlxchat_path|$_mlxchat_prev_value_option")" ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "$("${COMP_WORDS[0]}" history ids 2>/dev/null)" -- "$cur")
         elif [[ -n "$(__mlxchat_file_option "$_mlxchat_path|$_mlxchat_prev_value_option")" ]]; then
             mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         fi
@@ -183,6 +206,12 @@ _mlxchat() {
         mapfile -t COMPREPLY < <(compgen -W "$subs" -- "$cur")
     elif [[ $_mlxchat_npos -eq 0 && -n "$(__mlxchat_takes_profile "$_mlxchat_path")" ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$("${COMP_WORDS[0]}" profile names 2>/dev/null)" -- "$cur")
+    else
+        local conv
+        conv="$(__mlxchat_takes_conversation "$_mlxchat_path")"
+        if [[ "$conv" == "*" || ( "$conv" == "1" && $_mlxchat_npos -eq 0 ) ]]; then
+            mapfile -t COMPREPLY < <(compgen -W "$("${COMP_WORDS[0]}" history ids 2>/dev/null)" -- "$cur")
+        fi
     fi
     return 0
 }
@@ -202,6 +231,8 @@ _mlxchat() {
         values="$(__mlxchat_option_values "$_mlxchat_path|$_mlxchat_prev_value_option")"
         if [[ -n "$values" ]]; then
             compadd -- ${=values}
+        elif [[ -n "$(__mlxchat_conversation_option "$_mlxchat_path|$_mlxchat_prev_value_option")" ]]; then
+            compadd -- ${(f)"$(${words[1]} history ids 2>/dev/null)"}
         elif [[ -n "$(__mlxchat_file_option "$_mlxchat_path|$_mlxchat_prev_value_option")" ]]; then
             _files
         fi
@@ -217,6 +248,9 @@ _mlxchat() {
         compadd -- ${=subs}
     elif [[ $_mlxchat_npos -eq 0 && -n "$(__mlxchat_takes_profile "$_mlxchat_path")" ]]; then
         compadd -- ${(f)"$(${words[1]} profile names 2>/dev/null)"}
+    elif [[ "$(__mlxchat_takes_conversation "$_mlxchat_path")" == "*" || \
+            ( "$(__mlxchat_takes_conversation "$_mlxchat_path")" == "1" && $_mlxchat_npos -eq 0 ) ]]; then
+        compadd -- ${(f)"$(${words[1]} history ids 2>/dev/null)"}
     else
         _files
     fi
@@ -247,6 +281,21 @@ def zsh(cmds: list[Command]) -> str:
 
 def _fish_quote(text: str) -> str:
     return "'" + text.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+
+def _fish_option(c: Command, opt: str) -> str:
+    spec = f"-s {opt[1:]}" if not opt.startswith("--") else f"-l {opt[2:]}"
+    extra = ""
+    if opt in c.value_options:
+        extra = " -r"
+        if opt in c.values:
+            extra += " -a " + _fish_quote(" ".join(c.values[opt]))
+        elif opt in c.files:
+            extra += " -F"
+        elif opt in c.conversation_options:
+            extra += " -a '(mlxchat history ids 2>/dev/null)'"
+    desc = c.help.get(opt, "")
+    return spec + extra + (f" -d {_fish_quote(desc[:60])}" if desc else "")
 
 
 def fish(cmds: list[Command]) -> str:
@@ -298,21 +347,13 @@ def fish(cmds: list[Command]) -> str:
         for sub in c.subcommands:
             lines.append(f"complete -c mlxchat -n {_fish_quote(cond)} -a {sub}")
         for opt in [*c.flags, *c.value_options]:
-            spec = f"-s {opt[1:]}" if not opt.startswith("--") else f"-l {opt[2:]}"
-            extra = ""
-            if opt in c.value_options:
-                extra = " -r"
-                if opt in c.values:
-                    extra += " -a " + _fish_quote(" ".join(c.values[opt]))
-                elif opt in c.files:
-                    extra += " -F"
-            desc = c.help.get(opt, "")
-            desc_part = f" -d {_fish_quote(desc[:60])}" if desc else ""
-            lines.append(f"complete -c mlxchat -n {_fish_quote(cond)} {spec}{extra}{desc_part}")
+            lines.append(f"complete -c mlxchat -n {_fish_quote(cond)} {_fish_option(c, opt)}")
         if c.profile_arg:
             lines.append(
                 f"complete -c mlxchat -n {_fish_quote(cond)} -a '(mlxchat profile names 2>/dev/null)'"
             )
+        if c.conversation_arg:
+            lines.append(f"complete -c mlxchat -n {_fish_quote(cond)} -a '(mlxchat history ids 2>/dev/null)'")
     return "\n".join(lines) + "\n"
 
 

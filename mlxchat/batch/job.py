@@ -3,10 +3,11 @@ progress, and the ``--events`` batch events around it."""
 
 from __future__ import annotations
 
+import os
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +20,7 @@ from mlxchat.batch.input import check_all, read_entries
 from mlxchat.batch.lanes import Lane, Lanes
 from mlxchat.batch.progress import Ticker, View, make_view
 from mlxchat.batch.resume import Resumed, open_output
-from mlxchat.batch.runner import BatchRunner, RunOptions, Tally
+from mlxchat.batch.runner import BatchRunner, RunOptions, Tally, TryLog
 from mlxchat.batch.writer import ResultWriter
 from mlxchat.chat.options import ChatOptions
 from mlxchat.chat.stream import http_client, utc_timestamp
@@ -51,6 +52,8 @@ class BatchSpec:
     profile_model: bool = False
     progress: bool | None = None
     seed: int | None = None
+    log: bool = False
+    """``--log``: each request kept in the conversation history as a conversation of its own."""
 
 
 @dataclass
@@ -85,9 +88,11 @@ def run_batch(
     terminal: Terminal,
     now: Callable[[], float],
     notify: Callable[[str], None] = lambda message: None,
+    environ: Mapping[str, str] = os.environ,
 ) -> BatchReport:
     """Run the batch ``spec`` describes; ``now`` is the wall clock,
-    ``notify`` gets what is worth saying before it starts (what a resumed output holds). The
+    ``notify`` gets what is worth saying before it starts (what a resumed output holds), ``environ``
+    may keep ``--log`` out of the history (``MLXCHAT_NO_HISTORY``). The
     terminal gives the input (stdin), the output (stdout) and the progress view (stderr)."""
     names = [p.name for p in spec.profiles]
     if len(set(names)) != len(names):
@@ -108,7 +113,10 @@ def run_batch(
         stack.callback(lanes.close)
         writer = ResultWriter(out, ordered=spec.ordered)
         entries = read_entries(source, spec.options, text=spec.text, drop_model=spec.profile_model)
-        options = RunOptions(spec.retries, spec.events, spec.ordered, window(lanes.capacity), spec.seed, now)
+        log = _history(spec, stack, environ, terminal.warn)
+        options = RunOptions(
+            spec.retries, spec.events, spec.ordered, window(lanes.capacity), spec.seed, now, log
+        )
         runner = BatchRunner(lanes, entries, writer, options, skip=resumed.done)
         if spec.events:
             start = BatchStart(utc_timestamp(now()), _profile_list(lanes), resumed.kept, spec.ordered)
@@ -118,6 +126,22 @@ def run_batch(
         if spec.events:
             writer.write_now(_line(batch_done(report.tally, report.lanes, report.wall)))
         return report
+
+
+def _history(
+    spec: BatchSpec, stack: ExitStack, environ: Mapping[str, str], warn: Callable[[str], None]
+) -> Callable[[Profile], TryLog] | None:
+    """``--log``: the log of each try, on one history connection held for the whole batch."""
+    if not spec.log:
+        return None
+    from mlxchat.history.log import batch_logs
+
+    logs = batch_logs(environ, warn)
+    if logs is None:
+        return None
+    writer, for_try = logs
+    stack.enter_context(writer.held())
+    return for_try
 
 
 def _run(runner: BatchRunner, view: View | None, total: _Total) -> BatchReport:

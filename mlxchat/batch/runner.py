@@ -22,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any
+from typing import Any, Protocol
 
 from mlxchat.batch.idset import IdSet
 from mlxchat.batch.items import BadLine, Entry, Item
@@ -31,11 +31,18 @@ from mlxchat.batch.results import Outcome, bad_line_outcome, result_line
 from mlxchat.batch.retry import REQUEST_BACKOFF, Verdict, verdict
 from mlxchat.batch.writer import ResultWriter
 from mlxchat.chat.events import Event
-from mlxchat.chat.turn import run_turn
+from mlxchat.chat.turn import TurnLog, run_turn
 from mlxchat.errors import OutputClosed, UsageError
+from mlxchat.profile import Profile
 
 POLL = 0.1
 """Seconds the dispatcher sleeps at most between looks at Ctrl-C and the retry queue."""
+
+
+class TryLog(TurnLog, Protocol):
+    """A turn log that keeps its turn only when told: the try that gives the request its result."""
+
+    def keep(self) -> None: ...
 
 
 @dataclass(frozen=True)
@@ -49,6 +56,8 @@ class RunOptions:
     """For the jitter of backoffs (None: unpredictable)."""
     now: Callable[[], float] = time.time
     """The wall clock: the start events' timestamps, ``created`` of OpenAI results."""
+    log: Callable[[Profile], TryLog] | None = None
+    """``--log``: the conversation history's log of one try to a profile (mlxchat.history.log)."""
 
 
 @dataclass
@@ -275,7 +284,8 @@ class BatchRunner:
             self._finish(Outcome(entry, lane.name, problem=problem, attempts=task.attempt), task.seq, lane)
             return
         sink = _Collect() if self.options.events else _DISCARD
-        turn = run_turn(request, sink, now=self._now, client=lane.client)
+        log = self.options.log(lane.profile) if self.options.log is not None else None
+        turn = run_turn(request, sink, now=self._now, client=lane.client, log=log)
         now = time.monotonic()
         with self._cond:
             judged = verdict(turn.end)
@@ -294,6 +304,8 @@ class BatchRunner:
                 else:
                     self._retry_later(task, lane, judged, turn.retry_after, now)
                 return
+        if log is not None:
+            log.keep()  # before the line: once every line is written, the batch may end at once
         self._finish(Outcome(entry, lane.name, turn, sink.events, attempts=task.attempt), task.seq, lane)
 
     def _retry_later(

@@ -1,11 +1,13 @@
 """One chat turn, start to end: the request's events streamed into a sink, and what came of it.
 
-``run_turn(request, sink)`` is the one way a turn runs (one-shot and interactive chat; batch and
-history build on it): the events go to ``sink`` batch by batch as they arrive, and the
-:class:`TurnResult` says how the turn ended and what it produced. ``play(batches, sink)`` does the
-same for events from elsewhere (``mlxchat render`` replays saved ones). Ctrl-C closes the request
-and ends the turn with an ``interrupted`` error event; an exception from the sink (``OutputClosed``
-when stdout's reader left) closes the request and propagates.
+``run_turn(request, sink, log=...)`` is the one way a turn runs (one-shot and interactive chat;
+batch builds on it): the events go to ``sink`` batch by batch as they arrive, the
+:class:`TurnResult` says how the turn ended and what it produced, and ``log`` (the conversation
+history, mlxchat.history) sees every batch and gets the result once, however the turn ended.
+``play(batches, sink)`` does the same for events from elsewhere (``mlxchat render`` replays saved
+ones). Ctrl-C closes the request and ends the turn with an ``interrupted`` error event; an
+exception from the sink (``OutputClosed`` when stdout's reader left) closes the request and
+propagates.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from mlxchat.chat.events import (
 )
 from mlxchat.chat.request import ChatRequest
 from mlxchat.chat.stream import ChatStream
+from mlxchat.errors import OutputClosed
 from mlxchat.exitcodes import ExitCode
 
 Batches = Generator[list[Event], None, None]
@@ -76,6 +79,16 @@ class TurnResult:
         return self.end.timing if isinstance(self.end, Done) else None
 
 
+class TurnLog(Protocol):
+    """Where turns are kept (mlxchat.history.log.ConversationLog). ``see`` gets every batch before
+    the sink does; ``record`` gets the result once, after the last event was written. Neither
+    raises (bar KeyboardInterrupt)."""
+
+    def see(self, batch: list[Event]) -> None: ...
+
+    def record(self, request: ChatRequest, result: TurnResult) -> None: ...
+
+
 class TurnRecorder:
     """Collects a :class:`TurnResult` from the events as they pass. It keeps only what it needs (the
     text, not the events): an answer's many small events are freed as soon as they are written,
@@ -105,20 +118,56 @@ class TurnRecorder:
 
 
 def run_turn(
-    request: ChatRequest, sink: Sink, *, now: Callable[[], float] = time.time, client: Any = None
+    request: ChatRequest,
+    sink: Sink,
+    *,
+    now: Callable[[], float] = time.time,
+    client: Any = None,
+    log: TurnLog | None = None,
 ) -> TurnResult:
     """Send ``request`` and stream its events into ``sink``; ``now`` is the wall clock (the start
     event's timestamp). The sink is not closed: a caller may stream several turns into one.
-    ``client``: an ``http_client`` shared by many turns (a batch's, one per profile), left open."""
+    ``client``: an ``http_client`` shared by many turns (a batch's, one per profile), left open.
+
+    ``log`` gets the result once the last event is written; a turn cut short because stdout's
+    reader left (OutputClosed, which propagates) is logged as interrupted, with its partial text."""
     stream = ChatStream(request, now=now, client=client)
-    result = play(stream.batches(), sink, messages=request.messages)
+    recorder = TurnRecorder()
+    seen = sink if log is None else _Seen(sink, log)
+    try:
+        result = play(stream.batches(), seen, messages=request.messages, recorder=recorder)
+    except OutputClosed:
+        if log is not None:
+            closed = Error("interrupted", "stdout was closed before the answer ended")
+            log.record(request, recorder.result(closed, request.messages))
+        raise
     result.retry_after = stream.retry_after
+    if log is not None:
+        log.record(request, result)
     return result
 
 
-def play(batches: Batches, sink: Sink, *, messages: Sequence[dict[str, Any]] = ()) -> TurnResult:
-    """Hand every batch to ``sink`` (the last ends with the terminal event); what came of it."""
-    recorder = TurnRecorder()
+class _Seen:
+    """``sink``, with ``log`` seeing each batch first."""
+
+    def __init__(self, sink: Sink, log: TurnLog) -> None:
+        self.sink, self.log = sink, log
+
+    def write_batch(self, events: list[Event]) -> None:
+        self.log.see(events)
+        self.sink.write_batch(events)
+
+
+def play(
+    batches: Batches,
+    sink: Sink,
+    *,
+    messages: Sequence[dict[str, Any]] = (),
+    recorder: TurnRecorder | None = None,
+) -> TurnResult:
+    """Hand every batch to ``sink`` (the last ends with the terminal event); what came of it
+    (collected by ``recorder``, which then holds what a turn cut short produced)."""
+    recorder = recorder or TurnRecorder()
 
     def write(batch: list[Event]) -> None:
         recorder.add(batch)

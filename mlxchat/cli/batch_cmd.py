@@ -67,6 +67,9 @@ ProgressOpt = Annotated[
     ),
 ]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="No summary on stderr at the end.")]
+LogOpt = Annotated[
+    bool, typer.Option("--log", help="Keep each request in the conversation history (docs/history.md).")
+]
 FetchImagesOpt = Annotated[
     bool, typer.Option("--fetch-images", help="Download image URLs and prepare them here.")
 ]
@@ -96,6 +99,7 @@ def batch(  # noqa: PLR0917 (typer options)
     idle_timeout: IdleOpt = 300.0,
     max_image_size: MaxImageSizeOpt = None,
     fetch_images: FetchImagesOpt = False,
+    log: LogOpt = False,
 ) -> None:
     """Send every request line of the input to PROFILE(s), many at a time; write a result per line.
 
@@ -126,9 +130,9 @@ def batch(  # noqa: PLR0917 (typer options)
     )
     spec = BatchSpec(
         profiles, options, input_path, output_path, jobs, text, strict, resume, overwrite,
-        events, ordered, retries, profile_model, progress,
+        events, ordered, retries, profile_model, progress, log=log,
     )  # fmt: skip
-    report = run_batch(spec, terminal, context.now, terminal.info)
+    report = run_batch(spec, terminal, context.now, terminal.info, environ=context.environ)
     if not quiet:
         for line in summary_lines(report.tally, report.lanes, report.wall):
             terminal.info(line)

@@ -16,6 +16,7 @@ from mlxchat.output import OutputFormat
 
 if TYPE_CHECKING:
     from mlxchat.chat.options import ChatOptions
+    from mlxchat.chat.turn import TurnLog
     from mlxchat.cli.context import CliContext
     from mlxchat.exitcodes import ExitCode
     from mlxchat.output import OutputOptions
@@ -99,6 +100,17 @@ StrictOpt = Annotated[
     bool,
     typer.Option("--strict", help="Attachments for a text-only profile are an error, not a warning."),
 ]
+ContinueOpt = Annotated[
+    bool,
+    typer.Option("--continue", "-c", help="Continue the latest conversation with PROFILE (docs/history.md)."),
+]
+CidOpt = Annotated[
+    str | None, typer.Option("--cid", metavar="ID", help="Continue the conversation ID of the history.")
+]
+NoLogOpt = Annotated[bool, typer.Option("--no-log", help="Keep this chat out of the history.")]
+LogAttachmentsOpt = Annotated[
+    bool, typer.Option("--log-attachments", help="Keep the bytes of images and videos in the history too.")
+]
 
 
 def chat(  # noqa: PLR0917 (typer options)
@@ -122,12 +134,17 @@ def chat(  # noqa: PLR0917 (typer options)
     fetch_images: FetchImagesOpt = False,
     max_image_size: MaxImageSizeOpt = None,
     strict: StrictOpt = False,
+    continue_latest: ContinueOpt = False,
+    conversation_id: CidOpt = None,
+    no_log: NoLogOpt = False,
+    log_attachments: LogAttachmentsOpt = False,
 ) -> None:
     """Ask PROFILE's model something and stream the answer (reasoning goes to stderr).
 
     With no prompt, on a terminal: a conversation (type /help in it; docs/interactive.md).
     """
     from mlxchat.chat.options import ChatOptions
+    from mlxchat.cli import chat_history
     from mlxchat.cli.context import context_of
     from mlxchat.output import OutputOptions
     from mlxchat.profile_store import get_profile
@@ -135,6 +152,8 @@ def chat(  # noqa: PLR0917 (typer options)
     context = context_of(ctx)
     terminal = context.terminal
     fmt = _format(json_output, output_format, terminal)
+    flags = chat_history.HistoryFlags(continue_latest, conversation_id, no_log, log_attachments)
+    chat_history.check_flags(flags, messages_file)
     profile = get_profile(profile_name)
     given_prompt, stdin_text, messages = _read_inputs(terminal, prompt, messages_file, images or [])
     options = ChatOptions(
@@ -154,24 +173,32 @@ def chat(  # noqa: PLR0917 (typer options)
     )
     output = OutputOptions(fmt, show_thinking=show_thinking, hide_thinking=hide_thinking, stats=stats)
     start_server = (lambda: start_if_needed(profile, terminal)) if start else None
-    if prompt is None and _wants_session(messages_file, terminal):
-        # No prompt on a terminal: a conversation (docs/interactive.md), seeded with --messages.
+    interactive = prompt is None and _wants_session(messages_file, terminal)
+    resumed = chat_history.resume(profile, flags, terminal, needs_prompt=not interactive and not options.text)
+    options = chat_history.continued(options, resumed)
+    log = chat_history.turn_log(profile, context, flags, resumed)
+    if interactive:
+        # No prompt on a terminal: a conversation (docs/interactive.md), seeded with --messages
+        # or with the conversation -c/--cid continues.
         from mlxchat.cli.interactive import Session, run_session
 
+        seed = messages_file if resumed is None else chat_history.show_recap(resumed, terminal)
         session = Session(profile, context, options, output)
-        run_session(session, seed_source=messages_file, start_server=start_server)
+        session.log = log
+        run_session(session, seed_source=seed, start_server=start_server)
         return
-    code = _one_turn(profile, context, options, output, start_server)
+    code = _one_turn(profile, context, options, output, start_server, log)
     if code:
         raise typer.Exit(int(code))
 
 
-def _one_turn(
+def _one_turn(  # noqa: PLR0917 (one turn's inputs)
     profile: Profile,
     context: CliContext,
     options: ChatOptions,
     output: OutputOptions,
     start_server: Callable[[], None] | None,
+    log: TurnLog | None,
 ) -> ExitCode:
     from mlxchat.chat.request import resolve
     from mlxchat.chat.turn import run_turn
@@ -189,7 +216,7 @@ def _one_turn(
     if start_server is not None:
         start_server()
     writer = make_writer(terminal, output)
-    result = run_turn(request, writer, now=context.now)
+    result = run_turn(request, writer, now=context.now, log=log)
     writer.close()
     return result.exit_code
 

@@ -21,8 +21,9 @@ MODULES: dict[str, str] = {
     "status": "lifecycle_cmds",
     "logs": "lifecycle_cmds",
     "profile": "profile_cmds",
+    "history": "history_cmds",
 }
-ORDER = ("lifecycle_cmds", "chat_cmd", "batch_cmd", "render_cmd", "profile_cmds")
+ORDER = ("lifecycle_cmds", "chat_cmd", "batch_cmd", "render_cmd", "profile_cmds", "history_cmds")
 """Registration order of all modules, which is the order of the commands in --help."""
 
 

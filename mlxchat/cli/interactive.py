@@ -28,6 +28,7 @@ from mlxchat.output import OutputFormat
 
 if TYPE_CHECKING:
     from mlxchat.chat.options import ChatOptions
+    from mlxchat.chat.turn import TurnLog
     from mlxchat.cli.context import CliContext
     from mlxchat.output import OutputOptions
     from mlxchat.profile import Profile
@@ -69,6 +70,9 @@ def run_session(
 class Session:
     """A conversation with one profile: ``options`` shape every turn (their messages and system
     prompt start the conversation), ``output`` says how answers are shown."""
+
+    log: TurnLog | None = None
+    """Where each turn is kept (the conversation history), when it is."""
 
     def __init__(
         self, profile: Profile, context: CliContext, options: ChatOptions, output: OutputOptions
@@ -237,7 +241,7 @@ class Session:
         request = resolve(options, self.profile, conversation)
         writer = make_writer(self.terminal, self.output)
         try:
-            result = run_turn(request, writer, now=self.context.now)
+            result = run_turn(request, writer, now=self.context.now, log=self.log)
         finally:
             with contextlib.suppress(KeyboardInterrupt):
                 writer.close()

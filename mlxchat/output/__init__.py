@@ -10,9 +10,8 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
-from mlxchat.chat.events import Event
-
 if TYPE_CHECKING:
+    from mlxchat.chat.events import Event
     from mlxchat.terminal import Terminal
 
 

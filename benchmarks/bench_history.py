@@ -1,0 +1,172 @@
+"""The conversation history: what logging costs a chat, and how fast the history reads when large.
+
+Goals (history issue), each measured in this run:
+- `mlxchat chat --json` whole command with the history on: at most 1.05x the same command with
+  `--no-log` (against the stand-in's instant `think-content` answer; interleaved runs).
+- With 100,000 logged responses: `mlxchat history search WORD` and `mlxchat history list -n 20`
+  at most 100 ms each, whole command. Beside them: `mlxchat --version` (answered without loading the
+  command line) and `mlxchat profile names` (the command-line framework and a profile file, no
+  history code): the floor any mlxchat command stands on.
+- The database's size per 1,000 responses.
+
+The large history is built through the code chats use (mlxchat.history.log), from synthetic turns:
+a prompt of one sentence, reasoning of 4 and an answer of 8, from a Zipf-distributed vocabulary,
+streamed one word per chunk, in conversations of 1 to 5 turns.
+
+Run: `python -m benchmarks.run history` (or `python benchmarks/bench_history.py [RESPONSES]`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import random
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.bench_stream import mlxchat_home, standin  # noqa: E402
+from benchmarks.timing import interleaved, median_ms  # noqa: E402
+
+if TYPE_CHECKING:
+    from mlxchat.history.log import ConversationLog
+
+RESPONSES = 100_000
+VOCABULARY = 6_000
+RARE_RANK, COMMON_RANK = 3_000, 20
+
+
+def _words(rng: random.Random) -> list[str]:
+    """Pronounceable made-up words, the most frequent first; 'alpha' words are real query targets."""
+    syllables = ["ka", "lo", "mi", "ne", "ru", "sa", "to", "vi", "de", "po", "an", "el", "or", "ix", "um"]
+    seen: dict[str, None] = {}
+    while len(seen) < VOCABULARY:
+        seen["".join(rng.choice(syllables) for _ in range(rng.randint(1, 4)))] = None
+    return list(seen)
+
+
+def _sentences(rng: random.Random, words: list[str], count: int) -> list[str]:
+    weights = list(itertools.accumulate(1.0 / (rank + 1) for rank in range(len(words))))
+    out = []
+    for _ in range(count):
+        picked = rng.choices(words, cum_weights=weights, k=rng.randint(8, 20))
+        out.append(" ".join(picked).capitalize() + ".")
+    return out
+
+
+def build(path: Path, responses: int, seed: int = 15) -> tuple[float, list[str]]:
+    """Fill a history at ``path`` with ``responses`` turns; seconds taken, and the vocabulary."""
+    from mlxchat.history.log import ConversationLog, HistoryWriter
+    from mlxchat.profile import Profile
+
+    rng = random.Random(seed)
+    words = _words(rng)
+    pool = _sentences(rng, words, 20_000)
+    writer = HistoryWriter(lambda message: print(message, file=sys.stderr), path=path)
+    profile = Profile(name="bench", server="remote", url="http://127.0.0.1:9/v1", model="m")
+    started = time.perf_counter()
+    done = 0
+    with writer.held():
+        while done < responses:
+            log = ConversationLog(writer, profile)
+            messages: list[dict[str, str]] = []
+            for _ in range(min(rng.randint(1, 5), responses - done)):
+                messages = _turn(log, messages, rng, pool)
+                done += 1
+    assert not writer.failed
+    return time.perf_counter() - started, words
+
+
+def _turn(
+    log: ConversationLog, earlier: list[dict[str, str]], rng: random.Random, pool: list[str]
+) -> list[dict[str, str]]:
+    """Log one synthetic turn after ``earlier``; the messages the next turn sends before its prompt."""
+    from mlxchat.chat.events import Done, Event, Response, Start, Thinking, ThinkingDone, Timing
+    from mlxchat.chat.request import ChatRequest
+    from mlxchat.chat.turn import TurnResult
+
+    prompt = rng.choice(pool)
+    reasoning = [w + " " for w in " ".join(rng.choices(pool, k=4)).split()]
+    answer = [w + " " for w in " ".join(rng.choices(pool, k=8)).split()]
+    messages = [*earlier, {"role": "user", "content": prompt}]
+    body = {"model": "m", "messages": messages, "stream": True, "stream_options": {"include_usage": True}}
+    request = ChatRequest("bench", "http://127.0.0.1:9/v1", body, False, False, prompt, 300.0)
+    start = Start("bench", "m", request.request_id, "2026-01-02T03:04:05.678Z", request.url)
+    usage = {"prompt_tokens": 30, "completion_tokens": len(answer), "total_tokens": 30 + len(answer)}
+    end = Done("stop", usage, Timing(0.1, 0.5, 1.5, 40.0))
+    events: list[Event] = [start, *map(Thinking, reasoning), ThinkingDone(0.5), *map(Response, answer), end]
+    result = TurnResult(end, start, "".join(answer), "".join(reasoning), [], messages)
+    log.see(events)
+    log.record(request, result)
+    return [*messages, {"role": "assistant", "content": result.answer.strip()}]
+
+
+def chat_cost(runs: int) -> None:
+    cpu: dict[str, list[float]] = {}
+    with standin() as base_url, mlxchat_home(base_url, ["think-content"]) as env:
+        chat = [sys.executable, "-m", "mlxchat", "chat", "think-content", "What is 2+2?", "--json"]
+        samples = interleaved({"no-log": [*chat, "--no-log"], "history": chat}, runs=runs, env=env, cpu=cpu)
+    off, on = median_ms(samples["no-log"]), median_ms(samples["history"])
+    cpu_off, cpu_on = median_ms(cpu["no-log"]), median_ms(cpu["history"])
+    print(
+        f"`mlxchat chat --json`, whole command: history on median {on:.1f} ms, --no-log {off:.1f} ms: "
+        f"{on / off:.3f}x (goal: <= 1.05x); CPU {cpu_on:.1f} ms against {cpu_off:.1f} ms: "
+        f"{cpu_on / cpu_off:.3f}x"
+    )
+
+
+def large_history(responses: int, runs: int) -> None:
+    with tempfile.TemporaryDirectory() as home:
+        db = Path(home) / "data" / "history.db"
+        seconds, words = build(db, responses)
+        size = sum(p.stat().st_size for p in db.parent.glob("history.db*"))
+        print(
+            f"built {responses:,} responses in {seconds:.1f} s; database {size / 1e6:.1f} MB, "
+            f"{size / responses * 1000 / 1e6:.2f} MB per 1,000 responses"
+        )
+        py = [sys.executable, "-m", "mlxchat"]
+        rare, common = words[RARE_RANK], words[COMMON_RANK]
+        commands: dict[str, Sequence[str]] = {
+            "version": [*py, "--version"],
+            "names": [*py, "profile", "names"],
+            "list": [*py, "history", "list", "-n", "20"],
+            "search-rare": [*py, "history", "search", rare],
+            "search-common": [*py, "history", "search", common],
+            "search-two": [*py, "history", "search", words[RARE_RANK // 3], words[COMMON_RANK * 5]],
+        }
+        cpu: dict[str, list[float]] = {}
+        samples = interleaved(commands, runs=runs, env={"MLXCHAT_HOME": home}, cpu=cpu)
+    floor, names = median_ms(samples["version"]), median_ms(samples["names"])
+    print(
+        f"floor: mlxchat --version median {floor:.1f} ms, mlxchat profile names {names:.1f} ms "
+        f"(CPU {median_ms(cpu['names']):.1f} ms)"
+    )
+    for name, label in (
+        ("list", "history list -n 20"),
+        ("search-rare", f"history search (a rare word, rank {RARE_RANK})"),
+        ("search-common", f"history search (a common word, rank {COMMON_RANK})"),
+        ("search-two", "history search (two words)"),
+    ):
+        value, used = median_ms(samples[name]), median_ms(cpu[name])
+        print(
+            f"{label}: median {value:.1f} ms (goal <= 100 ms), {value / names:.2f}x profile names; "
+            f"CPU {used:.1f} ms, {used - median_ms(cpu['names']):+.1f} ms over profile names"
+        )
+
+
+def main(runs: int = 15) -> None:
+    responses = int(sys.argv[1]) if len(sys.argv) > 1 and sys.argv[1].isdigit() else RESPONSES
+    chat_cost(runs * 2)
+    large_history(responses, runs)
+
+
+if __name__ == "__main__":
+    os.environ.pop("MLXCHAT_HOME", None)
+    main()
