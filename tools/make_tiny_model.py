@@ -248,8 +248,12 @@ def render_prompt(tokenizer: Any, conv: Conversation) -> str:
     return text
 
 
-def build_tokenizer(out: Path, corpus: list[str]) -> None:
-    """Train the BPE on the corpus; write tokenizer.json, tokenizer_config.json, special_tokens_map.json."""
+def train_bpe(corpus: list[str], special: list[str], markup: list[str], vocab_size: int) -> Any:
+    """A byte-level BPE (Qwen2 pre-tokenizer split) trained on the corpus.
+
+    ``special`` tokens come first and are special; ``markup`` tokens are added after training and are
+    *not* special, so they survive decoding. Returns a ``tokenizers.Tokenizer``.
+    """
     from tokenizers import (
         AddedToken,
         Regex,
@@ -271,26 +275,37 @@ def build_tokenizer(out: Path, corpus: list[str]) -> None:
     )
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=BPE_VOCAB_SIZE,
+        vocab_size=vocab_size,
         min_frequency=1,
-        special_tokens=[AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS],
+        special_tokens=[AddedToken(t, special=True, normalized=False) for t in special],
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tok.train_from_iterator(corpus, trainer=trainer)
-    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in MARKUP_TOKENS])
-    tok.save(str(out / "tokenizer.json"))
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in markup])
+    return tok
 
+
+def added_tokens_decoder(tok: Any, special: list[str], markup: list[str]) -> dict[str, dict[str, Any]]:
+    """The ``added_tokens_decoder`` entry of tokenizer_config.json for these tokens."""
     added: dict[str, dict[str, Any]] = {}
-    for text in SPECIAL_TOKENS + MARKUP_TOKENS:
+    for text in special + markup:
         added[str(tok.token_to_id(text))] = {
             "content": text,
             "lstrip": False,
             "normalized": False,
             "rstrip": False,
             "single_word": False,
-            "special": text in SPECIAL_TOKENS,
+            "special": text in special,
         }
+    return added
+
+
+def build_tokenizer(out: Path, corpus: list[str]) -> None:
+    """Train the BPE on the corpus; write tokenizer.json, tokenizer_config.json, special_tokens_map.json."""
+    tok = train_bpe(corpus, SPECIAL_TOKENS, MARKUP_TOKENS, BPE_VOCAB_SIZE)
+    tok.save(str(out / "tokenizer.json"))
+    added = added_tokens_decoder(tok, SPECIAL_TOKENS, MARKUP_TOKENS)
     config = {
         "tokenizer_class": "PreTrainedTokenizerFast",
         "add_bos_token": False,

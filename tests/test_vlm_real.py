@@ -1,0 +1,139 @@
+"""A real multimodal round trip: mlxchat starts ``python -m mlx_vlm.server`` on the tiny vision model
+and sends it pictures this module draws. The model was trained to name a picture's colour, or the
+corner of a four-quadrant picture that is red, so each answer proves the image reached the model
+(docs/tiny-model.md). One server for the module; it is stopped at the end with nothing left."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+from PIL import Image, ImageOps
+
+from mlxchat.paths import tiny_vlm_dir
+from tests.chat_helpers import joined, parse_ndjson
+from tests.fixtures.common import free_port, run_mlxchat
+from tests.fixtures.real_servers import group_processes, is_alive
+
+pytestmark = pytest.mark.real_server
+
+PROFILE = "vlm"
+START_TIMEOUT = "240"  # the machine is shared; the server's imports alone take seconds
+QUADRANT_COLOURS = {"top left": (255, 0, 0), "top right": (0, 0, 255), "bottom left": (255, 255, 0)}
+QUADRANT_COLOURS["bottom right"] = (0, 200, 0)
+ORIENTATION = 0x0112
+
+
+@dataclass
+class VlmServer:
+    home: Path
+    pictures: Path
+    pid: int
+
+    def chat(self, *args: str) -> Any:
+        return run_mlxchat(self.home, "chat", PROFILE, *args, input="", timeout=120)
+
+    def requests_seen(self) -> int:
+        log = self.home / "state" / "logs" / f"{PROFILE}.log"
+        return log.read_text(errors="replace").count("POST /v1/chat/completions")
+
+
+def _quadrants(width: int, height: int) -> Image.Image:
+    image = Image.new("RGB", (width, height))
+    half_w, half_h = width // 2, height // 2
+    for corner, colour in QUADRANT_COLOURS.items():
+        left = half_w if corner.endswith("right") else 0
+        top = half_h if corner.startswith("bottom") else 0
+        image.paste(colour, (left, top, left + half_w, top + half_h))
+    return image
+
+
+def _draw_pictures(folder: Path) -> None:
+    Image.new("RGB", (640, 480), (255, 0, 0)).save(folder / "red.jpg", "JPEG", quality=90)
+    Image.new("RGB", (640, 480), (0, 0, 255)).save(folder / "blue.png", "PNG")
+    # A portrait photo as a camera stores it: pixels turned a quarter left, EXIF says "turn right".
+    upright = _quadrants(480, 640)
+    stored = upright.transpose(Image.Transpose.ROTATE_90)
+    exif = Image.Exif()
+    exif[ORIENTATION] = 6
+    stored.save(folder / "rotated.jpg", "JPEG", quality=90, exif=exif)
+    stored.save(folder / "stored-pixels.jpg", "JPEG", quality=90)
+    damaged = (folder / "red.jpg").read_bytes()
+    (folder / "damaged.jpg").write_bytes(damaged[: len(damaged) // 2])
+
+
+def _cli(home: Path, *args: str) -> Any:
+    return run_mlxchat(home, *args, timeout=300)
+
+
+@pytest.fixture(scope="module")
+def vlm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VlmServer]:
+    model = tiny_vlm_dir()
+    assert (model / "model.safetensors").is_file(), (
+        "the tiny vision model is missing (tools/make_tiny_vlm.py)"
+    )
+    home = tmp_path_factory.mktemp("vlm-home")
+    pictures = tmp_path_factory.mktemp("vlm-pictures")
+    _draw_pictures(pictures)
+    command = f"{sys.executable} -m mlx_vlm.server --model {{model_path}} --host {{host}} --port {{port}}"
+    added = _cli(
+        home, "profile", "add", PROFILE, "--server", "command", "--command", command,
+        "--model-path", str(model), "--model", str(model), "--model-type", "multimodal",
+        "--port", str(free_port()),
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    started = _cli(home, "start", PROFILE, "--timeout", START_TIMEOUT)
+    log = home / "state" / "logs" / f"{PROFILE}.log"
+    assert started.returncode == 0, started.stderr + "\n" + log.read_text(errors="replace")
+    pid = json.loads(_cli(home, "status", "--json").stdout)[0]["pid"]
+    tracked = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True), *group_processes(pid)]
+    yield VlmServer(home, pictures, pid)
+    stopped = _cli(home, "stop", PROFILE)
+    assert stopped.returncode == 0, stopped.stderr
+    assert [p for p in tracked if is_alive(p)] == []
+    assert json.loads(_cli(home, "status", "--json").stdout)[0]["state"] == "stopped"
+
+
+def test_a_red_jpeg_answers_red_with_the_thinking_apart(vlm: VlmServer) -> None:
+    result = vlm.chat("What colour is this?", "--image", str(vlm.pictures / "red.jpg"))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "red\n"  # in a pipe only the answer goes to stdout
+    assert "The image is red." in result.stderr
+
+
+def test_a_blue_png_answers_blue_in_valid_events(vlm: VlmServer) -> None:
+    result = vlm.chat("What colour is this?", "--image", str(vlm.pictures / "blue.png"), "--json")
+    assert result.returncode == 0, result.stderr
+    events = parse_ndjson(result.stdout)  # each one validated against docs/events.schema.json
+    assert joined(events, "thinking").strip() == "The image is blue."
+    assert joined(events, "response").strip() == "blue"
+    done = events[-1]
+    assert done["type"] == "done" and done["finish_reason"] == "stop"
+    # mlx_vlm.server's input_tokens/output_tokens, under the protocol's names
+    assert done["usage"]["prompt_tokens"] > 0 and done["usage"]["completion_tokens"] > 0
+
+
+def test_an_exif_rotated_photo_arrives_upright(vlm: VlmServer) -> None:
+    upright = ImageOps.exif_transpose(Image.open(vlm.pictures / "rotated.jpg"))
+    assert upright.size == (480, 640) and upright.getpixel((60, 60))[0] > 200  # red at the top left
+    turned = vlm.chat("Which corner is red?", "--image", str(vlm.pictures / "rotated.jpg"))
+    assert turned.returncode == 0, turned.stderr
+    assert turned.stdout == "top left\n"
+    # The same pixels without the EXIF tag: the model reads position, so the answer differs.
+    stored = vlm.chat("Which corner is red?", "--image", str(vlm.pictures / "stored-pixels.jpg"))
+    assert stored.stdout == "bottom left\n"
+
+
+def test_a_damaged_image_is_refused_before_anything_is_sent(vlm: VlmServer) -> None:
+    before = vlm.requests_seen()
+    result = vlm.chat("What colour is this?", "--image", str(vlm.pictures / "damaged.jpg"))
+    assert result.returncode == 2
+    assert "damaged.jpg" in result.stderr and "Traceback" not in result.stderr
+    assert result.stdout == ""
+    assert vlm.requests_seen() == before
