@@ -18,7 +18,7 @@ from PIL import Image, ImageOps
 
 from mlxchat.paths import tiny_vlm_dir
 from tests.chat_helpers import joined, parse_ndjson
-from tests.fixtures.common import free_port, run_mlxchat
+from tests.fixtures.common import run_mlxchat
 from tests.fixtures.real_servers import group_processes, is_alive
 
 pytestmark = pytest.mark.real_server
@@ -81,17 +81,14 @@ def vlm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VlmServer]:
     home = tmp_path_factory.mktemp("vlm-home")
     pictures = tmp_path_factory.mktemp("vlm-pictures")
     _draw_pictures(pictures)
-    command = f"{sys.executable} -m mlx_vlm.server --model {{model_path}} --host {{host}} --port {{port}}"
-    added = _cli(
-        home, "profile", "add", PROFILE, "--server", "command", "--command", command,
-        "--model-path", str(model), "--model", str(model), "--model-type", "multimodal",
-        "--port", str(free_port()),
-    )  # fmt: skip
+    added = _cli(home, "profile", "add", PROFILE, "--server", "mlx-vlm", "--model-path", str(model))
     assert added.returncode == 0, added.stderr
+    assert "model type: multimodal (detected from config.json)" in added.stderr
     started = _cli(home, "start", PROFILE, "--timeout", START_TIMEOUT)
     log = home / "state" / "logs" / f"{PROFILE}.log"
     assert started.returncode == 0, started.stderr + "\n" + log.read_text(errors="replace")
     pid = json.loads(_cli(home, "status", "--json").stdout)[0]["pid"]
+    assert psutil.Process(pid).cmdline()[:3] == [sys.executable, "-m", "mlx_vlm.server"]  # mlxchat's Python
     tracked = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True), *group_processes(pid)]
     yield VlmServer(home, pictures, pid)
     stopped = _cli(home, "stop", PROFILE)
@@ -128,6 +125,19 @@ def test_an_exif_rotated_photo_arrives_upright(vlm: VlmServer) -> None:
     # The same pixels without the EXIF tag: the model reads position, so the answer differs.
     stored = vlm.chat("Which corner is red?", "--image", str(vlm.pictures / "stored-pixels.jpg"))
     assert stored.stdout == "bottom left\n"
+
+
+def test_two_images_send_the_last_and_say_so(vlm: VlmServer) -> None:
+    red, blue = str(vlm.pictures / "red.jpg"), str(vlm.pictures / "blue.png")
+    result = vlm.chat("What colour is this?", "--image", red, "--image", blue, "--json")
+    assert result.returncode == 0, result.stderr
+    events = parse_ndjson(result.stdout)
+    start = events[0]
+    assert [a["name"] for a in start["attachments"]] == [blue]
+    assert start["warnings"] == [
+        f"the mlx-vlm server uses only the last image of a request: sent {blue}, left out {red}"
+    ]
+    assert joined(events, "response").strip() == "blue"
 
 
 def test_a_damaged_image_is_refused_before_anything_is_sent(vlm: VlmServer) -> None:

@@ -38,6 +38,10 @@ class ServerKind(ABC):
     """Takes ``reasoning_parser`` and ``tool_call_parser`` (the installed server's choices)."""
     reads_model_dir: ClassVar[bool] = False
     """``model_path`` must be a model directory here; model type (and parser) come from its config."""
+    max_images: ClassVar[int | None] = None
+    """The images of a request the server uses (the last ones); None = all of them."""
+    takes_videos: ClassVar[bool] = True
+    """The server reads video parts (``video_url``)."""
 
     @abstractmethod
     def validate(self, profile: Profile) -> None:

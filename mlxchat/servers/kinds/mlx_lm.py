@@ -36,8 +36,6 @@ class MlxLm(ModelServerKind):
 
     def command_line(self, profile: Profile) -> LaunchSpec:
         assert profile.model_path is not None
-        cache = paths.hf_cache_dir()
-        cache.mkdir(parents=True, exist_ok=True)
         argv = [
             sys.executable,
             "-m",
@@ -49,11 +47,7 @@ class MlxLm(ModelServerKind):
             "--port",
             str(profile.port),
         ]
-        # mlx_lm.server lists no models unless the Hugging Face cache directory exists: use the
-        # user's when it is set and exists, else an empty one of ours. Downloads are not forbidden.
-        user_cache = os.environ.get("HF_HUB_CACHE")
-        env = {} if user_cache and Path(user_cache).is_dir() else {"HF_HUB_CACHE": str(cache)}
-        return LaunchSpec(argv + profile.extra_args, env)
+        return LaunchSpec(argv + profile.extra_args, hf_cache_env())
 
     def healthy(self, profile: Profile, timeout: float = PROBE_TIMEOUT) -> bool:
         from mlxchat.servers.probe import lists_models, request
@@ -77,6 +71,18 @@ class MlxLm(ModelServerKind):
                 f"{profile.model!r} instead of the model it was started with"
             ]
         return []
+
+
+def hf_cache_env() -> dict[str, str]:
+    """mlx_lm.server and mlx_vlm.server list no models unless the Hugging Face cache directory
+    exists: use the user's when it is set and exists, else an empty one of ours. Downloads are not
+    forbidden."""
+    user_cache = os.environ.get("HF_HUB_CACHE")
+    if user_cache and Path(user_cache).is_dir():
+        return {}
+    cache = paths.hf_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    return {"HF_HUB_CACHE": str(cache)}
 
 
 class _LoadedCheck(ReadinessCheck):
