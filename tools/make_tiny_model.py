@@ -304,9 +304,16 @@ def added_tokens_decoder(tok: Any, special: list[str], markup: list[str]) -> dic
 def build_tokenizer(out: Path, corpus: list[str]) -> None:
     """Train the BPE on the corpus; write tokenizer.json, tokenizer_config.json, special_tokens_map.json."""
     tok = train_bpe(corpus, SPECIAL_TOKENS, MARKUP_TOKENS, BPE_VOCAB_SIZE)
+    write_tokenizer(out, tok, SPECIAL_TOKENS, MARKUP_TOKENS, max_length=1024, chat_template=CHAT_TEMPLATE)
+
+
+def write_tokenizer(
+    out: Path, tok: Any, special: list[str], markup: list[str], *, max_length: int, chat_template: str | None
+) -> None:
+    """tokenizer.json, tokenizer_config.json and special_tokens_map.json for a ``train_bpe`` tokenizer:
+    no BOS, ``<|im_end|>`` ends a turn, ``<|endoftext|>`` pads (``special[0]``)."""
     tok.save(str(out / "tokenizer.json"))
-    added = added_tokens_decoder(tok, SPECIAL_TOKENS, MARKUP_TOKENS)
-    config = {
+    config: dict[str, Any] = {
         "tokenizer_class": "PreTrainedTokenizerFast",
         "add_bos_token": False,
         "add_prefix_space": False,
@@ -314,22 +321,19 @@ def build_tokenizer(out: Path, corpus: list[str]) -> None:
         "eos_token": "<|im_end|>",
         "pad_token": "<|endoftext|>",
         "unk_token": None,
-        "additional_special_tokens": ["<|im_start|>", "<|im_end|>"],
-        "added_tokens_decoder": added,
+        "additional_special_tokens": special[1:],
+        "added_tokens_decoder": added_tokens_decoder(tok, special, markup),
         "clean_up_tokenization_spaces": False,
         "errors": "replace",
-        "model_max_length": 1024,
+        "model_max_length": max_length,
         "split_special_tokens": False,
-        "chat_template": CHAT_TEMPLATE,
     }
+    if chat_template is not None:
+        config["chat_template"] = chat_template
     write_json(out / "tokenizer_config.json", config)
     write_json(
         out / "special_tokens_map.json",
-        {
-            "eos_token": "<|im_end|>",
-            "pad_token": "<|endoftext|>",
-            "additional_special_tokens": ["<|im_start|>", "<|im_end|>"],
-        },
+        {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "additional_special_tokens": special[1:]},
     )
 
 
@@ -489,13 +493,17 @@ def verify(out: Path, convs: list[Conversation]) -> list[str]:
     return failures
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (replaced)")
-    parser.add_argument("--steps", type=int, default=60, help="training steps (full batch)")
+def build_arguments(doc: str | None, out: Path, steps: int) -> argparse.ArgumentParser:
+    """The options every tiny-model builder takes: --out, --steps, --seed."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=out, help="output directory (replaced)")
+    parser.add_argument("--steps", type=int, default=steps, help="training steps (full batch)")
     parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_arguments(__doc__, DEFAULT_OUT, steps=60)
     parser.add_argument(
         "--gguf-only", action="store_true", help="only (re)write the GGUF file from the model in --out"
     )

@@ -16,16 +16,16 @@ the answer tokens only, write the directory, then check greedy decoding in-proce
 
 from __future__ import annotations
 
-import argparse
 import shutil
 import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tools.make_tiny_model import added_tokens_decoder, flat_params, train_bpe, write_json
+from tools.make_tiny_model import build_arguments, flat_params, train_bpe, write_json, write_tokenizer
 from tools.tiny_vlm_data import Example, config_object, examples, rendered_prompts
 from tools.tiny_vlm_verify import verify_in_process, verify_through_server
 
@@ -38,7 +38,8 @@ MARKUP_TOKENS = ["<think>", "</think>"]
 BPE_VOCAB_SIZE = 380  # more than the corpus has merges for: every merge is learnt
 TILE = 28  # one 28x28 tile = 2x2 patches of 14; pixel shuffle 0.5 makes them ONE image token
 PATCH = 14
-PEAK_LR = 1e-2  # AdamW, 10 warm-up steps, then cosine decay
+PEAK_LR = 5e-3  # AdamW, 10 warm-up steps, then cosine decay
+CORNER_WEIGHT = 3.0  # the corner answers hinge on one token (left/right): their loss counts more
 
 
 def model_config(vocab_size: int, image_token: int, eos_ids: list[int]) -> dict[str, Any]:
@@ -87,33 +88,8 @@ def model_config(vocab_size: int, image_token: int, eos_ids: list[int]) -> dict[
 
 def build_tokenizer(out: Path, corpus: list[str]) -> Any:
     tok = train_bpe(corpus, SPECIAL_TOKENS, MARKUP_TOKENS, BPE_VOCAB_SIZE)
-    tok.save(str(out / "tokenizer.json"))
-    write_json(
-        out / "tokenizer_config.json",
-        {
-            "tokenizer_class": "PreTrainedTokenizerFast",
-            "add_bos_token": False,
-            "add_prefix_space": False,
-            "bos_token": None,
-            "eos_token": "<|im_end|>",
-            "pad_token": "<|endoftext|>",
-            "unk_token": None,
-            "additional_special_tokens": SPECIAL_TOKENS[1:],
-            "added_tokens_decoder": added_tokens_decoder(tok, SPECIAL_TOKENS, MARKUP_TOKENS),
-            "clean_up_tokenization_spaces": False,
-            "errors": "replace",
-            "model_max_length": 512,
-            "split_special_tokens": False,
-        },
-    )
-    write_json(
-        out / "special_tokens_map.json",
-        {
-            "eos_token": "<|im_end|>",
-            "pad_token": "<|endoftext|>",
-            "additional_special_tokens": SPECIAL_TOKENS[1:],
-        },
-    )
+    # No chat template: mlx-vlm's InternVL processor renders prompts with its own.
+    write_tokenizer(out, tok, SPECIAL_TOKENS, MARKUP_TOKENS, max_length=512, chat_template=None)
     return tok
 
 
@@ -148,18 +124,19 @@ class Batch:
     targets: Any  # mx.array [B, L]: input_ids shifted by one
     pixel_values: Any  # mx.array [B, 3, 28, 28]
     image_mask: Any  # mx.array [B, L] bool, True at the image token
-    loss_mask: Any  # mx.array [B, L], 1.0 where the target is an answer token
+    loss_mask: Any  # mx.array [B, L]: the weight of each answer token, 0.0 elsewhere
 
 
 def make_batches(examples_: list[Example], inputs: list[tuple[list[int], Any]], tok: Any) -> list[Batch]:
     """Prompt ids + answer ids per example, grouped by length (short ones are not padded to the
     longest) and padded on the right, which causal attention never sees."""
     pad = int(tok.token_to_id("<|endoftext|>"))
-    rows: list[tuple[list[int], int, Any]] = []
+    rows: list[tuple[list[int], int, Any, float]] = []
     for example, (prompt_ids, pixels) in zip(examples_, inputs, strict=True):
         answer_ids = tok.encode(example.answer + "<|im_end|>", add_special_tokens=False).ids
-        rows.append((prompt_ids + answer_ids, len(prompt_ids), pixels))
-    groups: list[list[tuple[list[int], int, Any]]] = []
+        weight = CORNER_WEIGHT if example.answer.endswith(("left", "right")) else 1.0
+        rows.append((prompt_ids + answer_ids, len(prompt_ids), pixels, weight))
+    groups: list[list[tuple[list[int], int, Any, float]]] = []
     for row in sorted(rows, key=lambda r: len(r[0])):
         if groups and len(row[0]) <= 1.25 * len(groups[-1][0][0]):
             groups[-1].append(row)
@@ -168,22 +145,22 @@ def make_batches(examples_: list[Example], inputs: list[tuple[list[int], Any]], 
     return [padded_batch(group, pad, int(tok.token_to_id("<IMG_CONTEXT>"))) for group in groups]
 
 
-def padded_batch(rows: list[tuple[list[int], int, Any]], pad: int, image_token: int) -> Batch:
+def padded_batch(rows: list[tuple[list[int], int, Any, float]], pad: int, image_token: int) -> Batch:
     import mlx.core as mx
 
-    width = max(len(ids) for ids, _, _ in rows) - 1
+    width = max(len(ids) for ids, _, _, _ in rows) - 1
     ids_in, targets, loss_mask = [], [], []
-    for ids, start, _ in rows:
+    for ids, start, _, weight in rows:
         fill = width - (len(ids) - 1)
         ids_in.append(ids[:-1] + [pad] * fill)
         targets.append(ids[1:] + [pad] * fill)
         # target position j predicts ids[j + 1]: the answer tokens are ids[start:]
-        loss_mask.append([1.0 if j + 1 >= start else 0.0 for j in range(len(ids) - 1)] + [0.0] * fill)
+        loss_mask.append([weight if j + 1 >= start else 0.0 for j in range(len(ids) - 1)] + [0.0] * fill)
     input_ids = mx.array(ids_in)
     return Batch(
         input_ids=input_ids,
         targets=mx.array(targets),
-        pixel_values=mx.concatenate([pixels for _, _, pixels in rows], axis=0),
+        pixel_values=mx.concatenate([pixels for _, _, pixels, _ in rows], axis=0),
         image_mask=input_ids == image_token,
         loss_mask=mx.array(loss_mask),
     )
@@ -231,11 +208,18 @@ def train(out: Path, config: dict[str, Any], batches: list[Batch], steps: int, s
     )
     optimizer = optim.AdamW(learning_rate=schedule, weight_decay=0.0)
     loss_and_grad = value_and_grad(model, loss_fn)
-    started = time.monotonic()
-    for step in range(1, steps + 1):
+    state = [model.state, optimizer.state]
+
+    @partial(mx.compile, inputs=state, outputs=state)
+    def train_step() -> Any:
         loss, grads = loss_and_grad(model)
         optimizer.update(model, grads)
-        mx.eval(model.parameters(), optimizer.state, loss)
+        return loss
+
+    started = time.monotonic()
+    for step in range(1, steps + 1):
+        loss = train_step()
+        mx.eval(state, loss)
         if step == 1 or step % 10 == 0 or step == steps:
             print(f"step {step:4d}  loss {loss.item():.5f}  {time.monotonic() - started:6.1f} s", flush=True)
     mx.save_safetensors(str(out / "model.safetensors"), dict(flat_params(model)), metadata={"format": "mlx"})
@@ -266,12 +250,7 @@ def build(out: Path, steps: int, seed: int, server_check: bool) -> list[str]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (replaced)")
-    parser.add_argument("--steps", type=int, default=200, help="training steps (full batch)")
-    parser.add_argument("--seed", type=int, default=0)
+    parser = build_arguments(__doc__, DEFAULT_OUT, steps=240)
     parser.add_argument(
         "--skip-server-check", action="store_true", help="check in-process only, not through mlx_vlm.server"
     )

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 class MlxLm(ModelServerKind):
     name = "mlx-lm"
+    loads_requested_model = "mlx_lm.server"
 
     def validate(self, profile: Profile) -> None:
         super().validate(profile)
@@ -63,14 +64,6 @@ class MlxLm(ModelServerKind):
         if facts.multimodal:
             warnings.append("the model has a vision config, but mlx_lm.server serves text only")
         return "lm"
-
-    def warnings(self, profile: Profile, given: set[str]) -> list[str]:
-        if profile.model and "model" in given:
-            return [
-                "mlx_lm.server loads whatever model a request names: with --model, requests name "
-                f"{profile.model!r} instead of the model it was started with"
-            ]
-        return []
 
 
 def hf_cache_env() -> dict[str, str]:

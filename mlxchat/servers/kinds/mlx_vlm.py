@@ -20,6 +20,7 @@ from mlxchat.servers.model_dir import ModelFacts
 
 class MlxVlm(ModelServerKind):
     name = "mlx-vlm"
+    loads_requested_model = "mlx_vlm.server"
     max_images = 1  # its chat endpoint keeps the last image of the whole request
     takes_videos = False  # it reads image_url, input_image and input_audio parts only
 
@@ -48,11 +49,3 @@ class MlxVlm(ModelServerKind):
                 "(for a text model use --server mlx-lm)"
             )
         return "multimodal"
-
-    def warnings(self, profile: Profile, given: set[str]) -> list[str]:
-        if profile.model and "model" in given:
-            return [
-                "mlx_vlm.server loads whatever model a request names: with --model, requests name "
-                f"{profile.model!r} instead of the model it was started with"
-            ]
-        return []
