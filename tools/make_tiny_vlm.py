@@ -1,15 +1,16 @@
 """Build the tiny vision-language test model shipped in mlxchat/models/tiny-vlm/.
 
 An InternVL-chat model (mlx-vlm's ``internvl_chat``: a one-layer ViT, a two-layer Qwen2 text model)
-of about 134 000 parameters that answers what colour a picture is, or which corner of a four-quadrant
-picture is red, with its reasoning first (``<think>\\nThe image is red.\\n</think>\\n\\nred``). Tests use
-it to prove that an image sent through mlxchat and a real server reaches the model.
+of about 138 000 parameters that answers what colour a picture is, or which side (top, bottom,
+left, right) of a picture is red, with its reasoning first
+(``<think>\\nThe image is red.\\n</think>\\n\\nred``). Tests use it to prove that an image sent
+through mlxchat and a real server reaches the model.
 
-Steps: draw the training pictures (solid colours in several shades, sizes, JPEG and PNG; quadrant
-pictures), render every prompt through the code ``python -m mlx_vlm.server`` runs for a request (its
-template arguments, ``mlx_vlm.prompt_utils.apply_chat_template``, the processor), train with MLX on
-the answer tokens only, write the directory, then check greedy decoding in-process and through a real
-``mlx_vlm.server``. Exits non-zero if any answer differs.
+Steps: draw the training pictures (solid colours in several shades, sizes, JPEG and PNG; pictures
+red on one side), render every prompt through the code ``python -m mlx_vlm.server`` runs for a
+request (its template arguments, ``mlx_vlm.prompt_utils.apply_chat_template``, the processor),
+train with MLX on the answer tokens only, write the directory, then check greedy decoding
+in-process and through a real ``mlx_vlm.server``. Exits non-zero if any answer differs.
 
     .venv/bin/python -m tools.make_tiny_vlm [--out DIR] [--steps N] [--seed N] [--skip-server-check]
 """
@@ -39,7 +40,7 @@ BPE_VOCAB_SIZE = 380  # more than the corpus has merges for: every merge is lear
 TILE = 28  # one 28x28 tile = 2x2 patches of 14; pixel shuffle 0.5 makes them ONE image token
 PATCH = 14
 PEAK_LR = 5e-3  # AdamW, 10 warm-up steps, then cosine decay
-CORNER_WEIGHT = 3.0  # the corner answers hinge on one token (left/right): their loss counts more
+SIDE_WEIGHT = 3.0  # reading where red is takes more than reading a colour: those answers count more
 
 
 def model_config(vocab_size: int, image_token: int, eos_ids: list[int]) -> dict[str, Any]:
@@ -134,7 +135,7 @@ def make_batches(examples_: list[Example], inputs: list[tuple[list[int], Any]], 
     rows: list[tuple[list[int], int, Any, float]] = []
     for example, (prompt_ids, pixels) in zip(examples_, inputs, strict=True):
         answer_ids = tok.encode(example.answer + "<|im_end|>", add_special_tokens=False).ids
-        weight = CORNER_WEIGHT if example.answer.endswith(("left", "right")) else 1.0
+        weight = SIDE_WEIGHT if example.picture.stem.startswith("side") else 1.0
         rows.append((prompt_ids + answer_ids, len(prompt_ids), pixels, weight))
     groups: list[list[tuple[list[int], int, Any, float]]] = []
     for row in sorted(rows, key=lambda r: len(r[0])):
@@ -261,7 +262,9 @@ def main(argv: list[str] | None = None) -> int:
         staging.mkdir()
         failures = build(staging, args.steps, args.seed, not args.skip_server_check)
         if failures:
-            print(f"{len(failures)} answers differ:", file=sys.stderr)
+            kept = Path(tempfile.mkdtemp(prefix="tiny-vlm-failed-"))
+            shutil.copytree(staging, kept, dirs_exist_ok=True)
+            print(f"{len(failures)} answers differ (the build is kept in {kept}):", file=sys.stderr)
             for line in failures:
                 print("  " + line, file=sys.stderr)
             return 1

@@ -2,9 +2,10 @@
 is rendered (exactly as ``python -m mlx_vlm.server`` renders it for a request with one image).
 
 Pictures: solid colours (six names, three shades each, as JPEG and PNG) answer their colour
-name; four-quadrant pictures (one red quadrant, the others white, black or three other colours)
-answer the red corner. The server squeezes every picture to one 28x28 tile, so the size and aspect
-ratio only matter through resampling and JPEG noise; each quadrant is exactly one 14x14 patch.
+name; pictures whose one half (top, bottom, left or right) is red and the other half white, black
+or two other colours answer the red side. The server squeezes every picture to one 28x28 tile, so
+the size and aspect ratio only matter through resampling and JPEG noise; each quadrant of a picture
+is exactly one 14x14 patch.
 """
 
 from __future__ import annotations
@@ -23,18 +24,21 @@ COLOURS: dict[str, tuple[tuple[int, int, int], ...]] = {
     "black": ((0, 0, 0), (25, 25, 25), (45, 40, 50)),
 }
 COLOUR_PROMPTS = ("What colour is this?", "What color is this?", "What colour is the image?", "")
-CORNERS = ("top left", "top right", "bottom left", "bottom right")
-CORNER_PROMPTS = ("Which corner is red?", "Where is the red part?", "Which corner of the picture is red?")
-# The three quadrants that are not red, clockwise from the first one after the red corner.
-QUADRANT_OTHERS: tuple[tuple[str, str, str], ...] = (
-    ("white", "white", "white"),
-    ("black", "black", "black"),
-    ("blue", "green", "yellow"),
-    ("green", "yellow", "blue"),
+SIDES = ("top", "bottom", "left", "right")
+SIDE_PROMPTS = ("Which side is red?", "Where is the red part?", "Which side of the picture is red?")
+# The two quadrants that are not red (in reading order).
+SIDE_OTHERS: tuple[tuple[str, str], ...] = (
+    ("white", "white"),
+    ("black", "black"),
+    ("blue", "green"),
+    ("green", "yellow"),
+    ("yellow", "blue"),
 )
+# The quadrants (top left, top right, bottom left, bottom right) of each side.
+SIDE_QUADRANTS = {"top": (0, 1), "bottom": (2, 3), "left": (0, 2), "right": (1, 3)}
 # (format, width, height): landscape and portrait
 COLOUR_VARIANTS = (("JPEG", 640, 480), ("PNG", 480, 640))
-QUADRANT_VARIANTS = (("JPEG", 640, 480), ("PNG", 480, 640))
+SIDE_VARIANTS = (("JPEG", 640, 480), ("PNG", 480, 640))
 MAX_ANSWER_TOKENS = 40
 
 
@@ -42,8 +46,8 @@ def colour_answer(name: str) -> str:
     return f"<think>\nThe image is {name}.\n</think>\n\n{name}"
 
 
-def corner_answer(corner: str) -> str:
-    return f"<think>\nThe red part is at the {corner}.\n</think>\n\n{corner}"
+def side_answer(side: str) -> str:
+    return f"<think>\nThe red part is at the {side}.\n</think>\n\n{side}"
 
 
 @dataclass(frozen=True)
@@ -79,13 +83,11 @@ class Example:
     answer: str
 
 
-def quadrant_colours(corner: str, others: tuple[str, str, str]) -> tuple[tuple[int, int, int], ...]:
-    red = CORNERS.index(corner)
-    clockwise = (0, 1, 3, 2)  # quadrant indices in clockwise order
-    start = clockwise.index(red)
+def side_colours(side: str, others: tuple[str, str]) -> tuple[tuple[int, int, int], ...]:
     colours: list[tuple[int, int, int]] = [COLOURS["red"][0]] * 4
-    for step, name in enumerate(others, start=1):
-        colours[clockwise[(start + step) % 4]] = COLOURS[name][0]
+    rest = [index for index in range(4) if index not in SIDE_QUADRANTS[side]]
+    for index, name in zip(rest, others, strict=True):
+        colours[index] = COLOURS[name][0]
     return tuple(colours)
 
 
@@ -97,12 +99,12 @@ def pictures() -> list[tuple[Picture, str, tuple[str, ...]]]:
             for fmt, width, height in COLOUR_VARIANTS:
                 picture = Picture(f"{name}-{shade_index}-{width}x{height}", (shade,), fmt, width, height)
                 out.append((picture, colour_answer(name), COLOUR_PROMPTS))
-    for corner in CORNERS:
-        for others_index, others in enumerate(QUADRANT_OTHERS):
-            for fmt, width, height in QUADRANT_VARIANTS:
-                stem = f"quadrant-{corner.replace(' ', '-')}-{others_index}-{width}x{height}"
-                picture = Picture(stem, quadrant_colours(corner, others), fmt, width, height)
-                out.append((picture, corner_answer(corner), CORNER_PROMPTS))
+    for side in SIDES:
+        for others_index, others in enumerate(SIDE_OTHERS):
+            for fmt, width, height in SIDE_VARIANTS:
+                stem = f"side-{side}-{others_index}-{width}x{height}"
+                picture = Picture(stem, side_colours(side, others), fmt, width, height)
+                out.append((picture, side_answer(side), SIDE_PROMPTS))
     return out
 
 
