@@ -9,7 +9,7 @@ from pathlib import Path
 from tests.fixtures.common import RunCli
 from tests.fixtures.lifecycle import write_model_dir
 
-VISION = {"model_type": "internvl_chat", "vision_config": {"model_type": "intern_vit_6b"}}
+VISION: dict[str, object] = {"model_type": "internvl_chat", "vision_config": {"model_type": "intern_vit_6b"}}
 
 
 def _show(run_cli: RunCli, name: str) -> dict[str, object]:

@@ -261,7 +261,7 @@ def vlm_usage(r: Responder, body: dict[str, Any], options: Any) -> None:
     """mlx_vlm.server: <think> inline in content, usage named input_tokens/output_tokens on every chunk."""
     r.start_stream()
     for count, piece in enumerate([*INLINE, ""], start=1):
-        usage = {"input_tokens": 10, "output_tokens": count, "total_tokens": 10 + count}
+        usage: dict[str, float] = {"input_tokens": 10, "output_tokens": count, "total_tokens": 10 + count}
         usage |= {"prompt_tps": 50.0, "generation_tps": 80.0, "peak_memory": 0.1}
         finish = "stop" if piece == "" else None
         r.event(chunk({"role": "assistant", "content": piece, "tool_calls": []}, finish, usage=usage))
