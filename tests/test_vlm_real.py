@@ -19,7 +19,7 @@ from PIL import Image, ImageOps
 from mlxchat.paths import tiny_vlm_dir
 from tests.chat_helpers import joined, parse_ndjson
 from tests.fixtures.common import run_mlxchat
-from tests.fixtures.real_servers import group_processes, is_alive
+from tests.fixtures.processes import alive, group_and_tree
 
 pytestmark = pytest.mark.real_server
 
@@ -83,11 +83,11 @@ def vlm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VlmServer]:
     assert started.returncode == 0, started.stderr + "\n" + log.read_text(errors="replace")
     pid = json.loads(_cli(home, "status", "--json").stdout)[0]["pid"]
     assert psutil.Process(pid).cmdline()[:3] == [sys.executable, "-m", "mlx_vlm.server"]  # mlxchat's Python
-    tracked = [psutil.Process(pid), *psutil.Process(pid).children(recursive=True), *group_processes(pid)]
+    tracked = group_and_tree(pid)
     yield VlmServer(home, pictures, pid)
     stopped = _cli(home, "stop", PROFILE)
     assert stopped.returncode == 0, stopped.stderr
-    assert [p for p in tracked if is_alive(p)] == []
+    assert alive(tracked) == []
     assert json.loads(_cli(home, "status", "--json").stdout)[0]["state"] == "stopped"
 
 

@@ -304,16 +304,17 @@ def added_tokens_decoder(tok: Any, special: list[str], markup: list[str]) -> dic
 def build_tokenizer(out: Path, corpus: list[str]) -> None:
     """Train the BPE on the corpus; write tokenizer.json, tokenizer_config.json, special_tokens_map.json."""
     tok = train_bpe(corpus, SPECIAL_TOKENS, MARKUP_TOKENS, BPE_VOCAB_SIZE)
-    write_tokenizer(out, tok, SPECIAL_TOKENS, MARKUP_TOKENS, max_length=1024, chat_template=CHAT_TEMPLATE)
+    write_tokenizer(out, tok, SPECIAL_TOKENS, MARKUP_TOKENS, {"chat_template": CHAT_TEMPLATE})
 
 
 def write_tokenizer(
-    out: Path, tok: Any, special: list[str], markup: list[str], *, max_length: int, chat_template: str | None
+    out: Path, tok: Any, special: list[str], markup: list[str], config: dict[str, Any]
 ) -> None:
     """tokenizer.json, tokenizer_config.json and special_tokens_map.json for a ``train_bpe`` tokenizer:
-    no BOS, ``<|im_end|>`` ends a turn, ``<|endoftext|>`` pads (``special[0]``)."""
+    no BOS, ``<|im_end|>`` ends a turn, ``<|endoftext|>`` pads (``special[0]``). ``config`` adds to
+    or replaces tokenizer_config.json's keys (``model_max_length`` is 1024 unless it says)."""
     tok.save(str(out / "tokenizer.json"))
-    config: dict[str, Any] = {
+    full: dict[str, Any] = {
         "tokenizer_class": "PreTrainedTokenizerFast",
         "add_bos_token": False,
         "add_prefix_space": False,
@@ -325,12 +326,11 @@ def write_tokenizer(
         "added_tokens_decoder": added_tokens_decoder(tok, special, markup),
         "clean_up_tokenization_spaces": False,
         "errors": "replace",
-        "model_max_length": max_length,
+        "model_max_length": 1024,
         "split_special_tokens": False,
     }
-    if chat_template is not None:
-        config["chat_template"] = chat_template
-    write_json(out / "tokenizer_config.json", config)
+    full.update(config)
+    write_json(out / "tokenizer_config.json", full)
     write_json(
         out / "special_tokens_map.json",
         {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "additional_special_tokens": special[1:]},

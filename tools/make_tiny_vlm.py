@@ -90,7 +90,7 @@ def model_config(vocab_size: int, image_token: int, eos_ids: list[int]) -> dict[
 def build_tokenizer(out: Path, corpus: list[str]) -> Any:
     tok = train_bpe(corpus, SPECIAL_TOKENS, MARKUP_TOKENS, BPE_VOCAB_SIZE)
     # No chat template: mlx-vlm's InternVL processor renders prompts with its own.
-    write_tokenizer(out, tok, SPECIAL_TOKENS, MARKUP_TOKENS, max_length=512, chat_template=None)
+    write_tokenizer(out, tok, SPECIAL_TOKENS, MARKUP_TOKENS, {"model_max_length": 512})
     return tok
 
 

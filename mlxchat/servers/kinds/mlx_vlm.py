@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from typing import TYPE_CHECKING
 
 from mlxchat.errors import UsageError
 from mlxchat.profile import ModelType, Profile
 from mlxchat.servers.kinds.base import PROBE_TIMEOUT, LaunchSpec, ModelServerKind
 from mlxchat.servers.kinds.mlx_lm import hf_cache_env
-from mlxchat.servers.model_dir import ModelFacts
+
+if TYPE_CHECKING:
+    from mlxchat.servers.model_dir import ModelFacts
 
 
 class MlxVlm(ModelServerKind):
