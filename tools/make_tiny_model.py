@@ -534,10 +534,7 @@ def main(argv: list[str] | None = None) -> int:
             config["torch_dtype"] = "float32"
             write_json(build / "config.json", config)
         print(f"all {len(convs)} answers reproduce exactly")
-        if args.out.exists():
-            shutil.rmtree(args.out)
-        shutil.copytree(build, args.out)
-    size = sum(p.stat().st_size for p in args.out.iterdir())
+        size = install(build, args.out)
     print(f"wrote {args.out} ({size / 1024:.0f} KiB)")
     return write_gguf_file(args.out)
 
@@ -554,6 +551,14 @@ def write_gguf_file(model_dir: Path) -> int:
         return 1
     print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
     return 0
+
+
+def install(build: Path, out: Path) -> int:
+    """Replace ``out`` with a copy of the checked ``build`` directory; its size in bytes."""
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(build, out)
+    return sum(p.stat().st_size for p in out.iterdir())
 
 
 def rendered_corpus(convs: list[Conversation]) -> list[str]:

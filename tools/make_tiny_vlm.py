@@ -26,7 +26,14 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from tools.make_tiny_model import build_arguments, flat_params, train_bpe, write_json, write_tokenizer
+from tools.make_tiny_model import (
+    build_arguments,
+    flat_params,
+    install,
+    train_bpe,
+    write_json,
+    write_tokenizer,
+)
 from tools.tiny_vlm_data import Example, config_object, examples, rendered_prompts
 from tools.tiny_vlm_verify import verify_in_process, verify_through_server
 
@@ -268,10 +275,7 @@ def main(argv: list[str] | None = None) -> int:
             for line in failures:
                 print("  " + line, file=sys.stderr)
             return 1
-        if args.out.exists():
-            shutil.rmtree(args.out)
-        shutil.copytree(staging, args.out)
-    size = sum(p.stat().st_size for p in args.out.iterdir())
+        size = install(staging, args.out)
     print(f"wrote {args.out} ({size / 1024:.0f} KiB) in {time.monotonic() - started:.0f} s")
     return 0
 
