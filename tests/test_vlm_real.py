@@ -1,11 +1,19 @@
-"""A real multimodal round trip: mlxchat starts ``python -m mlx_vlm.server`` on the tiny vision model
-and sends it pictures this module draws. The model was trained to name a picture's colour, or the
-corner of a four-quadrant picture that is red, so each answer proves the image reached the model
-(docs/tiny-model.md). One server for the module; it is stopped at the end with nothing left."""
+"""A real multimodal round trip: mlxchat starts a real server on the tiny vision model and sends it
+pictures this module draws. The model was trained to name a picture's colour, or the side of a
+picture that is red, so each answer proves the image reached the model (docs/tiny-model.md).
+
+Two servers, one at a time, each started by ``mlxchat start`` and stopped at the end with nothing
+left: ``python -m mlx_vlm.server`` (the ``mlx-vlm`` kind) runs every test; mlx-openai-server's
+multimodal mode runs the colour tests, from the environment that holds the MLX it works with
+(``.venv-mm``, built by ``make install`` on Linux; docs/servers.md) as a ``command`` profile. Its
+prompt rendering differs from mlx_vlm.server's, which the side answers were trained on.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -18,7 +26,7 @@ from PIL import Image, ImageOps
 
 from mlxchat.paths import tiny_vlm_dir
 from tests.chat_helpers import joined, parse_ndjson
-from tests.fixtures.common import run_mlxchat
+from tests.fixtures.common import REPO, run_mlxchat
 from tests.fixtures.processes import alive, group_and_tree
 
 pytestmark = pytest.mark.real_server
@@ -26,6 +34,10 @@ pytestmark = pytest.mark.real_server
 PROFILE = "vlm"
 START_TIMEOUT = "240"  # the machine is shared; the server's imports alone take seconds
 ORIENTATION = 0x0112
+MLX_VLM, OPENAI_SERVER = "mlx-vlm", "mlx-openai-server"
+MULTIMODAL_SERVER = REPO / ".venv-mm" / "bin" / "mlx-openai-server"
+"""mlx-openai-server with the MLX its multimodal mode works with (Makefile, .venv-mm)."""
+only_mlx_vlm = pytest.mark.parametrize("vlm", [MLX_VLM], indirect=True)
 
 
 @dataclass
@@ -33,6 +45,7 @@ class VlmServer:
     home: Path
     pictures: Path
     pid: int
+    server: str
 
     def chat(self, *args: str) -> Any:
         return run_mlxchat(self.home, "chat", PROFILE, *args, input="", timeout=120)
@@ -66,25 +79,58 @@ def _cli(home: Path, *args: str) -> Any:
     return run_mlxchat(home, *args, timeout=300)
 
 
-@pytest.fixture(scope="module")
-def vlm(tmp_path_factory: pytest.TempPathFactory) -> Iterator[VlmServer]:
+def _multimodal_server() -> Path:
+    """The multimodal-capable mlx-openai-server; fail (CI) or skip (elsewhere) when it is missing."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the working mlx-openai-server multimodal set is pinned for Linux only")
+    if MULTIMODAL_SERVER.is_file():
+        return MULTIMODAL_SERVER
+    reason = f"{MULTIMODAL_SERVER.relative_to(REPO)} is missing: run `make install`"
+    if os.environ.get("CI", "").lower() in ("true", "1", "yes"):
+        pytest.fail(reason)
+    pytest.skip(reason)
+
+
+def _add_profile(home: Path, server: str, model: Path) -> list[str]:
+    """Adds the profile; returns how its server's command line starts (after the interpreter)."""
+    if server == MLX_VLM:
+        added = _cli(home, "profile", "add", PROFILE, "--server", "mlx-vlm", "--model-path", str(model))
+        assert added.returncode == 0, added.stderr
+        assert "model type: multimodal (detected from config.json)" in added.stderr
+        return ["-m", "mlx_vlm.server"]
+    executable = str(_multimodal_server())
+    template = shlex.quote(executable) + " launch --model-path {model_path} --model-type multimodal"
+    template += " --host {host} --port {port} --no-log-file"
+    added = _cli(
+        home, "profile", "add", PROFILE, "--server", "command", "--model-path", str(model),
+        "--model-type", "multimodal", "--command", template,
+        "--temperature", "0",  # it samples at 1.0 unless told (it reads no do_sample: false)
+    )  # fmt: skip
+    assert added.returncode == 0, added.stderr
+    return [executable, "launch"]
+
+
+@pytest.fixture(scope="module", params=[MLX_VLM, OPENAI_SERVER])
+def vlm(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[VlmServer]:
+    server: str = request.param
     model = tiny_vlm_dir()
     assert (model / "model.safetensors").is_file(), (
         "the tiny vision model is missing (tools/make_tiny_vlm.py)"
     )
-    home = tmp_path_factory.mktemp("vlm-home")
+    home = tmp_path_factory.mktemp(f"{server}-home")
     pictures = tmp_path_factory.mktemp("vlm-pictures")
     _draw_pictures(pictures)
-    added = _cli(home, "profile", "add", PROFILE, "--server", "mlx-vlm", "--model-path", str(model))
-    assert added.returncode == 0, added.stderr
-    assert "model type: multimodal (detected from config.json)" in added.stderr
+    argv_start = _add_profile(home, server, model)
     started = _cli(home, "start", PROFILE, "--timeout", START_TIMEOUT)
     log = home / "state" / "logs" / f"{PROFILE}.log"
     assert started.returncode == 0, started.stderr + "\n" + log.read_text(errors="replace")
     pid = json.loads(_cli(home, "status", "--json").stdout)[0]["pid"]
-    assert psutil.Process(pid).cmdline()[:3] == [sys.executable, "-m", "mlx_vlm.server"]  # mlxchat's Python
+    cmdline = psutil.Process(pid).cmdline()
+    assert cmdline[1:3] == argv_start, cmdline
+    if server == MLX_VLM:
+        assert cmdline[0] == sys.executable  # mlxchat's own Python
     tracked = group_and_tree(pid)
-    yield VlmServer(home, pictures, pid)
+    yield VlmServer(home, pictures, pid, server)
     stopped = _cli(home, "stop", PROFILE)
     assert stopped.returncode == 0, stopped.stderr
     assert alive(tracked) == []
@@ -110,6 +156,7 @@ def test_a_blue_png_answers_blue_in_valid_events(vlm: VlmServer) -> None:
     assert done["usage"]["prompt_tokens"] > 0 and done["usage"]["completion_tokens"] > 0
 
 
+@only_mlx_vlm
 def test_an_exif_rotated_photo_arrives_upright(vlm: VlmServer) -> None:
     upright = ImageOps.exif_transpose(Image.open(vlm.pictures / "rotated.jpg"))
     pixel = upright.getpixel((240, 60))
@@ -123,6 +170,7 @@ def test_an_exif_rotated_photo_arrives_upright(vlm: VlmServer) -> None:
     assert stored.stdout == "left\n"
 
 
+@only_mlx_vlm
 def test_two_images_send_the_last_and_say_so(vlm: VlmServer) -> None:
     red, blue = str(vlm.pictures / "red.jpg"), str(vlm.pictures / "blue.png")
     result = vlm.chat("What colour is this?", "--image", red, "--image", blue, "--json")
@@ -136,6 +184,7 @@ def test_two_images_send_the_last_and_say_so(vlm: VlmServer) -> None:
     assert joined(events, "response").strip() == "blue"
 
 
+@only_mlx_vlm
 def test_a_damaged_image_is_refused_before_anything_is_sent(vlm: VlmServer) -> None:
     before = vlm.requests_seen()
     result = vlm.chat("What colour is this?", "--image", str(vlm.pictures / "damaged.jpg"))

@@ -14,8 +14,8 @@ _DEFECTS: Final[tuple[tuple[str, str], ...]] = (
         # built on one thread and generated on another, and MLX streams belong to one thread.
         "in current thread",
         "a known defect of mlx-openai-server's multimodal mode with MLX 0.31.2 or later (every image "
-        "request fails); serve the model with `--server mlx-vlm` instead, or install MLX 0.31.1 "
-        "(see docs/servers.md)",
+        "request fails); serve the model with `--server mlx-vlm` instead, or run mlx-openai-server "
+        "from an environment with MLX 0.31.1 (docs/servers.md: the multimodal set)",
     ),
 )
 
