@@ -1,10 +1,12 @@
-"""The tiny vision model under ``python -m mlx_vlm.server``: start-up and per-request time.
+"""The tiny vision model under ``python -m mlx_vlm.server`` and, where ``make install`` built the
+multimodal set (``.venv-mm``), under mlx-openai-server's multimodal mode: start-up and per-request time.
 
-- start-up: from launch until ``/health`` names the loaded model, against the server module's
-  import alone (``python -c "import mlx_vlm.server"``), interleaved;
+- start-up: from launch until the server is ready (mlx_vlm.server: ``/health`` names the loaded
+  model; mlx-openai-server: ``/health`` 200), against mlx_vlm.server's import alone
+  (``python -c "import mlx_vlm.server"``), interleaved;
 - per request: one 640x480 JPEG and "What colour is this?", straight over HTTP (the server's own
-  cost) and as a whole ``mlxchat chat --image`` process, against ``mlxchat --version`` (the CLI's
-  start-up), interleaved.
+  cost) and, for mlx_vlm.server, as a whole ``mlxchat chat --image`` process, against
+  ``mlxchat --version`` (the CLI's start-up), interleaved.
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -23,31 +27,66 @@ from PIL import Image
 
 from benchmarks.timing import interleaved, median_ms, process_env, report, wall_time
 from mlxchat.paths import tiny_vlm_dir
-from tests.fixtures.common import free_port
+from tests.fixtures.common import REPO, free_port
 
 READY_TIMEOUT = 180.0
+HOST = "127.0.0.1"
+MULTIMODAL_SERVER = REPO / ".venv-mm" / "bin" / "mlx-openai-server"
 
 
-def start_server(model: Path, port: int, cache: str) -> tuple[subprocess.Popen[bytes], float]:
+@dataclass(frozen=True)
+class Server:
+    name: str
+    argv: Callable[[Path, int], list[str]]
+    """The command line for a model directory and a port."""
+    ready: Callable[[httpx.Response], bool]
+    """Whether a ``/health`` answer says the server is ready."""
+
+
+def _mlx_vlm_argv(model: Path, port: int) -> list[str]:
+    return [
+        sys.executable,
+        "-m",
+        "mlx_vlm.server",
+        "--model",
+        str(model),
+        "--host",
+        HOST,
+        "--port",
+        str(port),
+    ]
+
+
+def _openai_server_argv(model: Path, port: int) -> list[str]:
+    argv = [str(MULTIMODAL_SERVER), "launch", "--model-path", str(model), "--model-type", "multimodal"]
+    return [*argv, "--host", HOST, "--port", str(port), "--no-log-file"]
+
+
+MLX_VLM = Server("mlx_vlm.server", _mlx_vlm_argv, lambda health: bool(health.json().get("loaded_model")))
+OPENAI_SERVER = Server(
+    "mlx-openai-server (multimodal set)", _openai_server_argv, lambda health: health.status_code == 200
+)
+
+
+def start_server(kind: Server, model: Path, port: int, cache: str) -> tuple[subprocess.Popen[bytes], float]:
     started = time.perf_counter()
-    command = [sys.executable, "-m", "mlx_vlm.server", "--model", str(model)]
-    command += ["--host", "127.0.0.1", "--port", str(port)]
     env = process_env({"HF_HUB_CACHE": cache, "HF_HUB_OFFLINE": "1"})
     server = subprocess.Popen(
-        command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, start_new_session=True
-    )
+        kind.argv(model, port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env,
+        start_new_session=True,
+    )  # fmt: skip
     with httpx.Client(timeout=5.0) as client:
         while time.perf_counter() - started < READY_TIMEOUT:
             if server.poll() is not None:
-                raise SystemExit(f"mlx_vlm.server exited with {server.returncode}")
+                raise SystemExit(f"{kind.name} exited with {server.returncode}")
             try:
-                if client.get(f"http://127.0.0.1:{port}/health").json().get("loaded_model"):
+                if kind.ready(client.get(f"http://127.0.0.1:{port}/health")):
                     return server, time.perf_counter() - started
             except (httpx.TransportError, ValueError):
                 pass
             time.sleep(0.05)
     stop_server(server)
-    raise SystemExit("mlx_vlm.server was not ready in time")
+    raise SystemExit(f"{kind.name} was not ready in time")
 
 
 def stop_server(server: subprocess.Popen[bytes]) -> None:
@@ -68,44 +107,59 @@ def red_jpeg(folder: Path) -> Path:
     return path
 
 
-def startup(model: Path, cache: str, runs: int) -> None:
-    ready: list[float] = []
+def startup(kinds: list[Server], model: Path, cache: str, runs: int) -> None:
+    ready: dict[str, list[float]] = {kind.name: [] for kind in kinds}
     imports: list[float] = []
     for _ in range(runs):
         imports.append(wall_time([sys.executable, "-c", "import mlx_vlm.server"]))
-        server, seconds = start_server(model, free_port(), cache)
-        stop_server(server)
-        ready.append(seconds)
-    print(report("mlx_vlm.server ready", ready, imports, "import mlx_vlm.server"))
+        for kind in kinds:
+            server, seconds = start_server(kind, model, free_port(), cache)
+            stop_server(server)
+            ready[kind.name].append(seconds)
+    for name, times in ready.items():
+        print(report(f"{name} ready", times, imports, "import mlx_vlm.server"))
 
 
-def per_request(model: Path, cache: str, folder: Path, runs: int) -> None:
+def http_request_times(port: int, model: Path, picture: Path, runs: int) -> list[float]:
+    """Seconds per image request straight over HTTP (after one that warms caches)."""
+    url = "data:image/jpeg;base64," + base64.b64encode(picture.read_bytes()).decode()
+    body = {
+        "model": str(model),
+        "max_tokens": 40,
+        "temperature": 0.0,
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "image_url", "image_url": {"url": url}},
+                    {"type": "text", "text": "What colour is this?"},
+                ],
+            }
+        ],
+    }
+    http: list[float] = []
+    with httpx.Client(timeout=60.0) as client:
+        for _ in range(runs + 1):
+            started = time.perf_counter()
+            client.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=body).raise_for_status()
+            http.append(time.perf_counter() - started)
+    return http[1:]
+
+
+def per_request(kinds: list[Server], model: Path, cache: str, folder: Path, runs: int) -> None:
+    picture = red_jpeg(folder)
+    for kind in kinds[1:]:
+        port = free_port()
+        server, _ = start_server(kind, model, port, cache)
+        try:
+            http = http_request_times(port, model, picture, runs)
+        finally:
+            stop_server(server)
+        print(f"{kind.name}: one image request over HTTP: median {median_ms(http):.1f} ms")
     port = free_port()
-    server, _ = start_server(model, port, cache)
+    server, _ = start_server(kinds[0], model, port, cache)
     try:
-        picture = red_jpeg(folder)
-        url = "data:image/jpeg;base64," + base64.b64encode(picture.read_bytes()).decode()
-        body = {
-            "model": str(model),
-            "max_tokens": 40,
-            "temperature": 0.0,
-            "messages": [
-                {
-                    "role": "user",
-                    "content": [
-                        {"type": "image_url", "image_url": {"url": url}},
-                        {"type": "text", "text": "What colour is this?"},
-                    ],
-                }
-            ],
-        }
-        http: list[float] = []
-        with httpx.Client(timeout=60.0) as client:
-            for _ in range(runs + 1):
-                started = time.perf_counter()
-                client.post(f"http://127.0.0.1:{port}/v1/chat/completions", json=body).raise_for_status()
-                http.append(time.perf_counter() - started)
-        http = http[1:]  # the first request warms caches
+        http = http_request_times(port, model, picture, runs)
         home = {"MLXCHAT_HOME": str(folder / "home")}
         add = [sys.executable, "-m", "mlxchat", "profile", "add", "vlm", "--server", "remote"]
         add += ["--url", f"http://127.0.0.1:{port}/v1", "--model", str(model), "--model-type", "multimodal"]
@@ -125,7 +179,7 @@ def per_request(model: Path, cache: str, folder: Path, runs: int) -> None:
         )
     finally:
         stop_server(server)
-    print(f"one image request over HTTP: median {median_ms(http):.1f} ms")
+    print(f"{kinds[0].name}: one image request over HTTP: median {median_ms(http):.1f} ms")
     print(report("mlxchat chat --image", samples["chat"], samples["version"], "mlxchat --version"))
 
 
@@ -134,8 +188,9 @@ def main(runs: int = 5) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cache = Path(tmp) / "hf-cache"
         cache.mkdir()
-        startup(model, str(cache), runs=3)
-        per_request(model, str(cache), Path(tmp), runs=runs)
+        kinds = [MLX_VLM, *([OPENAI_SERVER] if MULTIMODAL_SERVER.is_file() else [])]
+        startup(kinds, model, str(cache), runs=3)
+        per_request(kinds, model, str(cache), Path(tmp), runs=runs)
 
 
 if __name__ == "__main__":
