@@ -45,7 +45,6 @@ class VlmServer:
     home: Path
     pictures: Path
     pid: int
-    server: str
 
     def chat(self, *args: str) -> Any:
         return run_mlxchat(self.home, "chat", PROFILE, *args, input="", timeout=120)
@@ -130,7 +129,7 @@ def vlm(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
     if server == MLX_VLM:
         assert cmdline[0] == sys.executable  # mlxchat's own Python
     tracked = group_and_tree(pid)
-    yield VlmServer(home, pictures, pid, server)
+    yield VlmServer(home, pictures, pid)
     stopped = _cli(home, "stop", PROFILE)
     assert stopped.returncode == 0, stopped.stderr
     assert alive(tracked) == []
