@@ -16,6 +16,14 @@ define install_servers
 	$(BIN)/pip install --quiet torch==2.13.0
 	$(BIN)/pip install --quiet --no-deps -r $(SERVER_REQS)
 endef
+# mlx-openai-server's multimodal mode fails every image request with that MLX; the set that works
+# (MLX 0.31.1) lives in a second environment layered over .venv, so .venv keeps its pins: .venv-mm
+# holds only the five packages of its requirements file, and a .pth file puts .venv's site-packages
+# after its own for everything else. Rebuilt from scratch whenever either environment's pins change.
+MM_VENV  := .venv-mm
+MM_REQS  := requirements/servers-multimodal-linux.txt
+MM_STAMP := $(MM_VENV)/.installed
+SITE     := import sysconfig; print(sysconfig.get_path("purelib"))
 else
 SERVER_REQS := requirements/servers-macos.txt
 define install_servers
@@ -31,7 +39,7 @@ LLAMA_SERVER  := $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/mlxchat-build/llama-serv
 
 .PHONY: test lint typecheck pytest demo bench completions clean install llama-server
 
-install: $(STAMP)
+install: $(STAMP) $(MM_STAMP)
 
 llama-server: $(LLAMA_SERVER)
 
@@ -44,6 +52,15 @@ $(STAMP): pyproject.toml $(SERVER_REQS)
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
+ifdef MM_STAMP
+$(MM_STAMP): $(STAMP) $(MM_REQS)
+	rm -rf $(MM_VENV)
+	$(BIN)/python -m venv $(MM_VENV)
+	$(MM_VENV)/bin/pip install --quiet --no-deps -r $(MM_REQS)
+	$(BIN)/python -c '$(SITE)' > "$$($(MM_VENV)/bin/python -c '$(SITE)')/zz-base-venv.pth"
+	touch $(MM_STAMP)
+endif
+
 test: $(STAMP) lint typecheck pytest
 
 lint: $(STAMP)
@@ -53,7 +70,7 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-pytest: $(STAMP) $(LLAMA_SERVER)
+pytest: $(STAMP) $(MM_STAMP) $(LLAMA_SERVER)
 	$(BIN)/pytest
 
 demo: $(STAMP)
@@ -66,4 +83,4 @@ completions: $(STAMP)
 	$(BIN)/python tools/make_completions.py
 
 clean:
-	rm -rf $(VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info
+	rm -rf $(VENV) $(MM_VENV) .mypy_cache .pytest_cache .ruff_cache build *.egg-info

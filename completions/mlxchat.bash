@@ -60,9 +60,9 @@ __mlxchat_option_values() {
     case "$1" in
         "chat|--format") echo "text pretty ndjson" ;;
         "chat|-f") echo "text pretty ndjson" ;;
-        "profile add|--server") echo "mlx-openai-server mlx-lm command remote" ;;
+        "profile add|--server") echo "mlx-openai-server mlx-lm mlx-vlm command remote" ;;
         "profile add|--model-type") echo "lm multimodal" ;;
-        "profile edit|--server") echo "mlx-openai-server mlx-lm command remote" ;;
+        "profile edit|--server") echo "mlx-openai-server mlx-lm mlx-vlm command remote" ;;
         "profile edit|--model-type") echo "lm multimodal" ;;
         "profile edit|--unset") echo "model_path model model_type host port reasoning_parser tool_call_parser context_length extra_args command url api_key_env system_prompt max_tokens temperature thinking_prefilled max_image_size batch_jobs" ;;
         "render|--format") echo "text pretty ndjson" ;;

@@ -121,3 +121,8 @@ def package_models_dir() -> Path:
 
 def tiny_model_dir() -> Path:
     return package_models_dir() / "tiny-qwen3"
+
+
+def tiny_vlm_dir() -> Path:
+    """The tiny vision model (docs/tiny-model.md): it tells colours and the red corner of a picture."""
+    return package_models_dir() / "tiny-vlm"

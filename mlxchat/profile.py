@@ -19,7 +19,7 @@ from mlxchat.errors import UsageError
 from mlxchat.typed_json import FieldError, decode, describe, field_hints
 from mlxchat.urls import http_base_url, is_http_url
 
-ServerKindName = Literal["mlx-openai-server", "mlx-lm", "command", "remote"]
+ServerKindName = Literal["mlx-openai-server", "mlx-lm", "mlx-vlm", "command", "remote"]
 """The kinds in mlxchat.servers.kinds (each has a module there; the registry checks this list)."""
 ModelType = Literal["lm", "multimodal"]
 MODEL_TYPES: Final = ("lm", "multimodal")

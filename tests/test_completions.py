@@ -67,6 +67,7 @@ def test_bash_completes_commands_options_values_and_profile_names(
     assert bash_complete("mlxchat profile add x --server mlx", mlxchat_home) == [
         "mlx-openai-server",
         "mlx-lm",
+        "mlx-vlm",
     ]
     assert bash_complete("mlxchat profile edit tiny --model-type ", mlxchat_home) == ["lm", "multimodal"]
 

@@ -11,9 +11,12 @@ so they are always current.
 from __future__ import annotations
 
 import sys
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from mlxchat.profile import ServerKindName
 
 REPO = Path(__file__).resolve().parents[1]
 OUT = REPO / "completions"
@@ -26,7 +29,7 @@ CONVERSATION_ARGS = {"conversation_id", "conversation_ids"}
 CONVERSATION_OPTIONS = {"--cid"}
 # Values for options that take one of a few words (from the profile rules).
 KNOWN_VALUES = {
-    "--server": ("mlx-openai-server", "mlx-lm", "command", "remote"),
+    "--server": typing.get_args(ServerKindName),
     "--model-type": ("lm", "multimodal"),
 }
 FILE_OPTIONS = {"--model-path", "--messages", "--image", "-i", "--file"}

@@ -248,8 +248,12 @@ def render_prompt(tokenizer: Any, conv: Conversation) -> str:
     return text
 
 
-def build_tokenizer(out: Path, corpus: list[str]) -> None:
-    """Train the BPE on the corpus; write tokenizer.json, tokenizer_config.json, special_tokens_map.json."""
+def train_bpe(corpus: list[str], special: list[str], markup: list[str], vocab_size: int) -> Any:
+    """A byte-level BPE (Qwen2 pre-tokenizer split) trained on the corpus.
+
+    ``special`` tokens come first and are special; ``markup`` tokens are added after training and are
+    *not* special, so they survive decoding. Returns a ``tokenizers.Tokenizer``.
+    """
     from tokenizers import (
         AddedToken,
         Regex,
@@ -271,27 +275,46 @@ def build_tokenizer(out: Path, corpus: list[str]) -> None:
     )
     tok.decoder = decoders.ByteLevel()
     trainer = trainers.BpeTrainer(
-        vocab_size=BPE_VOCAB_SIZE,
+        vocab_size=vocab_size,
         min_frequency=1,
-        special_tokens=[AddedToken(t, special=True, normalized=False) for t in SPECIAL_TOKENS],
+        special_tokens=[AddedToken(t, special=True, normalized=False) for t in special],
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
         show_progress=False,
     )
     tok.train_from_iterator(corpus, trainer=trainer)
-    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in MARKUP_TOKENS])
-    tok.save(str(out / "tokenizer.json"))
+    tok.add_tokens([AddedToken(t, special=False, normalized=False) for t in markup])
+    return tok
 
+
+def added_tokens_decoder(tok: Any, special: list[str], markup: list[str]) -> dict[str, dict[str, Any]]:
+    """The ``added_tokens_decoder`` entry of tokenizer_config.json for these tokens."""
     added: dict[str, dict[str, Any]] = {}
-    for text in SPECIAL_TOKENS + MARKUP_TOKENS:
+    for text in special + markup:
         added[str(tok.token_to_id(text))] = {
             "content": text,
             "lstrip": False,
             "normalized": False,
             "rstrip": False,
             "single_word": False,
-            "special": text in SPECIAL_TOKENS,
+            "special": text in special,
         }
-    config = {
+    return added
+
+
+def build_tokenizer(out: Path, corpus: list[str]) -> None:
+    """Train the BPE on the corpus; write tokenizer.json, tokenizer_config.json, special_tokens_map.json."""
+    tok = train_bpe(corpus, SPECIAL_TOKENS, MARKUP_TOKENS, BPE_VOCAB_SIZE)
+    write_tokenizer(out, tok, SPECIAL_TOKENS, MARKUP_TOKENS, {"chat_template": CHAT_TEMPLATE})
+
+
+def write_tokenizer(
+    out: Path, tok: Any, special: list[str], markup: list[str], config: dict[str, Any]
+) -> None:
+    """tokenizer.json, tokenizer_config.json and special_tokens_map.json for a ``train_bpe`` tokenizer:
+    no BOS, ``<|im_end|>`` ends a turn, ``<|endoftext|>`` pads (``special[0]``). ``config`` adds to
+    or replaces tokenizer_config.json's keys (``model_max_length`` is 1024 unless it says)."""
+    tok.save(str(out / "tokenizer.json"))
+    full: dict[str, Any] = {
         "tokenizer_class": "PreTrainedTokenizerFast",
         "add_bos_token": False,
         "add_prefix_space": False,
@@ -299,22 +322,18 @@ def build_tokenizer(out: Path, corpus: list[str]) -> None:
         "eos_token": "<|im_end|>",
         "pad_token": "<|endoftext|>",
         "unk_token": None,
-        "additional_special_tokens": ["<|im_start|>", "<|im_end|>"],
-        "added_tokens_decoder": added,
+        "additional_special_tokens": special[1:],
+        "added_tokens_decoder": added_tokens_decoder(tok, special, markup),
         "clean_up_tokenization_spaces": False,
         "errors": "replace",
         "model_max_length": 1024,
         "split_special_tokens": False,
-        "chat_template": CHAT_TEMPLATE,
     }
-    write_json(out / "tokenizer_config.json", config)
+    full.update(config)
+    write_json(out / "tokenizer_config.json", full)
     write_json(
         out / "special_tokens_map.json",
-        {
-            "eos_token": "<|im_end|>",
-            "pad_token": "<|endoftext|>",
-            "additional_special_tokens": ["<|im_start|>", "<|im_end|>"],
-        },
+        {"eos_token": "<|im_end|>", "pad_token": "<|endoftext|>", "additional_special_tokens": special[1:]},
     )
 
 
@@ -474,13 +493,17 @@ def verify(out: Path, convs: list[Conversation]) -> list[str]:
     return failures
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
-    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="output directory (replaced)")
-    parser.add_argument("--steps", type=int, default=60, help="training steps (full batch)")
+def build_arguments(doc: str | None, out: Path, steps: int) -> argparse.ArgumentParser:
+    """The options every tiny-model builder takes: --out, --steps, --seed."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, default=out, help="output directory (replaced)")
+    parser.add_argument("--steps", type=int, default=steps, help="training steps (full batch)")
     parser.add_argument("--seed", type=int, default=0)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_arguments(__doc__, DEFAULT_OUT, steps=60)
     parser.add_argument(
         "--gguf-only", action="store_true", help="only (re)write the GGUF file from the model in --out"
     )
@@ -511,10 +534,7 @@ def main(argv: list[str] | None = None) -> int:
             config["torch_dtype"] = "float32"
             write_json(build / "config.json", config)
         print(f"all {len(convs)} answers reproduce exactly")
-        if args.out.exists():
-            shutil.rmtree(args.out)
-        shutil.copytree(build, args.out)
-    size = sum(p.stat().st_size for p in args.out.iterdir())
+        size = install(build, args.out)
     print(f"wrote {args.out} ({size / 1024:.0f} KiB)")
     return write_gguf_file(args.out)
 
@@ -531,6 +551,14 @@ def write_gguf_file(model_dir: Path) -> int:
         return 1
     print(f"wrote {out} ({out.stat().st_size / 1024:.0f} KiB)")
     return 0
+
+
+def install(build: Path, out: Path) -> int:
+    """Replace ``out`` with a copy of the checked ``build`` directory; its size in bytes."""
+    if out.exists():
+        shutil.rmtree(out)
+    shutil.copytree(build, out)
+    return sum(p.stat().st_size for p in out.iterdir())
 
 
 def rendered_corpus(convs: list[Conversation]) -> list[str]:

@@ -9,11 +9,14 @@ lists. The rules are documented in docs/attachments.md.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from mlxchat.chat.options import ChatOptions
 from mlxchat.errors import UsageError
 from mlxchat.profile import Profile
+
+if TYPE_CHECKING:
+    from mlxchat.attachments.model import PreparedImage, PreparedVideo
 
 STDIN_ARG = "-"
 
@@ -26,7 +29,8 @@ class Attached(NamedTuple):
     summaries: list[dict[str, Any]]
     """Summaries of the attachments actually sent, in the same order."""
     warnings: list[str]
-    """Messages about attachments left out (already given to ``warn``)."""
+    """Messages about attachments left out (already given to ``warn``): for a text-only profile, or
+    what the profile's server would ignore (``ServerKind.max_images``, ``takes_videos``)."""
 
 
 def accepts_attachments(profile: Profile) -> bool:
@@ -83,7 +87,38 @@ def attachment_parts(
     prepared_images, prepared_videos = prepare_attachments(
         images, videos, max_size=max_size, fetch=options.fetch_images, stdin=stdin
     )
+    prepared_images, prepared_videos, warnings = _what_the_server_uses(
+        profile, prepared_images, prepared_videos
+    )
+    for message in warnings:
+        if warn is not None:
+            warn(message)
     parts = build_user_content("", prepared_images, prepared_videos)
     assert isinstance(parts, list)  # attachments, no text: content parts
     summaries = [item.summary() for item in (*prepared_images, *prepared_videos)]
-    return Attached(parts, summaries, [])
+    return Attached(parts, summaries, warnings)
+
+
+def _what_the_server_uses(
+    profile: Profile, images: list[PreparedImage], videos: list[PreparedVideo]
+) -> tuple[list[PreparedImage], list[PreparedVideo], list[str]]:
+    """Leave out what the profile's server would ignore (docs/attachments.md), with a warning each."""
+    from mlxchat.servers.kinds import kind_of
+
+    kind = kind_of(profile)
+    warnings = []
+    limit = kind.max_images
+    if limit is not None and len(images) > limit:
+        left_out = ", ".join(image.name for image in images[:-limit])
+        images = images[-limit:]
+        kept = ", ".join(image.name for image in images)
+        noun = "image" if limit == 1 else f"{limit} images"
+        warnings.append(
+            f"the {kind.name} server uses only the last {noun} of a request: sent {kept}, left out {left_out}"
+        )
+    if videos and not kind.takes_videos:
+        warnings.append(
+            f"the {kind.name} server takes no video: left out {', '.join(v.name for v in videos)}"
+        )
+        videos = []
+    return images, videos, warnings

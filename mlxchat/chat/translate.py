@@ -27,6 +27,7 @@ from mlxchat.chat.events import (
     Timing,
 )
 from mlxchat.chat.http_errors import body_excerpt, message_from_error, status_from_error
+from mlxchat.chat.known_defects import known_defect_hint
 from mlxchat.chat.reasoning import ThinkSplitter
 from mlxchat.chat.sse import SSEDecoder, SSEError
 from mlxchat.chat.tool_calls import ToolCalls
@@ -42,6 +43,11 @@ def normalize_usage(usage: Any) -> dict[str, int] | None:
     for key in ("prompt_tokens", "completion_tokens", "total_tokens"):
         value = usage.get(key)
         if isinstance(value, int):
+            out[key] = value
+    # mlx_vlm.server names them as the Responses API does.
+    for key, alias in (("prompt_tokens", "input_tokens"), ("completion_tokens", "output_tokens")):
+        value = usage.get(alias)
+        if key not in out and isinstance(value, int):
             out[key] = value
     details = usage.get("prompt_tokens_details")
     if isinstance(details, dict) and isinstance(details.get("cached_tokens"), int):
@@ -272,11 +278,8 @@ class Translator:
 
 
 def _error_object(err: Any) -> Error:
-    return Error(
-        "server_error",
-        message_from_error(err) or "the server reported an error without a message",
-        status=status_from_error(err),
-    )
+    message = message_from_error(err) or "the server reported an error without a message"
+    return Error("server_error", message, status=status_from_error(err), hint=known_defect_hint(message))
 
 
 def _stream_error(payload: bytes) -> Error:

@@ -19,7 +19,9 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON (stable keys, 
 ServerOpt = Annotated[
     str | None,
     typer.Option(
-        "--server", metavar="KIND", help="Server kind: mlx-openai-server (default), mlx-lm, command, remote."
+        "--server",
+        metavar="KIND",
+        help="Server kind: mlx-openai-server (default), mlx-lm, mlx-vlm, command, remote.",
     ),
 ]
 ModelPathOpt = Annotated[

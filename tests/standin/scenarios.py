@@ -247,6 +247,27 @@ def error_mid_stream(r: Responder, body: dict[str, Any], options: Any) -> None:
     r.done()
 
 
+def multimodal_thread_defect(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """mlx-openai-server 1.7.1 multimodal on MLX 0.32 (CPU), byte for byte: every image request fails."""
+    r.start_stream()
+    r.event(chunk({"role": "assistant"}))
+    message = "Failed to generate multimodal stream: There is no Stream(cpu, 0) in current thread."
+    r.event({"error": {"message": message, "type": "server_error", "param": None, "code": "500"}})
+    r.event(chunk({}, "stop"))
+    r.done()
+
+
+def vlm_usage(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """mlx_vlm.server: <think> inline in content, usage named input_tokens/output_tokens on every chunk."""
+    r.start_stream()
+    for count, piece in enumerate([*INLINE, ""], start=1):
+        usage: dict[str, float] = {"input_tokens": 10, "output_tokens": count, "total_tokens": 10 + count}
+        usage |= {"prompt_tps": 50.0, "generation_tps": 80.0, "peak_memory": 0.1}
+        finish = "stop" if piece == "" else None
+        r.event(chunk({"role": "assistant", "content": piece, "tool_calls": []}, finish, usage=usage))
+    r.done()
+
+
 def http_error(status: int, body: Any) -> Callable[[Responder, dict[str, Any], Any], None]:
     def scenario(r: Responder, request: dict[str, Any], options: Any) -> None:
         r.json(status, body)
@@ -394,6 +415,8 @@ SCENARIOS: dict[str, Callable[[Responder, dict[str, Any], Any], None]] = {
     "utf8-split": utf8_split,
     "no-final-chunk": no_final_chunk,
     "error-mid-stream": error_mid_stream,
+    "multimodal-thread-defect": multimodal_thread_defect,
+    "vlm-usage": vlm_usage,
     "echo": echo,
     "json-answer": json_answer,
     "fast": fast,

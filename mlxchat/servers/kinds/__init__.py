@@ -16,10 +16,11 @@ from mlxchat.servers.kinds.base import LaunchSpec, ReadinessCheck, ServerKind
 from mlxchat.servers.kinds.command import CommandKind
 from mlxchat.servers.kinds.mlx_lm import MlxLm
 from mlxchat.servers.kinds.mlx_openai_server import MlxOpenaiServer
+from mlxchat.servers.kinds.mlx_vlm import MlxVlm
 from mlxchat.servers.kinds.remote import Remote, not_managed
 
 KINDS: Final[dict[ServerKindName, ServerKind]] = {
-    kind.name: kind for kind in (MlxOpenaiServer(), MlxLm(), CommandKind(), Remote())
+    kind.name: kind for kind in (MlxOpenaiServer(), MlxLm(), MlxVlm(), CommandKind(), Remote())
 }
 assert tuple(KINDS) == typing.get_args(ServerKindName), "KINDS and ServerKindName disagree"
 

@@ -38,6 +38,10 @@ class ServerKind(ABC):
     """Takes ``reasoning_parser`` and ``tool_call_parser`` (the installed server's choices)."""
     reads_model_dir: ClassVar[bool] = False
     """``model_path`` must be a model directory here; model type (and parser) come from its config."""
+    max_images: ClassVar[int | None] = None
+    """The images of a request the server uses (the last ones); None = all of them."""
+    takes_videos: ClassVar[bool] = True
+    """The server reads video parts (``video_url``)."""
 
     @abstractmethod
     def validate(self, profile: Profile) -> None:
@@ -120,12 +124,22 @@ class ModelServerKind(LocalKind):
 
     serves_model_path = True
     reads_model_dir = True
+    loads_requested_model: ClassVar[str | None] = None
+    """The server's name when it loads whatever model a request names (mlx_lm.server, mlx_vlm.server)."""
 
     def validate_launch(self, profile: Profile) -> None:
         if profile.command:
             raise UsageError(f"profile {profile.name!r}: --command is only for the 'command' server kind")
         if not profile.model_path:
             raise UsageError(f"profile {profile.name!r}: the {self.name} server kind needs --model-path")
+
+    def warnings(self, profile: Profile, given: set[str]) -> list[str]:
+        if self.loads_requested_model and profile.model and "model" in given:
+            return [
+                f"{self.loads_requested_model} loads whatever model a request names: with --model, "
+                f"requests name {profile.model!r} instead of the model it was started with"
+            ]
+        return []
 
 
 class ReadinessCheck:

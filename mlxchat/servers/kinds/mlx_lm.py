@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 class MlxLm(ModelServerKind):
     name = "mlx-lm"
+    loads_requested_model = "mlx_lm.server"
 
     def validate(self, profile: Profile) -> None:
         super().validate(profile)
@@ -36,8 +37,6 @@ class MlxLm(ModelServerKind):
 
     def command_line(self, profile: Profile) -> LaunchSpec:
         assert profile.model_path is not None
-        cache = paths.hf_cache_dir()
-        cache.mkdir(parents=True, exist_ok=True)
         argv = [
             sys.executable,
             "-m",
@@ -49,11 +48,7 @@ class MlxLm(ModelServerKind):
             "--port",
             str(profile.port),
         ]
-        # mlx_lm.server lists no models unless the Hugging Face cache directory exists: use the
-        # user's when it is set and exists, else an empty one of ours. Downloads are not forbidden.
-        user_cache = os.environ.get("HF_HUB_CACHE")
-        env = {} if user_cache and Path(user_cache).is_dir() else {"HF_HUB_CACHE": str(cache)}
-        return LaunchSpec(argv + profile.extra_args, env)
+        return LaunchSpec(argv + profile.extra_args, hf_cache_env())
 
     def healthy(self, profile: Profile, timeout: float = PROBE_TIMEOUT) -> bool:
         from mlxchat.servers.probe import lists_models, request
@@ -70,13 +65,17 @@ class MlxLm(ModelServerKind):
             warnings.append("the model has a vision config, but mlx_lm.server serves text only")
         return "lm"
 
-    def warnings(self, profile: Profile, given: set[str]) -> list[str]:
-        if profile.model and "model" in given:
-            return [
-                "mlx_lm.server loads whatever model a request names: with --model, requests name "
-                f"{profile.model!r} instead of the model it was started with"
-            ]
-        return []
+
+def hf_cache_env() -> dict[str, str]:
+    """mlx_lm.server and mlx_vlm.server list no models unless the Hugging Face cache directory
+    exists: use the user's when it is set and exists, else an empty one of ours. Downloads are not
+    forbidden."""
+    user_cache = os.environ.get("HF_HUB_CACHE")
+    if user_cache and Path(user_cache).is_dir():
+        return {}
+    cache = paths.hf_cache_dir()
+    cache.mkdir(parents=True, exist_ok=True)
+    return {"HF_HUB_CACHE": str(cache)}
 
 
 class _LoadedCheck(ReadinessCheck):
