@@ -13,6 +13,7 @@ benchmark, so all of them see the same text. ``document(kind, size)`` builds one
 | ``nested`` | items | nested bullet and numbered lists, with a code block inside an item |
 | ``quotes`` | quotes | block quotes with lists inside, between paragraphs |
 | ``headings`` | sections | every heading level, rules, and a JavaScript block with a long comment |
+| ``html`` | (any) | text that looks like HTML, inline and as a block |
 """
 
 from __future__ import annotations
@@ -154,6 +155,14 @@ def headings_doc(sections: int, seed: int = 1) -> str:
     return "".join(parts)
 
 
+HTML_TEXT = "Compare a<b and b>c. Use the <div> tag.\n\n<div>\n<b>not bold</b> <!-- a note -->\n</div>\n"
+
+
+def html_doc(_size: int) -> str:
+    """Text that looks like HTML (it must be shown as written)."""
+    return HTML_TEXT
+
+
 DOCUMENTS: dict[str, Callable[[int], str]] = {
     "project": markdown_doc,
     "code": code_doc,
@@ -163,6 +172,7 @@ DOCUMENTS: dict[str, Callable[[int], str]] = {
     "nested": nested_lists_doc,
     "quotes": quotes_doc,
     "headings": headings_doc,
+    "html": html_doc,
 }
 
 

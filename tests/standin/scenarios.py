@@ -355,20 +355,23 @@ def markdown(r: Responder, body: dict[str, Any], options: Any) -> None:
 
 
 def paced(r: Responder, body: dict[str, Any], options: Any) -> None:
-    """A document streamed at a real model's pace: ``"model": "paced:KIND:SIZE:RATE[:REASONING]"``.
+    """A document streamed at a real model's pace: ``"model": "paced:KIND:SIZE:RATE[:KEY=N...]"``.
 
-    KIND and SIZE pick the document (markdown_doc.document), one token (4 characters) per chunk at
-    RATE tokens a second (0: the whole stream in one write), after REASONING tokens of reasoning
-    at the same pace. Records ``paced: sent`` after the last byte and ``paced: client left`` once
-    the client closed the connection (the test of a terminal that cannot keep up waits for it).
+    KIND and SIZE pick the document (markdown_doc.document), sent one token (4 characters) per
+    chunk at RATE tokens a second (0: the whole stream in one write). ``reasoning=N`` sends N
+    tokens of reasoning first, at the same pace; ``stall=N`` stops after N tokens (reasoning
+    included) and waits for the client to leave. Records ``paced: sent`` after the last byte (or
+    ``paced: stalled``), then ``paced: client left`` once the client closed the connection.
     """
     from markdown_doc import document, reasoning_text, token_chunks
 
     _, kind, size, rate, *rest = str(body.get("model")).split(":")
-    thinking = token_chunks(reasoning_text(int(rest[0]))) if rest else []
+    extra = {key: int(value) for key, _, value in (item.partition("=") for item in rest)}
+    thinking = token_chunks(reasoning_text(extra["reasoning"])) if "reasoning" in extra else []
     deltas = [{"reasoning_content": t} for t in thinking]
     deltas += [{"content": t} for t in token_chunks(document(kind, int(size)))]
-    events = [b"data: " + json.dumps(chunk(delta)).encode() + b"\n\n" for delta in deltas]
+    stall = extra.get("stall")
+    events = [b"data: " + json.dumps(chunk(delta)).encode() + b"\n\n" for delta in deltas[:stall]]
     r.start_stream()
     per_second = float(rate)
     if per_second <= 0:
@@ -380,10 +383,11 @@ def paced(r: Responder, body: dict[str, Any], options: Any) -> None:
             if wait > 0:
                 time.sleep(wait)
             r.raw(event)
-    r.event(chunk({}, "stop", usage={**USAGE, "completion_tokens": len(events)}))
-    r.done()
-    record("paced: sent")
-    if r.wait_for_client_to_leave(120):
+    if stall is None:
+        r.event(chunk({}, "stop", usage={**USAGE, "completion_tokens": len(events)}))
+        r.done()
+    record("paced: stalled" if stall is not None else "paced: sent")
+    if r.wait_for_client_to_leave(600):
         record("paced: client left")
 
 
