@@ -77,7 +77,7 @@ def render_events(events: list[Event], cols: int = COLS, *, color: bool = True) 
         width=cols,
         force_terminal=color,
         force_interactive=False,
-        color_system="256" if color else None,
+        color_system="truecolor" if color else None,
         no_color=not color,
         legacy_windows=False,
     )
@@ -89,13 +89,20 @@ def render_events(events: list[Event], cols: int = COLS, *, color: bool = True) 
 
 
 class PtyChat:
-    """``mlxchat chat ARGS`` in a pseudo-terminal of ``rows`` x ``cols`` (TERM=xterm-256color)."""
+    """``mlxchat chat ARGS`` in a pseudo-terminal of ``rows`` x ``cols`` (a truecolor xterm)."""
 
     def __init__(
         self, home: Path, *args: str, env: dict[str, str] | None = None, rows: int = ROWS, cols: int = COLS
     ) -> None:
         base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "COLORTERM")}
-        full_env: dict[str, Any] = {**base, "MLXCHAT_HOME": str(home), "TERM": "xterm-256color"}
+        # Truecolor, as every console of the suite: Rich keeps a style's codes for the first colour
+        # system it was rendered for, so one process must not mix them.
+        full_env: dict[str, Any] = {
+            **base,
+            "MLXCHAT_HOME": str(home),
+            "TERM": "xterm-256color",
+            "COLORTERM": "truecolor",
+        }
         full_env.update(env or {})
         self.rows, self.cols = rows, cols
         self.log = io.BytesIO()

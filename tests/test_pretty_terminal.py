@@ -187,8 +187,8 @@ def test_a_terminal_that_cannot_keep_up_does_not_hold_back_the_stream(
 ) -> None:
     # A long answer of many blocks sent at once while nothing reads the terminal: the terminal's
     # buffer fills and drawing blocks, but the stream is read to its end (the client leaves).
-    text = document("blocks", 20000)
-    chat = PtyChat(mlxchat_home, profile(mlxchat_home, standin, "paced:blocks:20000:0"), "q")
+    text = document("blocks", 2500)
+    chat = PtyChat(mlxchat_home, profile(mlxchat_home, standin, "paced:blocks:2500:0"), "q")
     deadline = time.monotonic() + 20
     while "paced: client left" not in happenings(standin):
         assert time.monotonic() < deadline, "the stream was held back by the terminal"

@@ -115,6 +115,8 @@ class AnswerView:
     def _finished(self, block: str) -> None:
         width = self.md.width
         if self.open is not None:
+            # Every line is complete now, which may show the block to be something else.
+            self.open = self._update(block + "\n")
             self._final += self.open.finish(block, width)
             self.open = None
         else:

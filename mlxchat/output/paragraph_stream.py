@@ -155,7 +155,7 @@ class ParagraphStream:
         return out
 
     def finish(self, text: str, width: int) -> list[str]:
-        self.update(text)
+        self.update(text + "\n")
         self._at(width)
         self._advance_cut()
         self._settle()
