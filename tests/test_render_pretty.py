@@ -278,13 +278,7 @@ def test_a_table_taller_than_the_screen_ends_as_a_one_shot_render_on_screen(
     assert len(screen.rows) == len(reference.rows)
 
 
-MARKDOWN_ALPHABET = list("ab #-|`~\n >1.*_[]()\\<&!=:") + [
-    "```",
-    "\n\n",
-    "| a | b |\n|---|---|\n",
-    "- ",
-    "1. ",
-]
+MARKDOWN_ALPHABET = [*"ab #-|`~\n >1.*_[]()\\<&!=:", "```", "\n\n", "| a | b |\n|---|---|\n", "- ", "1. "]
 
 
 @given(

@@ -91,9 +91,10 @@ class LiveRegion:
                 parts.append(f"\x1b[{run - row}B")
                 row = run
                 continue
-            if row < len(old) and old[row] and new[row].startswith(old[row]):
+            shown = visible_width(old[row]) if row < len(old) and new[row].startswith(old[row]) else 0
+            if shown:
                 # The row only grew (the usual case: more words): write what is new, after the rest.
-                parts.append(f"\x1b[{visible_width(old[row])}C{new[row][len(old[row]) :]}\n")
+                parts.append(f"\x1b[{shown}C{new[row][len(old[row]) :]}\n")
             else:
                 parts.append(ERASE_LINE + new[row] + "\n")
             row += 1

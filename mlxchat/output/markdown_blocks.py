@@ -35,11 +35,11 @@ def text_line(line: str, complete: bool) -> bool | None:
     """Whether ``line`` is ordinary paragraph text: True, False, or None while a partial line
     could still turn out to start something else (``-`` might become ``- item`` or ``---``)."""
     line = line.rstrip("\n")
-    if _SPACE.match(line) or _BLOCK_START.match(line) or "|" in line:
+    if _SPACE.match(line) or "|" in line:
         return False
     if _MAYBE_BLOCK_START.match(line):
         return False if complete else None
-    return True
+    return not _BLOCK_START.match(line)
 
 
 def fence_start(line: str) -> bool:
