@@ -11,7 +11,9 @@ from hypothesis import strategies as st
 from mlxchat.output.live_region import SYNC_BEGIN, SYNC_END, LiveRegion, visible_width
 
 ROWS, COLS = 12, 30
-row = st.sampled_from(["", "a", "ab", "abc", "abc def", "\x1b[1mbold\x1b[0m", "\x1b[1mbold\x1b[0m more", "x" * COLS])
+row = st.sampled_from(
+    ["", "a", "ab", "abc", "abc def", "\x1b[1mbold\x1b[0m", "\x1b[1mbold\x1b[0m more", "x" * COLS]
+)
 frame = st.tuples(st.lists(row, max_size=4), st.lists(row, max_size=ROWS - 1))
 
 

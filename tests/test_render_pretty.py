@@ -158,8 +158,12 @@ PIECES = [
     "```\n\tcode with a tab\nand a line long enough to wrap around a narrow terminal width of forty\n```",
     "| number | description of the row |\n|---:|:---|\n"
     + "".join(f"| {i:6d} | row {i:<18} |\n" for i in range(15)),
+    # (Eight items: Rich sizes the numbers for one more than the last, so a numbered list that grows
+    # to nine after its top scrolled away keeps the narrower numbers there, as a table keeps its
+    # narrower columns.)
     "1. one\n2. two\n   - nested\n   - nested **bold**\n3. three\n4. four\n5. five\n6. six\n7. seven\n"
-    "8. eight\n9. nine\n10. ten\n11. eleven",
+    "8. eight",
+    "".join(f"- item {i} with *some* words in it that wrap around a narrow terminal\n" for i in range(14)),
     "> A quote that goes on for a while " + "and on " * 12 + "\n> - with a list\n> - inside",
     "# Heading one",
     "### Heading three with `code`",
@@ -186,7 +190,8 @@ def answer_console(width: int) -> Console:
 
 
 def one_shot_rows(text: str, width: int) -> list[str]:
-    view = AnswerView(MarkdownRenderer(answer_console(width)))
+    """Each block of ``text`` rendered by Rich once, whole."""
+    view = AnswerView(MarkdownRenderer(answer_console(width)), live=False)
     view.feed(text)
     return view.close()
 

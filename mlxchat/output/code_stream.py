@@ -41,6 +41,7 @@ class CodeStream:
     """The open block is a fenced code block (its first line is the fence)."""
 
     LOOKAHEAD = 8
+    valid = True
 
     def __init__(self, md: MarkdownRenderer, fence: Token, fence_line: str, separated: bool) -> None:
         self.md = md
@@ -210,4 +211,6 @@ class CodeStream:
         rows = self._head_rows()
         for index in range(len(lines)):
             rows += self._line_rows(index)
+        if not lines and not self.committed:
+            rows += self._render([[]])  # an empty block shows one empty line of code
         return [*rows, self._pads[1]]

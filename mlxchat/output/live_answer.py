@@ -19,6 +19,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from mlxchat.output.code_stream import CodeStream, fence_of
+from mlxchat.output.list_stream import BEGUN, ListStream
 from mlxchat.output.markdown_blocks import MarkdownBlocks, fence_start, text_line
 from mlxchat.output.markdown_render import MarkdownRenderer
 from mlxchat.output.paragraph_stream import ParagraphStream
@@ -29,6 +30,12 @@ KEEP = 8
 
 
 class OpenBlock(Protocol):
+    separated: bool
+    valid: bool
+    """False once a later line showed that this renderer cannot follow the block."""
+    committed: int
+    """Rows already made final."""
+
     def update(self, tail: str) -> OpenBlock: ...
     def soft_rows(self, width: int) -> list[str]: ...
     def commit(self, rows: int, width: int) -> list[str]: ...
@@ -38,6 +45,9 @@ class OpenBlock(Protocol):
 class WholeBlock:
     """A block rendered whole whenever it changed; it makes nothing final before it is finished,
     so when it is taller than the screen only its last rows are live."""
+
+    valid = True
+    committed = 0
 
     def __init__(self, md: MarkdownRenderer, separated: bool, skip: int = 0) -> None:
         self.md = md
@@ -71,8 +81,11 @@ class WholeBlock:
 
 
 class AnswerView:
-    def __init__(self, md: MarkdownRenderer) -> None:
+    """``live``: render the open block as it grows; else each block only once it is finished."""
+
+    def __init__(self, md: MarkdownRenderer, live: bool = True) -> None:
         self.md = md
+        self.live = live
         self.blocks = MarkdownBlocks()
         self.open: OpenBlock | None = None
         self._started = 0  # blocks begun (finished or open): every one after the first is separated
@@ -83,7 +96,7 @@ class AnswerView:
         for block in self.blocks.feed(text):
             self._finished(block)
         tail = self.blocks.tail
-        if tail.strip():
+        if self.live and tail.strip():
             self.open = self._update(tail)
 
     def close(self) -> list[str]:
@@ -133,7 +146,7 @@ class AnswerView:
         if isinstance(block, WholeBlock) and not block.skip and not self._whole_for_good:
             block = self._streaming(tail, block.separated) or block
         block = block.update(tail)
-        if isinstance(block, ParagraphStream | TableStream) and not block.valid:
+        if not block.valid:
             self._whole_for_good = True
             block = WholeBlock(self.md, block.separated, block.committed).update(tail)
         return block
@@ -153,4 +166,6 @@ class AnswerView:
             return None
         if text_line(first, bool(newline)):
             return ParagraphStream(self.md, separated)
+        if BEGUN.match(first):
+            return ListStream(self.md, first, separated)
         return None

@@ -57,7 +57,7 @@ class PrettyRenderer:
         self.err = MarkdownRenderer(err, parser=self.out.parser)
         self.out_region = LiveRegion(out.file, live=out.is_interactive)
         self.err_region = LiveRegion(err.file, live=err.is_interactive)
-        self.answer = AnswerView(self.out)
+        self.answer = AnswerView(self.out, live=self.out_region.live)
         self.thinking = ThinkingView(self.err, show_text=not self.options.hide_thinking)
         self.phase = ""  # "thinking" or "answer" while one of them is shown live
         self._arrived: list[str] = []  # answer text not yet given to the answer view

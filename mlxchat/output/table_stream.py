@@ -151,11 +151,13 @@ class TableStream:
         segments = [seg for seg in table._render(console, options, self._widths) if isinstance(seg, Segment)]
         return [self.md.encode(line) for line in Segment.split_lines(segments)]
 
-    def _row(self, row: Row) -> list[str]:
+    def _body(self, rows: list[Row]) -> list[str]:
+        """Body rows rendered together at the current widths (without the table's edges)."""
         table = _table(False)
         for _ in self.header:
             table.add_column()
-        table.add_row(*row)
+        for row in rows:
+            table.add_row(*row)
         return self._render(table)[1:-1]
 
     def _at(self, width: int) -> None:
@@ -177,7 +179,19 @@ class TableStream:
     def _rows_of(self, index: int) -> list[str]:
         rows = self._cache[index]
         if rows is None:
-            rows = self._cache[index] = self._row(self.rows[index])
+            # This row and the ones after it not yet rendered, in one table: when each takes one
+            # line, the lines are theirs in order; else each is rendered alone.
+            end = index + 1
+            while end < len(self.rows) and self._cache[end] is None:
+                end += 1
+            lines = self._body(self.rows[index:end])
+            if len(lines) == end - index:
+                self._cache[index:end] = [[line] for line in lines]
+            else:
+                for at in range(index, end):
+                    self._cache[at] = self._body([self.rows[at]])
+            rows = self._cache[index]
+            assert rows is not None
         return rows
 
     # -- rows -----------------------------------------------------------------------------------
