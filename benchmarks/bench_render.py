@@ -1,12 +1,13 @@
 """Pretty rendering cost at the rates models really stream at, on a pseudo-terminal.
 
 Each scenario is a document from tests/standin/markdown_doc.py streamed by the stand-in's ``paced``
-scenario at a fixed number of tokens a second (0: all at once). ``mlxchat chat`` runs on it twice
-at the same time, each on its own pty: with ``--json`` and with pretty output. The paced
-scenarios mostly wait, so they all run side by side (``--one-by-one`` runs them one after another,
-for quieter figures); the ones sent at once run alone, three times. CPU is user+system time of
+scenario at a fixed number of tokens a second (0: all at once). ``mlxchat chat`` runs on it with
+``--json`` and with pretty output, each on its own pty, at the same time. With
+``MLXCHAT_BENCH_AGAINST=DIR`` (benchmarks/against.py; DIR a checkout of the code before, e.g.
+``git worktree add ../before COMMIT``) that checkout's ``mlxchat`` runs the same two beside them, so
+the figures of before and now come from one run, on the same stream. CPU is user+system time of
 the whole child process (os.wait4). The floor of a document is a whole ``python -c`` process that
-renders its final text once with Rich on a pty of the same size (median of 3 runs, one at a time).
+renders its final text once with Rich on a pty of the same size (median of 3, one at a time).
 
 Figures, each against the floor measured in the same run:
 - extra CPU = (pretty - NDJSON) / floor. Goals: the project document at 50 and 200 tok/s <= 1.5x;
@@ -17,9 +18,13 @@ Figures, each against the floor measured in the same run:
 - bytes pretty wrote to the terminal / bytes of the one render (goal <= 2x);
 - frames: how many synchronized frames pretty drew, and how many a second.
 
-``python -m benchmarks.bench_render [--runs N] [--long] [--one-by-one] [--only TEXT]``: ``--long``
-uses the sizes the issue measured (2,000 tokens at 50 tok/s: 40 s for that scenario alone); the
-default keeps the paced streams to 10-20 s, so the whole benchmark takes about a minute.
+The paced streams mostly wait, so they run in ``--lanes`` lanes side by side (each lane its
+scenarios one after another; ``--lanes 1``: all one after another, quieter figures); those sent
+at once run one after another, ``3 * --runs`` times. ``--long`` uses the sizes the issue measured
+(2,000 tokens at 50 tok/s, 40 s; an 800 KB paragraph, about 15 s before); the default keeps the
+whole benchmark at about a minute.
+
+``python -m benchmarks.bench_render [--runs N] [--lanes N] [--long] [--only TEXT]``
 """
 
 from __future__ import annotations
@@ -44,10 +49,11 @@ from pathlib import Path
 
 import tomli_w
 
+from benchmarks.against import REPO, mlxchat_in, other_checkout
 from benchmarks.timing import process_env
 from tests.fixtures.common import free_port
 from tests.fixtures.standin import standin_command, wait_until_listening
-from tests.standin.markdown_doc import document
+from tests.standin.markdown_doc import document, token_chunks
 
 ROWS, COLS = 40, 100
 SYNC_BEGIN = b"\x1b[?2026h"
@@ -55,6 +61,7 @@ FLOOR = (
     "import sys\nfrom rich.console import Console\nfrom rich.markdown import Markdown\n"
     "Console().print(Markdown(open(sys.argv[1], encoding='utf-8').read()))"
 )
+NOW, BEFORE = "now", "before"
 
 
 @dataclass(frozen=True)
@@ -69,10 +76,15 @@ class Scenario:
     def model(self) -> str:
         return f"paced:{self.kind}:{self.size}:{self.rate}"
 
+    @property
+    def seconds(self) -> float:
+        """How long the stand-in takes to send it (0: at once)."""
+        return len(token_chunks(document(self.kind, self.size))) / self.rate if self.rate else 0.0
+
 
 def scenarios(long: bool) -> list[Scenario]:
     slow = 2000 if long else 500
-    return [
+    cases = [
         Scenario(f"project {slow} tokens @50", "project", slow, 50, 1.5),
         Scenario("project 2000 tokens @200", "project", 2000, 200, 1.5),
         Scenario("code 500 lines @200", "code", 500, 200, None),
@@ -82,6 +94,15 @@ def scenarios(long: bool) -> list[Scenario]:
         Scenario("paragraph 100 KB, instant", "paragraph", 100_000, 0, None),
         Scenario("paragraph 200 KB, instant", "paragraph", 200_000, 0, None),
     ]
+    if long:
+        cases.append(Scenario("paragraph 800 KB, instant", "paragraph", 800_000, 0, None))
+    return cases
+
+
+GROWTH = (
+    ("code 500 lines @200", "code 1000 lines @200"),
+    ("paragraph 100 KB, instant", "paragraph 200 KB, instant"),
+)
 
 
 @dataclass
@@ -146,9 +167,9 @@ def together(commands: Sequence[Sequence[str]], env: dict[str, str]) -> list[Run
 
 
 @dataclass
-class Measured:
-    case: Scenario
-    floor: Samples
+class Side:
+    """One checkout's figures for one scenario."""
+
     ndjson: Samples = field(default_factory=Samples)
     pretty: Samples = field(default_factory=Samples)
 
@@ -157,36 +178,52 @@ class Measured:
         """Pretty's CPU beyond NDJSON's, in seconds."""
         return self.pretty.median("cpu") - self.ndjson.median("cpu")
 
-    @property
-    def ratio(self) -> float:
-        return self.extra / self.floor.median("cpu")
 
-    @property
-    def written(self) -> float:
-        return self.pretty.median("written") / self.floor.median("written")
+@dataclass
+class Measured:
+    case: Scenario
+    floor: Samples
+    sides: dict[str, Side]
+
+    def ratio(self, side: str) -> float:
+        return self.sides[side].extra / self.floor.median("cpu")
+
+    def written(self, side: str) -> float:
+        return self.sides[side].pretty.median("written") / self.floor.median("written")
 
     def ok(self) -> bool:
-        return (self.case.goal is None or self.ratio <= self.case.goal) and self.written <= 2
-
-    def line(self) -> str:
         goal = self.case.goal
-        verdict = "" if goal is None else f" (goal <= {goal}x{'' if self.ratio <= goal else ' MISSED'})"
-        frames, wall = self.pretty.median("frames"), self.pretty.median("wall")
-        return (
-            f"{self.case.name}: pretty {self.pretty.median('cpu') * 1000:.0f} ms, "
-            f"ndjson {self.ndjson.median('cpu') * 1000:.0f} ms, one render "
-            f"{self.floor.median('cpu') * 1000:.0f} ms -> extra {self.ratio:.2f}x{verdict}; "
-            f"bytes {self.written:.2f}x{'' if self.written <= 2 else ' MISSED'}; "
-            f"{frames:.0f} frames ({frames / wall:.1f}/s) in {wall:.1f} s"
-        )
+        return (goal is None or self.ratio(NOW) <= goal) and self.written(NOW) <= 2
+
+    def lines(self) -> list[str]:
+        goal = self.case.goal
+        ratio, written = self.ratio(NOW), self.written(NOW)
+        verdict = "" if goal is None else f" (goal <= {goal}x{'' if ratio <= goal else ' MISSED'})"
+        head = f"{self.case.name}: extra CPU {ratio:.2f}x{verdict}"
+        if BEFORE in self.sides:
+            head += f", before {self.ratio(BEFORE):.2f}x"
+        head += f"; bytes {written:.2f}x{'' if written <= 2 else ' MISSED'} (goal <= 2x)"
+        if BEFORE in self.sides:
+            head += f", before {self.written(BEFORE):.2f}x"
+        out = [head]
+        for name, side in self.sides.items():
+            pretty = side.pretty
+            frames, wall = pretty.median("frames"), pretty.median("wall")
+            shown = f"; {frames:.0f} frames ({frames / wall:.1f}/s)" if frames else ""
+            out.append(
+                f"    {name}: pretty {pretty.median('cpu') * 1000:.0f} ms, ndjson "
+                f"{side.ndjson.median('cpu') * 1000:.0f} ms, one render "
+                f"{self.floor.median('cpu') * 1000:.0f} ms; {wall:.1f} s{shown}"
+            )
+        return out
 
 
 def main(argv: list[str] | None = None) -> bool:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--runs", type=int, default=1, help="runs of each paced scenario (instant: 3x)")
-    parser.add_argument("--long", action="store_true", help="the issue's sizes (adds about 40 s)")
+    parser.add_argument("--lanes", type=int, default=2, help="paced scenarios run in this many lanes")
+    parser.add_argument("--long", action="store_true", help="the issue's sizes (about a minute more)")
     parser.add_argument("--only", default="", metavar="TEXT", help="only the scenarios whose name has TEXT")
-    parser.add_argument("--one-by-one", action="store_true", help="paced scenarios one after another")
     args = parser.parse_args(argv if argv is not None else [])
     home = Path(tempfile.mkdtemp(prefix="mlxchat-bench-"))
     port = free_port()
@@ -194,63 +231,110 @@ def main(argv: list[str] | None = None) -> bool:
     try:
         wait_until_listening(port, server)
         cases = [case for case in scenarios(args.long) if args.only in case.name]
-        return _measure(home, port, cases, args.runs, args.one_by_one)
+        measured = _measure(_Setup(home, port), cases, args.runs, max(1, args.lanes))
+        return _report(measured)
     finally:
         server.kill()
         server.wait()
         shutil.rmtree(home, ignore_errors=True)
 
 
-def _measure(home: Path, port: int, cases: list[Scenario], runs: int, one_by_one: bool) -> bool:
-    url = f"http://127.0.0.1:{port}/v1"
-    profiles = {f"s{i}": {"server": "remote", "url": url, "model": c.model} for i, c in enumerate(cases)}
-    (home / "config").mkdir(parents=True)
-    (home / "config" / "profiles.toml").write_text(tomli_w.dumps({"profiles": profiles}))
-    env = {k: v for k, v in process_env().items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-    env.update(MLXCHAT_HOME=str(home), TERM="xterm-256color")
-    chat = [sys.executable, "-m", "mlxchat", "chat"]
+class _Setup:
+    """The profiles (one per scenario), the environment and the commands of each side."""
+
+    def __init__(self, home: Path, port: int) -> None:
+        self.home = home
+        self.port = port
+        env = {k: v for k, v in process_env().items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        env.update(MLXCHAT_HOME=str(home), TERM="xterm-256color")
+        self.env = env
+        other = other_checkout()
+        self.checkouts = {NOW: REPO, **({BEFORE: other} if other is not None else {})}
+
+    def profiles(self, cases: list[Scenario]) -> list[str]:
+        url = f"http://127.0.0.1:{self.port}/v1"
+        profiles = {f"s{i}": {"server": "remote", "url": url, "model": c.model} for i, c in enumerate(cases)}
+        (self.home / "config").mkdir(parents=True, exist_ok=True)
+        (self.home / "config" / "profiles.toml").write_text(tomli_w.dumps({"profiles": profiles}))
+        return list(profiles)
+
+    def commands(self, profile: str) -> list[list[str]]:
+        """Per side: NDJSON, then pretty."""
+        out: list[list[str]] = []
+        for checkout in self.checkouts.values():
+            chat = mlxchat_in(checkout, "chat", profile, "q")
+            out += [[*chat, "--json"], chat]
+        return out
+
+
+def _measure(setup: _Setup, cases: list[Scenario], runs: int, lanes: int) -> dict[str, Measured]:
+    names = setup.profiles(cases)
     measured: dict[str, Measured] = {}
-    for i, case in enumerate(cases):  # the floors, one process at a time
-        doc = home / f"doc{i}.md"
+    for name, case in zip(names, cases, strict=True):  # the floors, one process at a time
+        doc = setup.home / f"{name}.md"
         doc.write_text(document(case.kind, case.size), encoding="utf-8")
-        floor = Samples([PtyRun([sys.executable, "-c", FLOOR, str(doc)], env).wait() for _ in range(3)])
-        measured[f"s{i}"] = Measured(case, floor)
-    pairs = {name: [[*chat, name, "q", "--json"], [*chat, name, "q"]] for name in measured}
-    together([argv for pair in list(pairs.values())[:1] for argv in pair], env)  # compiles bytecode
-    paced = [name for name, m in measured.items() if m.case.rate]
+        floor = [PtyRun([sys.executable, "-c", FLOOR, str(doc)], setup.env).wait() for _ in range(3)]
+        measured[name] = Measured(case, Samples(floor), {side: Side() for side in setup.checkouts})
+    if names:
+        together(setup.commands(names[0]), setup.env)  # compiles the bytecode of each side
+    paced = [name for name in names if measured[name].case.rate]
     for _ in range(runs):
-        # Paced streams mostly wait: they run side by side (or one after another with --one-by-one).
-        groups = [[name] for name in paced] if one_by_one else [paced]
-        for group in groups:
-            results = together([argv for name in group for argv in pairs[name]], env)
-            for k, name in enumerate(group):
-                measured[name].ndjson.runs.append(results[2 * k])
-                measured[name].pretty.runs.append(results[2 * k + 1])
-    for name, m in measured.items():
-        for _ in range(0 if m.case.rate else 3 * runs):
-            a, b = together(pairs[name], env)
-            m.ndjson.runs.append(a)
-            m.pretty.runs.append(b)
+        threads = [
+            threading.Thread(target=_lane, args=(setup, lane, measured))
+            for lane in _lanes(paced, measured, lanes)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    instant = [name for name in names if not measured[name].case.rate]
+    for _ in range(3 * runs):
+        _lane(setup, instant, measured)
+    return measured
+
+
+def _lanes(names: list[str], measured: dict[str, Measured], count: int) -> list[list[str]]:
+    """The longest stream first, each to the lane that ends soonest."""
+    lanes: list[list[str]] = [[] for _ in range(min(count, len(names)))]
+    ends = [0.0] * len(lanes)
+    for name in sorted(names, key=lambda n: -measured[n].case.seconds):
+        at = ends.index(min(ends))
+        lanes[at].append(name)
+        ends[at] += measured[name].case.seconds
+    return lanes
+
+
+def _lane(setup: _Setup, names: list[str], measured: dict[str, Measured]) -> None:
+    """Each scenario in turn, both formats of every side at the same time on the same stream."""
+    for name in names:
+        results = together(setup.commands(name), setup.env)
+        for k, side in enumerate(measured[name].sides.values()):
+            side.ndjson.runs.append(results[2 * k])
+            side.pretty.runs.append(results[2 * k + 1])
+
+
+def _report(measured: dict[str, Measured]) -> bool:
     ok = True
     for m in measured.values():
-        print(m.line(), flush=True)
+        for line in m.lines():
+            print(line, flush=True)
         ok = ok and m.ok()
-    return _growth(measured, ok)
-
-
-def _growth(measured: dict[str, Measured], ok: bool) -> bool:
-    """The exponent of the extra CPU when a block doubles (1: linear)."""
     by_name = {m.case.name: m for m in measured.values()}
-    for small, large in (
-        ("code 500 lines @200", "code 1000 lines @200"),
-        ("paragraph 100 KB, instant", "paragraph 200 KB, instant"),
-    ):
-        if small in by_name and large in by_name and by_name[small].extra > 0 and by_name[large].extra > 0:
-            growth = by_name[large].extra / by_name[small].extra
-            exponent = math.log2(growth)
-            print(f"growth {small} -> {large}: extra CPU x{growth:.2f}, exponent {exponent:.2f} (goal <= 1)")
-            ok = ok and exponent <= 1.0
+    for small, large in GROWTH:
+        if small in by_name and large in by_name:
+            parts = []
+            for side in by_name[small].sides:
+                exponent = _exponent(by_name[small].sides[side].extra, by_name[large].sides[side].extra)
+                parts.append(f"{side} {exponent:.2f}")
+                if side == NOW:
+                    ok = ok and exponent <= 1.0
+            print(f"growth {small} -> {large}: exponent of the extra CPU {', '.join(parts)} (goal <= 1)")
     return ok
+
+
+def _exponent(small: float, large: float) -> float:
+    """log2 of the growth when the block doubles (1: linear); nan when a figure is not above zero."""
+    return math.log2(large / small) if small > 0 and large > 0 else math.nan
 
 
 if __name__ == "__main__":

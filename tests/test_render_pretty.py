@@ -181,7 +181,9 @@ def incremental_rows(text: str, chunks: list[int], width: int, height: int) -> l
         step = next(sizes, 7)
         view.feed(text[position : position + step])
         position += step
-        rows += view.frame(width, height)[0]
+        final, live = view.frame(width, height)
+        assert len(live) <= max(1, height - 1)  # the live rows fit on the screen, the cursor's row too
+        rows += final
     return rows + view.close()
 
 
