@@ -65,6 +65,10 @@ class WholeBlock:
         return (["", *rows] if self.separated else rows)[self.skip :]
 
     def soft_rows(self, width: int) -> list[str]:
+        if "\n" not in self.tail and fence_start(self.tail):
+            # A fence line still being written shows nothing yet: rendered, its half-written
+            # language name would be looked up as a lexer (a miss scans every installed package).
+            return []
         return self._cached(self.tail, width)
 
     def _cached(self, text: str, width: int) -> list[str]:
