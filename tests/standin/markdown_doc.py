@@ -32,28 +32,35 @@ def _words(rnd: random.Random, count: int) -> str:
     return " ".join(rnd.choice(WORDS) for _ in range(count))
 
 
+def _grown(tokens: int, part: Callable[[int], str]) -> str:
+    """``part(0)``, ``part(1)``, ... joined, until they hold about ``tokens`` tokens."""
+    parts: list[str] = []
+    size = 0
+    while size < tokens * CHARS_PER_TOKEN:
+        parts.append(part(len(parts)))
+        size += len(parts[-1])
+    return "".join(parts)
+
+
 def markdown_doc(tokens: int, seed: int = 1) -> str:
     """About ``tokens`` tokens (of ~4 characters) of varied Markdown."""
     rnd = random.Random(seed)
-    parts: list[str] = []
-    size = 0
-    section = 0
-    while size < tokens * CHARS_PER_TOKEN:
-        kind = section % 4
-        if kind == 0:
-            parts.append(f"## Section {section}\n\n")
-        parts.append(_words(rnd, 40) + ".\n\n")
+
+    def section(n: int) -> str:
+        kind = n % 4
+        out = f"## Section {n}\n\n" if kind == 0 else ""
+        out += _words(rnd, 40) + ".\n\n"
         if kind == 1:
             body = "\n".join(f"value_{i} = compute({i}) * 2  # step {i}" for i in range(8))
-            parts.append(f"```python\n{body}\n```\n\n")
+            out += f"```python\n{body}\n```\n\n"
         elif kind == 2:
             rows = "".join(f"| {i} | {i * i} | {rnd.choice(WORDS)} |\n" for i in range(6))
-            parts.append(f"| n | square | word |\n|---|---|---|\n{rows}\n")
+            out += f"| n | square | word |\n|---|---|---|\n{rows}\n"
         elif kind == 3:
-            parts.append("".join(f"- item {i}: {_words(rnd, 2)}\n" for i in range(5)) + "\n")
-        section += 1
-        size = sum(len(p) for p in parts)
-    return "".join(parts)
+            out += "".join(f"- item {i}: {_words(rnd, 2)}\n" for i in range(5)) + "\n"
+        return out
+
+    return _grown(tokens, section)
 
 
 def code_doc(lines: int, seed: int = 1) -> str:
@@ -103,20 +110,16 @@ def paragraph_doc(chars: int, seed: int = 1) -> str:
 def short_blocks_doc(tokens: int, seed: int = 1) -> str:
     """About ``tokens`` tokens of very short blocks (about 13 characters each)."""
     rnd = random.Random(seed)
-    parts: list[str] = []
-    size = 0
-    n = 0
-    while size < tokens * CHARS_PER_TOKEN:
+
+    def block(n: int) -> str:
         kind = n % 5
         if kind == 0:
-            parts.append(f"### Part {n}\n\n")
-        elif kind == 3:
-            parts.append(f"- {rnd.choice(WORDS)}\n- {n}\n\n")
-        else:
-            parts.append(f"{rnd.choice(WORDS).capitalize()} {n}.\n\n")
-        size += len(parts[-1])
-        n += 1
-    return "".join(parts)
+            return f"### Part {n}\n\n"
+        if kind == 3:
+            return f"- {rnd.choice(WORDS)}\n- {n}\n\n"
+        return f"{rnd.choice(WORDS).capitalize()} {n}.\n\n"
+
+    return _grown(tokens, block)
 
 
 def nested_lists_doc(items: int, seed: int = 1) -> str:
