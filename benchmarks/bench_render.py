@@ -1,19 +1,40 @@
-"""Pretty rendering cost: a long Markdown answer from the stand-in at full speed, output to a pty.
+"""Pretty rendering cost at the rates models really stream at, on a pseudo-terminal.
 
-Goal (issue: pretty terminal output): the CPU that pretty mode costs beyond NDJSON mode on the same
-stream is at most 1.5x the floor, where the floor is a whole ``python -c`` process that imports Rich
-and prints the final Markdown once; and the 10,000-token run costs at most 2.5x the 5,000-token run
-(linear growth). CPU is user+system time of the whole child process (os.wait4), median of 5 runs,
-all variants interleaved in the same run.
+Each scenario is a document from tests/standin/markdown_doc.py streamed by the stand-in's ``paced``
+scenario at a fixed number of tokens a second (0: all at once). ``mlxchat chat`` runs on it with
+``--json`` and with pretty output, each on its own pty, at the same time. With
+``MLXCHAT_BENCH_AGAINST=DIR`` (benchmarks/against.py; DIR a checkout of the code before, e.g.
+``git worktree add ../before COMMIT``) that checkout's ``mlxchat`` runs the same two beside them, so
+the figures of before and now come from one run, on the same stream. CPU is user+system time of
+the whole child process (os.wait4). The floor of a document is a whole ``python -c`` process that
+renders its final text once with Rich on a pty of the same size (median of 3, one at a time).
+
+Figures, each against the floor measured in the same run:
+- extra CPU = (pretty - NDJSON) / floor. Goals: the project document at 50 and 200 tok/s <= 1.5x;
+  the 1,000-line code block and the 300-row table at 200 tok/s <= 2x; many short blocks, all at
+  once, <= 1.5x;
+- growth: the exponent of the extra CPU from a block of N to 2N (lines of code, characters of one
+  paragraph); 1 is linear, the goal is <= 1;
+- bytes pretty wrote to the terminal / bytes of the one render (goal <= 2x);
+- frames: how many synchronized frames pretty drew, and how many a second.
+
+The paced streams mostly wait, so they run in ``--lanes`` lanes side by side (each lane its
+scenarios one after another; ``--lanes 1``: all one after another, quieter figures); those sent
+at once run one after another, ``3 * --runs`` times. ``--long`` uses the sizes the issue measured
+(2,000 tokens at 50 tok/s, 40 s; an 800 KB paragraph, about 15 s before); the default keeps the
+whole benchmark at about a minute.
+
+``python -m benchmarks.bench_render [--runs N] [--lanes N] [--long] [--only TEXT]``
 """
 
 from __future__ import annotations
 
+import argparse
 import fcntl
+import math
 import os
 import pty
 import shutil
-import socket
 import statistics
 import struct
 import subprocess
@@ -23,119 +44,298 @@ import termios
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
 import tomli_w
 
+from benchmarks.against import REPO, mlxchat_in, other_checkout
 from benchmarks.timing import process_env
-from tests.standin.markdown_doc import markdown_doc
+from tests.fixtures.common import free_port
+from tests.fixtures.standin import standin_command, wait_until_listening
+from tests.standin.markdown_doc import document, token_chunks
 
-REPO = Path(__file__).resolve().parents[1]
 ROWS, COLS = 40, 100
-SIZES = (5000, 10000)
-
-
-def cpu_on_pty(argv: Sequence[str], env: dict[str, str]) -> float:
-    """User+system CPU seconds of one whole process whose stdout and stderr are a pseudo-terminal."""
-    master, slave = pty.openpty()
-    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-
-    def drain() -> None:
-        while True:
-            try:
-                if not os.read(master, 1 << 16):
-                    return
-            except OSError:
-                return
-
-    reader = threading.Thread(target=drain, daemon=True)
-    reader.start()
-    proc = subprocess.Popen(list(argv), stdin=subprocess.DEVNULL, stdout=slave, stderr=slave, env=env)
-    os.close(slave)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    reader.join(timeout=5)
-    os.close(master)
-    if proc.returncode != 0:
-        raise RuntimeError(f"{argv} exited with {proc.returncode}")
-    return usage.ru_utime + usage.ru_stime
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def start_standin(port: int, tokens: int) -> subprocess.Popen[bytes]:
-    script = REPO / "tests" / "standin" / "server.py"
-    proc = subprocess.Popen(
-        [sys.executable, str(script), "--port", str(port), "--chunks", str(tokens)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 10
-    while time.monotonic() < deadline:
-        try:
-            httpx.get(f"http://127.0.0.1:{port}/health", timeout=0.5)
-            return proc
-        except httpx.TransportError:
-            time.sleep(0.05)
-    raise RuntimeError("stand-in did not start")
-
-
+SYNC_BEGIN = b"\x1b[?2026h"
 FLOOR = (
     "import sys\nfrom rich.console import Console\nfrom rich.markdown import Markdown\n"
-    "Console().print(Markdown(open(sys.argv[1]).read()))"
+    "Console().print(Markdown(open(sys.argv[1], encoding='utf-8').read()))"
+)
+NOW, BEFORE = "now", "before"
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    kind: str
+    size: int
+    rate: int
+    goal: float | None
+
+    @property
+    def model(self) -> str:
+        return f"paced:{self.kind}:{self.size}:{self.rate}"
+
+    @property
+    def seconds(self) -> float:
+        """How long the stand-in takes to send it (0: at once)."""
+        return len(token_chunks(document(self.kind, self.size))) / self.rate if self.rate else 0.0
+
+
+def scenarios(long: bool) -> list[Scenario]:
+    slow = 2000 if long else 500
+    cases = [
+        Scenario(f"project {slow} tokens @50", "project", slow, 50, 1.5),
+        Scenario("project 2000 tokens @200", "project", 2000, 200, 1.5),
+        Scenario("code 500 lines @200", "code", 500, 200, None),
+        Scenario("code 1000 lines @200", "code", 1000, 200, 2.0),
+        Scenario("table 300 rows @200", "table", 300, 200, 2.0),
+        Scenario("short blocks 5000 tokens, instant", "blocks", 5000, 0, 1.5),
+        Scenario("paragraph 100 KB, instant", "paragraph", 100_000, 0, None),
+        Scenario("paragraph 200 KB, instant", "paragraph", 200_000, 0, None),
+    ]
+    if long:
+        cases.append(Scenario("paragraph 800 KB, instant", "paragraph", 800_000, 0, None))
+    return cases
+
+
+GROWTH = (
+    ("code 500 lines @200", "code 1000 lines @200"),
+    ("paragraph 100 KB, instant", "paragraph 200 KB, instant"),
 )
 
 
-def main(runs: int = 5) -> bool:
+@dataclass
+class Run:
+    cpu: float
+    written: int
+    frames: int
+    wall: float
+
+
+@dataclass
+class Samples:
+    runs: list[Run] = field(default_factory=list)
+
+    def median(self, attr: str) -> float:
+        return float(statistics.median(float(getattr(run, attr)) for run in self.runs))
+
+
+class PtyRun:
+    """One whole process with stdout and stderr on a pseudo-terminal that is read as fast as it can be."""
+
+    def __init__(self, argv: Sequence[str], env: dict[str, str]) -> None:
+        self.master, slave = pty.openpty()
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        self.written = 0
+        self.frames = 0
+        self.reader = threading.Thread(target=self._drain, daemon=True)
+        self.reader.start()
+        self.started = time.perf_counter()
+        self.argv = list(argv)
+        self.proc = subprocess.Popen(self.argv, stdin=slave, stdout=slave, stderr=slave, env=env)
+        os.close(slave)
+
+    def _drain(self) -> None:
+        tail = b""
+        while True:
+            try:
+                data = os.read(self.master, 1 << 16)
+            except OSError:
+                return
+            if not data:
+                return
+            self.written += len(data)
+            both = tail + data
+            self.frames += both.count(SYNC_BEGIN) - tail.count(SYNC_BEGIN)
+            tail = both[-len(SYNC_BEGIN) :]
+
+    def wait(self) -> Run:
+        _, status, usage = os.wait4(self.proc.pid, 0)
+        wall = time.perf_counter() - self.started
+        self.proc.returncode = os.waitstatus_to_exitcode(status)
+        self.reader.join(timeout=10)
+        os.close(self.master)
+        if self.proc.returncode != 0:
+            raise RuntimeError(f"{' '.join(self.argv)} exited with {self.proc.returncode}")
+        return Run(usage.ru_utime + usage.ru_stime, self.written, self.frames, wall)
+
+
+def together(commands: Sequence[Sequence[str]], env: dict[str, str]) -> list[Run]:
+    started = [PtyRun(argv, env) for argv in commands]
+    return [run.wait() for run in started]
+
+
+@dataclass
+class Side:
+    """One checkout's figures for one scenario."""
+
+    ndjson: Samples = field(default_factory=Samples)
+    pretty: Samples = field(default_factory=Samples)
+
+    @property
+    def extra(self) -> float:
+        """Pretty's CPU beyond NDJSON's, in seconds."""
+        return self.pretty.median("cpu") - self.ndjson.median("cpu")
+
+
+@dataclass
+class Measured:
+    case: Scenario
+    floor: Samples
+    sides: dict[str, Side]
+
+    def ratio(self, side: str) -> float:
+        return self.sides[side].extra / self.floor.median("cpu")
+
+    def written(self, side: str) -> float:
+        return self.sides[side].pretty.median("written") / self.floor.median("written")
+
+    def ok(self) -> bool:
+        goal = self.case.goal
+        return (goal is None or self.ratio(NOW) <= goal) and self.written(NOW) <= 2
+
+    def lines(self) -> list[str]:
+        goal = self.case.goal
+        ratio, written = self.ratio(NOW), self.written(NOW)
+        verdict = "" if goal is None else f" (goal <= {goal}x{'' if ratio <= goal else ' MISSED'})"
+        head = f"{self.case.name}: extra CPU {ratio:.2f}x{verdict}"
+        if BEFORE in self.sides:
+            head += f", before {self.ratio(BEFORE):.2f}x"
+        head += f"; bytes {written:.2f}x{'' if written <= 2 else ' MISSED'} (goal <= 2x)"
+        if BEFORE in self.sides:
+            head += f", before {self.written(BEFORE):.2f}x"
+        out = [head]
+        for name, side in self.sides.items():
+            pretty = side.pretty
+            frames, wall = pretty.median("frames"), pretty.median("wall")
+            shown = f"; {frames:.0f} frames ({frames / wall:.1f}/s)" if frames else ""
+            out.append(
+                f"    {name}: pretty {pretty.median('cpu') * 1000:.0f} ms, ndjson "
+                f"{side.ndjson.median('cpu') * 1000:.0f} ms, one render "
+                f"{self.floor.median('cpu') * 1000:.0f} ms; {wall:.1f} s{shown}"
+            )
+        return out
+
+
+def main(argv: list[str] | None = None) -> bool:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--runs", type=int, default=1, help="runs of each paced scenario (instant: 3x)")
+    parser.add_argument("--lanes", type=int, default=2, help="paced scenarios run in this many lanes")
+    parser.add_argument("--long", action="store_true", help="the issue's sizes (about a minute more)")
+    parser.add_argument("--only", default="", metavar="TEXT", help="only the scenarios whose name has TEXT")
+    args = parser.parse_args(argv if argv is not None else [])
     home = Path(tempfile.mkdtemp(prefix="mlxchat-bench-"))
-    servers: list[subprocess.Popen[bytes]] = []
+    port = free_port()
+    server = subprocess.Popen(standin_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        profiles = {}
-        for tokens in SIZES:
-            port = free_port()
-            servers.append(start_standin(port, tokens))
-            url = f"http://127.0.0.1:{port}/v1"
-            profiles[f"md{tokens}"] = {"server": "remote", "url": url, "model": "markdown"}
-            (home / f"doc{tokens}.md").write_text(markdown_doc(tokens))
-        (home / "config").mkdir(parents=True)
-        (home / "config" / "profiles.toml").write_text(tomli_w.dumps({"profiles": profiles}))
-        env = {k: v for k, v in process_env().items() if k not in ("NO_COLOR", "FORCE_COLOR")}
-        env.update(MLXCHAT_HOME=str(home), TERM="xterm-256color")
-        chat = [sys.executable, "-m", "mlxchat", "chat"]
-        commands = {"floor5000": [sys.executable, "-c", FLOOR, str(home / "doc5000.md")]}
-        for tokens in SIZES:
-            commands[f"ndjson{tokens}"] = [*chat, f"md{tokens}", "q", "--json"]
-            commands[f"pretty{tokens}"] = [*chat, f"md{tokens}", "q", "--format", "pretty"]
-        samples: dict[str, list[float]] = {name: [] for name in commands}
-        for argv in commands.values():
-            cpu_on_pty(argv, env)  # warm-up
-        for _ in range(runs):
-            for name, argv in commands.items():
-                samples[name].append(cpu_on_pty(argv, env))
-        med = {name: statistics.median(values) for name, values in samples.items()}
-        for name, value in med.items():
-            print(f"{name}: median CPU {value * 1000:.0f} ms")
-        floor = med["floor5000"]
-        extra = {tokens: med[f"pretty{tokens}"] - med[f"ndjson{tokens}"] for tokens in SIZES}
-        growth = med["pretty10000"] / med["pretty5000"]
-        print(
-            f"pretty beyond ndjson, 5,000 tokens: {extra[5000] * 1000:.0f} ms = {extra[5000] / floor:.2f}x "
-            f"the floor ({floor * 1000:.0f} ms; goal <= 1.5x)"
-        )
-        print(f"pretty beyond ndjson, 10,000 tokens: {extra[10000] * 1000:.0f} ms")
-        print(f"pretty 10,000 tokens / 5,000 tokens: {growth:.2f}x (goal <= 2.5x)")
-        return extra[5000] / floor <= 1.5 and growth <= 2.5
+        wait_until_listening(port, server)
+        cases = [case for case in scenarios(args.long) if args.only in case.name]
+        measured = _measure(_Setup(home, port), cases, args.runs, max(1, args.lanes))
+        return _report(measured)
     finally:
-        for server in servers:
-            server.kill()
-            server.wait()
+        server.kill()
+        server.wait()
         shutil.rmtree(home, ignore_errors=True)
 
 
+class _Setup:
+    """The profiles (one per scenario), the environment and the commands of each side."""
+
+    def __init__(self, home: Path, port: int) -> None:
+        self.home = home
+        self.port = port
+        env = {k: v for k, v in process_env().items() if k not in ("NO_COLOR", "FORCE_COLOR")}
+        env.update(MLXCHAT_HOME=str(home), TERM="xterm-256color")
+        self.env = env
+        other = other_checkout()
+        self.checkouts = {NOW: REPO, **({BEFORE: other} if other is not None else {})}
+
+    def profiles(self, cases: list[Scenario]) -> list[str]:
+        url = f"http://127.0.0.1:{self.port}/v1"
+        profiles = {f"s{i}": {"server": "remote", "url": url, "model": c.model} for i, c in enumerate(cases)}
+        (self.home / "config").mkdir(parents=True, exist_ok=True)
+        (self.home / "config" / "profiles.toml").write_text(tomli_w.dumps({"profiles": profiles}))
+        return list(profiles)
+
+    def commands(self, profile: str) -> list[list[str]]:
+        """Per side: NDJSON, then pretty."""
+        out: list[list[str]] = []
+        for checkout in self.checkouts.values():
+            chat = mlxchat_in(checkout, "chat", profile, "q")
+            out += [[*chat, "--json"], chat]
+        return out
+
+
+def _measure(setup: _Setup, cases: list[Scenario], runs: int, lanes: int) -> dict[str, Measured]:
+    names = setup.profiles(cases)
+    measured: dict[str, Measured] = {}
+    for name, case in zip(names, cases, strict=True):  # the floors, one process at a time
+        doc = setup.home / f"{name}.md"
+        doc.write_text(document(case.kind, case.size), encoding="utf-8")
+        floor = [PtyRun([sys.executable, "-c", FLOOR, str(doc)], setup.env).wait() for _ in range(3)]
+        measured[name] = Measured(case, Samples(floor), {side: Side() for side in setup.checkouts})
+    if names:
+        together(setup.commands(names[0]), setup.env)  # compiles the bytecode of each side
+    paced = [name for name in names if measured[name].case.rate]
+    for _ in range(runs):
+        threads = [
+            threading.Thread(target=_lane, args=(setup, lane, measured))
+            for lane in _lanes(paced, measured, lanes)
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    instant = [name for name in names if not measured[name].case.rate]
+    for _ in range(3 * runs):
+        _lane(setup, instant, measured)
+    return measured
+
+
+def _lanes(names: list[str], measured: dict[str, Measured], count: int) -> list[list[str]]:
+    """The longest stream first, each to the lane that ends soonest."""
+    lanes: list[list[str]] = [[] for _ in range(min(count, len(names)))]
+    ends = [0.0] * len(lanes)
+    for name in sorted(names, key=lambda n: -measured[n].case.seconds):
+        at = ends.index(min(ends))
+        lanes[at].append(name)
+        ends[at] += measured[name].case.seconds
+    return lanes
+
+
+def _lane(setup: _Setup, names: list[str], measured: dict[str, Measured]) -> None:
+    """Each scenario in turn, both formats of every side at the same time on the same stream."""
+    for name in names:
+        results = together(setup.commands(name), setup.env)
+        for k, side in enumerate(measured[name].sides.values()):
+            side.ndjson.runs.append(results[2 * k])
+            side.pretty.runs.append(results[2 * k + 1])
+
+
+def _report(measured: dict[str, Measured]) -> bool:
+    ok = True
+    for m in measured.values():
+        for line in m.lines():
+            print(line, flush=True)
+        ok = ok and m.ok()
+    by_name = {m.case.name: m for m in measured.values()}
+    for small, large in GROWTH:
+        if small in by_name and large in by_name:
+            parts = []
+            for side in by_name[small].sides:
+                exponent = _exponent(by_name[small].sides[side].extra, by_name[large].sides[side].extra)
+                parts.append(f"{side} {exponent:.2f}")
+                if side == NOW:
+                    ok = ok and exponent <= 1.0
+            print(f"growth {small} -> {large}: exponent of the extra CPU {', '.join(parts)} (goal <= 1)")
+    return ok
+
+
+def _exponent(small: float, large: float) -> float:
+    """log2 of the growth when the block doubles (1: linear); nan when a figure is not above zero."""
+    return math.log2(large / small) if small > 0 and large > 0 else math.nan
+
+
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    sys.exit(0 if main(sys.argv[1:]) else 1)

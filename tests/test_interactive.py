@@ -13,6 +13,7 @@ import os
 import sys
 import uuid
 from pathlib import Path
+from typing import Any
 
 import pexpect
 from PIL import Image
@@ -127,13 +128,15 @@ def test_pretty_output_and_reasoning_not_kept(mlxchat_home: Path, server: Standi
     ]
 
 
-def test_pretty_output_in_colour(mlxchat_home: Path, server: Standin) -> None:
-    name = remote(mlxchat_home, server, "think-content")
+def test_pretty_output_in_colour(mlxchat_home: Path, start_standin: Any) -> None:
+    # Paced, so the reasoning lasts for frames to show it: the display draws at most 10 frames a
+    # second, and a reasoning over before the first one is never drawn live.
+    name = remote(mlxchat_home, start_standin("--delay", "0.05"), "think-content")
     child = spawn(mlxchat_home, name, "--stats", color=True)
     child.sendline("What is 2+2?")
     child.expect_exact("Thought for")
     assert colours(str(child.before)), "no colour while the model reasoned (spinner, reasoning)"
-    child.expect_exact("The answer is 4.")
+    child.expect_exact("is 4.")  # (a row that grows is redrawn from where it was: "The answer" came first)
     child.expect_exact("9 tokens")  # the --stats footer
     child.expect(PROMPT)
     assert leave(child) == 0

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlxchat.output.markdown_blocks import MarkdownBlocks
+from mlxchat.output.markdown_blocks import MarkdownBlocks, text_line
 
 DOC = (
     "# Title\n"
@@ -81,3 +81,32 @@ def test_no_text_is_lost_or_repeated(text: str, data: st.DataObject) -> None:
     blocks = split(chunks)
     assert re.sub(r"\s", "", "".join(blocks)) == re.sub(r"\s", "", text)
     assert blocks == split([text])
+
+
+def test_a_paragraph_ends_where_another_block_interrupts_it() -> None:
+    assert split(["Intro\n- a\n- b\n\nnext"]) == ["Intro", "- a\n- b", "next"]
+    assert split(["Intro\n> quoted\n"]) == ["Intro", "> quoted"]
+    assert split(["Intro\n## Head\nafter"]) == ["Intro", "## Head", "after"]
+    assert split(["Intro\n1. one\n"]) == ["Intro", "1. one"]
+    assert split(["Intro\n* * *\nafter"]) == ["Intro", "* * *\nafter"]
+    # Not interruptions: a numbered item that does not start at 1, an empty item, lazy lines.
+    assert split(["Intro\n2. two\n"]) == ["Intro\n2. two"]
+    assert split(["Intro\n-\n"]) == ["Intro\n-"]
+    assert split(["- a\n- b\nlazy\n> q\n"]) == ["- a\n- b\nlazy\n> q"]
+
+
+def test_a_setext_underline_makes_a_heading_block_of_its_own() -> None:
+    assert split(["Title\n===\nText"]) == ["Title\n===", "Text"]
+    assert split(["Title\n---\nText"]) == ["Title\n---", "Text"]  # a heading, not a rule
+    assert split(["Title\n- - -\nText"]) == ["Title", "- - -\nText"]  # that one is a rule
+
+
+def test_what_counts_as_paragraph_text() -> None:
+    for line in ["Plain words", "**Bold** start", "-5 degrees", "1990 was a year", "#hashtag", "<div>"]:
+        assert text_line(line, complete=True) is True, line
+    for line in ["- item", "1. one", "> quote", "## Head", "```py", "    code", "a | b", "===", "---", ""]:
+        assert text_line(line, complete=True) is False, line
+    # Partial lines that may still become something else wait.
+    for line in ["-", "1", "1.", "#", "``", "**", "=="]:
+        assert text_line(line, complete=False) is None, line
+        assert text_line(line, complete=True) is False, line

@@ -1,23 +1,33 @@
-"""Pretty rendering: snapshots of what stays on the screen, at a fixed width, colour and NO_COLOR.
+"""Pretty rendering: snapshots of what stays on the screen, and the live display against them.
 
-The live part (spinner, the block being written) is transient and is tested for real in a
-pseudo-terminal elsewhere; here the console is a terminal that is not interactive, so only the
-lasting output is written, deterministically.
+The snapshots use a console that is not interactive, so only the lasting output is written,
+deterministically. The live display must end exactly as that one-shot render: the answer view is
+fed in random chunks with a frame after each (in this process), and real streams are read off an
+emulated terminal (``mlxchat chat`` in a pseudo-terminal against the stand-in's paced scenario).
 """
 
 from __future__ import annotations
 
 import io
 import os
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rich.console import Console
 
 from mlxchat.chat.events import Done, Error, Event, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
+from mlxchat.output.live_answer import AnswerView
+from mlxchat.output.markdown_render import MarkdownRenderer
 from mlxchat.output.pretty import PrettyOptions, PrettyRenderer
+from tests.chat_helpers import add_profile
+from tests.fixtures.standin import Standin
+from tests.standin.markdown_doc import document
+from tests.terminal_screen import PtyChat, Screen, one_shot
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 UPDATE = os.environ.get("MLXCHAT_UPDATE_SNAPSHOTS") == "1"
@@ -126,3 +136,165 @@ def test_server_strings_are_never_read_as_markup() -> None:
     assert '{"a": "[bold]x[/]"}' in text
     assert "bad [link=x]thing[/link]" in text
     assert "hint: try [b]this[/b]" in text
+
+
+# -- the live display ends as a one-shot render ---------------------------------------------------
+
+PIECES = [
+    " ".join(["The model streams tokens quickly while rendering markdown blocks."] * 6),
+    "Some **bold text that spans** several words, `a code span with spaces`, *emphasis*, a "
+    "[link text](http://example.org/a) and snake_case_name, 2 * 3 and a_b, then ~~struck out~~ text.",
+    "Stars * alone and *an emphasis that stays open " + "word " * 40,
+    "Backquotes ` that never close " + "and more text " * 20,
+    # (After a blank line: a paragraph that a setext underline turns into a heading once its top
+    # scrolled away, taller than the screen, keeps those rows as they were; nothing else does.)
+    "\nA heading made of one line\n===",
+    "An introduction line\n- item one\n- item two\n\n  continued item two",
+    "```python\n" + "\n".join(f"def f{i}(x):\n    return x * {i}  # {i}" for i in range(12)) + "\n```",
+    "```js\n/**\n * A comment that spans\n * several lines\n * of the block\n */\nconst x = 1;\n"
+    + "let y = x / 2; // half\n" * 10
+    + "```",
+    '```json\n{\n  "a": 1,\n  "b": [true, null, "x"],\n  "c": {"d": "e"}\n}\n```',
+    "```\n\tcode with a tab\nand a line long enough to wrap around a narrow terminal width of forty\n```",
+    "| number | description of the row |\n|---:|:---|\n"
+    + "".join(f"| {i:6d} | row {i:<18} |\n" for i in range(15)),
+    # (Eight items: Rich sizes the numbers for one more than the last, so a numbered list that grows
+    # to nine after its top scrolled away keeps the narrower numbers there, as a table keeps its
+    # narrower columns.)
+    "1. one\n2. two\n   - nested\n   - nested **bold**\n3. three\n4. four\n5. five\n6. six\n7. seven\n"
+    "8. eight",
+    "".join(f"- item {i} with *some* words in it that wrap around a narrow terminal\n" for i in range(14)),
+    "> A quote that goes on for a while " + "and on " * 12 + "\n> - with a list\n> - inside",
+    "# Heading one",
+    "### Heading three with `code`",
+    "***",
+    "Compare a<b and b>c. Use the <div> tag.",
+]
+
+
+def incremental_rows(text: str, chunks: list[int], width: int, height: int) -> list[str]:
+    """The final rows of the live answer when ``text`` arrives in chunks, a frame after each."""
+    view = AnswerView(MarkdownRenderer(answer_console(width)))
+    rows: list[str] = []
+    position, sizes = 0, iter(chunks)
+    while position < len(text):
+        step = next(sizes, 7)
+        view.feed(text[position : position + step])
+        position += step
+        final, live = view.frame(width, height)
+        assert len(live) <= max(1, height - 1)  # the live rows fit on the screen, the cursor's row too
+        rows += final
+    return rows + view.close()
+
+
+def answer_console(width: int) -> Console:
+    return Console(file=io.StringIO(), width=width, force_terminal=True, color_system="truecolor")
+
+
+def one_shot_rows(text: str, width: int) -> list[str]:
+    """Each block of ``text`` rendered by Rich once, whole."""
+    view = AnswerView(MarkdownRenderer(answer_console(width)), live=False)
+    view.feed(text)
+    return view.close()
+
+
+@given(
+    st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
+    st.sampled_from(["\n\n", "\n"]),
+    st.lists(st.integers(min_value=1, max_value=60), max_size=200),
+    st.sampled_from([40, 64, 90]),
+    st.integers(min_value=4, max_value=20),
+)
+@settings(max_examples=80, deadline=None)
+def test_the_live_answer_ends_as_a_one_shot_render(
+    pieces: list[str], joint: str, chunks: list[int], width: int, height: int
+) -> None:
+    text = joint.join(pieces) + "\n"
+    assert same_links(incremental_rows(text, chunks, width, height)) == same_links(one_shot_rows(text, width))
+
+
+def same_links(rows: list[str]) -> list[str]:
+    """Rows with their hyperlinks' ids (random for each rendering) left out."""
+    return [re.sub(r"\x1b\]8;id=\d+;", "\x1b]8;;", row) for row in rows]
+
+
+def test_model_text_is_never_read_as_html() -> None:
+    text = render(
+        [Response("Compare a<b and b>c. Use the <div> tag.\n\n<div>\n<b>x</b>\n</div>")], color=False
+    )
+    assert "Compare a<b and b>c. Use the <div> tag." in text
+    assert "<div> <b>x</b> </div>" in text
+
+
+def test_one_markdown_parser_per_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    import markdown_it
+
+    made: list[object] = []
+    original = markdown_it.MarkdownIt.__init__
+
+    def counting(self: markdown_it.MarkdownIt, *args: Any, **kwargs: Any) -> None:
+        made.append(self)
+        original(self, *args, **kwargs)
+
+    monkeypatch.setattr(markdown_it.MarkdownIt, "__init__", counting)
+    text = render([Response(document("blocks", 400))], color=True)
+    assert text.count("Part ") > 20  # many blocks...
+    assert len(made) == 1  # ...and one parser
+
+
+PACED = [  # (kind, size, tokens a second): each streams for one to two seconds
+    ("project", 400, 400),
+    ("project", 1500, 1000),
+    ("code", 150, 500),
+    ("table", 80, 500),
+    ("paragraph", 6000, 1000),
+    ("blocks", 600, 400),
+    ("nested", 10, 300),
+    ("quotes", 5, 300),
+    ("headings", 9, 300),
+]
+
+
+def test_paced_streams_end_as_one_shot_renders(mlxchat_home: Path, standin: Standin) -> None:
+    for start in range(0, len(PACED), 3):  # three at a time: the suite waits for the slowest only
+        chats = {}
+        for kind, size, rate in PACED[start : start + 3]:
+            name = f"{kind}-{size}"
+            model = f"paced:{kind}:{size}:{rate}"
+            add_profile(mlxchat_home, name, server="remote", url=standin.base_url, model=model)
+            chats[(kind, size)] = PtyChat(mlxchat_home, name, "q")
+        for (kind, size), chat in chats.items():
+            screen = chat.finish()
+            assert chat.exitstatus == 0, (kind, screen.text)
+            reference = Screen.of(one_shot(document(kind, size)))
+            assert screen.rows == reference.rows, kind  # every row, the ones that scrolled away too
+            assert screen.cells == reference.cells, kind  # and every cell's colours and style
+            assert chat.output.count(b"\x1b[?2026h") >= 3, kind  # drawn live, frame by frame
+
+
+def test_a_table_taller_than_the_screen_ends_as_a_one_shot_render_on_screen(
+    mlxchat_home: Path, standin: Standin
+) -> None:
+    # Its first column widens at row 100, after the first rows scrolled away: those keep the
+    # width they had; what is on the screen is the one-shot render.
+    add_profile(mlxchat_home, "p", server="remote", url=standin.base_url, model="paced:table:150:600")
+    chat = PtyChat(mlxchat_home, "p", "q")
+    screen = chat.finish()
+    reference = Screen.of(one_shot(document("table", 150)))
+    assert screen.visible == reference.visible
+    assert len(screen.rows) == len(reference.rows)
+
+
+MARKDOWN_ALPHABET = [*"ab #-|`~\n >1.*_[]()\\<&!=:", "```", "\n\n", "| a | b |\n|---|---|\n", "- ", "1. "]
+
+
+@given(
+    st.lists(st.sampled_from(MARKDOWN_ALPHABET), max_size=250),
+    st.lists(st.integers(min_value=1, max_value=30), max_size=100),
+)
+@settings(max_examples=400, deadline=None)
+def test_any_text_that_fits_on_the_screen_ends_as_its_one_shot_render(
+    parts: list[str], chunks: list[int]
+) -> None:
+    text = "".join(parts)
+    assert same_links(incremental_rows(text, chunks, 40, 200)) == same_links(one_shot_rows(text, 40))

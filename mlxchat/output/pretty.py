@@ -1,32 +1,42 @@
 """Pretty rendering of chat events on a terminal, with Rich.
 
-While the model reasons: a spinner, "Thinking...", and the reasoning streaming dimmed underneath,
+While the model reasons: a spinner, "Thinking...", and the end of the reasoning dimmed underneath,
 on stderr; when reasoning ends it collapses to one line, "Thought for 3.2s" (``show_thinking``
-keeps the text). The answer renders live as Markdown on stdout. Finished Markdown blocks are
-printed once and never re-rendered; only the block still being written is re-rendered, at a
-bounded rate, so the cost grows linearly with the answer. Errors become a panel on stderr after
-whatever answer arrived. The renderer consumes the typed events every writer consumes, so a saved
-NDJSON run (read back by ``mlxchat render``) renders exactly as the live one did.
+keeps the text). The answer renders live as Markdown on stdout (mlxchat.output.live_answer): rows
+that are final are written once and scroll away like any output; only the rows still changing are
+redrawn, at most ``REFRESH_PER_SECOND`` times a second and only when they changed, each frame in
+one synchronized write (mlxchat.output.live_region). Drawing happens on a thread of its own
+(mlxchat.output.painter), so a slow terminal drops frames instead of holding back the stream.
+
+An interrupted or failed answer leaves what was shown of it once, and the reasoning shown so far,
+then the error panel on stderr. The renderer consumes the typed events every writer consumes, so a
+saved NDJSON run (read back by ``mlxchat render``) renders exactly as the live one did. On a
+console that is not interactive (a dumb terminal, a file) nothing is drawn live: each block is
+printed once it is finished.
 """
 
 from __future__ import annotations
 
+import contextlib
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from mlxchat.chat.events import Done, Error, Event, Response, Thinking, ThinkingDone, ToolCall
-from mlxchat.output.markdown_blocks import MarkdownBlocks
+from mlxchat.output.live_answer import AnswerView
+from mlxchat.output.live_region import LiveRegion, quiet_input
+from mlxchat.output.markdown_render import MarkdownRenderer
+from mlxchat.output.painter import Painter
+from mlxchat.output.thinking_view import ThinkingView
 from mlxchat.terminal import stdout_guard
 from mlxchat.units import human_duration
 
 if TYPE_CHECKING:
-    from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
-    from rich.live import Live
+    from rich.console import Console
 
     from mlxchat.terminal import Terminal
 
 REFRESH_PER_SECOND = 10
-CODE_THEME = "monokai"
 
 
 @dataclass
@@ -38,197 +48,149 @@ class PrettyOptions:
     stats: bool = False
 
 
-class _Tail:
-    """The unfinished end of a text, showing at most the last lines that fit on the screen.
-
-    Rendering is cached by (text, width), so idle refreshes cost nothing.
-    """
-
-    def __init__(self, markdown: bool, style: str = "") -> None:
-        self.text = ""
-        self.markdown = markdown
-        self.style = style
-        self._cache_key: tuple[str, int, int] | None = None
-        self._cache: list[Any] = []
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        from rich.segment import Segment
-
-        height = max(3, (options.height or console.size.height) - 2)
-        key = (self.text, options.max_width, height)
-        if key != self._cache_key:
-            lines = console.render_lines(self._renderable(), options.update(height=None), pad=False)
-            self._cache = lines[-height:]
-            self._cache_key = key
-        for line in self._cache:
-            yield from line
-            yield Segment.line()
-
-    def _renderable(self) -> RenderableType:
-        if self.markdown:
-            from rich.markdown import Markdown
-
-            return Markdown(self.text, code_theme=CODE_THEME)
-        from rich.text import Text
-
-        return Text(self.text, style=self.style)
-
-
 class PrettyRenderer:
     """Feed it events with :meth:`handle`; call :meth:`close` at the end (always)."""
 
     def __init__(self, out: Console, err: Console, options: PrettyOptions | None = None) -> None:
-        self.out = out
-        self.err = err
         self.options = options or PrettyOptions()
-        self._live: Live | None = None
-        self._live_kind = ""
-        self._blocks = MarkdownBlocks()
-        self._printed_blocks = 0
-        self._thinking = _Tail(markdown=False, style="dim")
-        self._answer = _Tail(markdown=True)
-        self._thought_for: float | None = None
+        self.out = MarkdownRenderer(out)
+        self.err = MarkdownRenderer(err, parser=self.out.parser)
+        self.out_region = LiveRegion(out.file, live=out.is_interactive)
+        self.err_region = LiveRegion(err.file, live=err.is_interactive)
+        self.answer = AnswerView(self.out, live=self.out_region.live)
+        self.thinking = ThinkingView(self.err, show_text=not self.options.hide_thinking)
+        self.phase = ""  # "thinking" or "answer" while one of them is shown live
+        self._arrived: list[str] = []  # answer text not yet given to the answer view
         self.saw_terminal = False
+        self._modes = contextlib.ExitStack()
+        self._painter: Painter[Event | None] | None = None
+        live = self.out_region.live or self.err_region.live
+        if live:
+            self._modes.enter_context(quiet_input(out.file if self.out_region.live else err.file))
+            self._painter = Painter(self._tick, self._animated, REFRESH_PER_SECOND)
 
-    # -- events -------------------------------------------------------------------------------
+    # -- the two ways in ------------------------------------------------------------------------
 
     def handle(self, event: Event) -> None:
         """Render one event (``start`` shows nothing)."""
+        self.handle_batch([event])
+
+    def handle_batch(self, events: list[Event]) -> None:
+        if self._painter is not None:
+            self._painter.post(list(events))
+        else:
+            self._tick(list(events))
+
+    def close(self) -> None:
+        """End every live display; the partial answer stays on screen."""
+        try:
+            if self._painter is not None:
+                self._painter.post([None])  # the end: what is live becomes final
+                self._painter.close()
+            else:
+                self._end_phase(interrupted=False)
+        finally:
+            self._modes.close()
+
+    # -- drawing (on the painter's thread when live) --------------------------------------------
+
+    def _animated(self) -> bool:
+        return self.phase == "thinking" and self.err_region.live
+
+    def _tick(self, events: list[Event | None]) -> None:
+        for event in events:
+            if event is None:
+                self._end_phase(interrupted=False)
+            else:
+                self._apply(event)
+        self._take_answer()
+        self._draw()
+
+    def _take_answer(self) -> None:
+        """The answer text of a frame goes to the answer view at once: its cost is per frame."""
+        if self._arrived:
+            text, self._arrived = "".join(self._arrived), []
+            self.answer.feed(text)
+
+    def _draw(self) -> None:
+        if self.phase == "thinking" and self.err_region.live:
+            size = self.err.console.size
+            self.err_region.draw([], self.thinking.rows(size.width, size.height, time.monotonic()))
+        elif self.phase == "answer":
+            if self.out_region.live:
+                size = self.out.console.size
+                self.out_region.draw(*self.answer.frame(size.width, size.height))
+            else:
+                self.out_region.draw(self.answer.take_final(), [])
+
+    def _apply(self, event: Event) -> None:
         if isinstance(event, Response):
-            self._on_response(event.content)
+            if self.phase != "answer":
+                self._end_phase(interrupted=False)
+                self.phase = "answer"
+            self._arrived.append(event.content)
         elif isinstance(event, Thinking):
-            self._on_thinking(event.content)
+            if self.phase != "thinking":
+                self._end_phase(interrupted=False)
+                self.phase = "thinking"
+                self.thinking = ThinkingView(self.err, show_text=not self.options.hide_thinking)
+            self.thinking.feed(event.content)
         elif isinstance(event, ThinkingDone):
-            self._on_thinking_done(event.duration)
+            self._thought(event.duration)
         elif isinstance(event, ToolCall):
-            self._on_tool_call(event)
+            self._end_phase(interrupted=False)
+            self._tool_call(event)
         elif isinstance(event, Done):
             self.saw_terminal = True
-            self._finish_answer()
+            self._end_phase(interrupted=False)
             if self.options.stats:
                 self._stats(event)
         elif isinstance(event, Error):
             self.saw_terminal = True
-            self._finish_answer()
+            self._end_phase(interrupted=True)
             self._error(event)
 
-    def close(self) -> None:
-        """End every live display; the partial answer stays on screen."""
-        self._finish_answer()
+    def _end_phase(self, *, interrupted: bool) -> None:
+        """Whatever is live becomes final: the rest of the answer; the reasoning, if it was cut off."""
+        if self.phase == "answer":
+            self._take_answer()
+            self.out_region.draw(self.answer.close(), [])
+        elif self.phase == "thinking":
+            keep = interrupted and self.thinking.show_text
+            self.err_region.draw(self.thinking.kept_rows(self._err_width()) if keep else [], [])
+        self.phase = ""
 
-    # -- thinking -----------------------------------------------------------------------------
+    def _err_width(self) -> int:
+        return self.err.console.size.width
 
-    def _on_thinking(self, text: str) -> None:
-        if self._live_kind != "thinking":
-            self._stop_live()
-            self._start_thinking()
-        self._thinking.text += text
+    def _say(self, renderable: Any) -> None:
+        """Something lasting on stderr (tool calls, timings, errors)."""
+        self.err_region.draw(self.err.encode_lines(self.err.render(renderable, self._err_width())), [])
 
-    def _start_thinking(self) -> None:
-        from rich.console import Group
-        from rich.live import Live
-        from rich.spinner import Spinner
+    # -- the rest -------------------------------------------------------------------------------
 
-        spinner = Spinner("dots", text="Thinking...", style="cyan")
-        view = spinner if self.options.hide_thinking else Group(spinner, self._thinking)
-        self._live = Live(
-            view,
-            console=self.err,
-            refresh_per_second=REFRESH_PER_SECOND,
-            transient=True,
-            redirect_stdout=False,
-            redirect_stderr=False,
-        )
-        self._live_kind = "thinking"
-        self._live.start()
-
-    def _on_thinking_done(self, duration: float) -> None:
-        if self._live_kind == "thinking":
-            self._stop_live()
-        self._thought_for = duration
-        if self.options.show_thinking and not self.options.hide_thinking and self._thinking.text.strip():
-            from rich.text import Text
-
-            self.err.print(Text(self._thinking.text.strip("\n"), style="dim"))
-        self.err.print(f"[dim]Thought for {human_duration(duration)}[/dim]\n", highlight=False)
-
-    # -- answer -------------------------------------------------------------------------------
-
-    def _on_response(self, text: str) -> None:
-        if self._live_kind == "thinking":
-            # No thinking_done came (an older or odd stream): close the thinking display anyway.
-            self._stop_live()
-        if self._live_kind != "answer":
-            self._start_answer()
-        finished = self._blocks.feed(text)
-        # The live region is redrawn below each printed block: give it the new tail first, or it
-        # would render the finished block a second time.
-        self._answer.text = self._blocks.tail
-        for block in finished:
-            self._print_block(block)
-
-    def _start_answer(self) -> None:
-        from rich.live import Live
-
-        self._live = Live(
-            self._answer,
-            console=self.out,
-            refresh_per_second=REFRESH_PER_SECOND,
-            transient=True,
-            redirect_stdout=False,
-            redirect_stderr=False,
-            vertical_overflow="visible",
-        )
-        self._live_kind = "answer"
-        self._live.start()
-
-    def _print_block(self, block: str) -> None:
-        """Render one finished block, once, with exactly one blank line between blocks."""
-        from rich.markdown import Markdown
-        from rich.segment import Segment, Segments
-
-        lines = self.out.render_lines(Markdown(block, code_theme=CODE_THEME), pad=False, new_lines=False)
-        # Rich opens tables, lists and quotes with an empty line of its own (a code block's padding
-        # lines are spaces with a background, and stay).
-        while lines and not "".join(seg.text for seg in lines[0]):
-            lines.pop(0)
-        while lines and not "".join(seg.text for seg in lines[-1]):
-            lines.pop()
-        segments: list[Segment] = [Segment.line()] if self._printed_blocks else []
-        for line in lines:
-            segments.extend(line)
-            segments.append(Segment.line())
-        self.out.print(Segments(segments), end="")
-        self._printed_blocks += 1
-
-    def _finish_answer(self) -> None:
-        if self._live_kind == "thinking":
-            self._stop_live()
-            return
-        if self._live_kind != "answer":
-            return
-        self._answer.text = ""
-        self._stop_live()
-        for block in self._blocks.close():
-            self._print_block(block)
-
-    def _stop_live(self) -> None:
-        if self._live is not None:
-            self._live.stop()
-        self._live = None
-        self._live_kind = ""
-
-    # -- the rest -----------------------------------------------------------------------------
-
-    def _on_tool_call(self, event: ToolCall) -> None:
+    def _thought(self, duration: float) -> None:
         from rich.text import Text
 
-        self._finish_answer()
+        kept: list[str] = []
+        if self.phase == "thinking":
+            if self.options.show_thinking and self.thinking.show_text:
+                kept = self.thinking.kept_rows(self._err_width())
+            self.phase = ""
+        line = Text(f"Thought for {human_duration(duration)}", style="dim")
+        rows = self.err.encode_lines(self.err.render(line, self._err_width()))
+        self.err_region.draw([*kept, *rows, ""], [])
+
+    def _tool_call(self, event: ToolCall) -> None:
+        from rich.text import Text
+
         # Built from parts, never parsed as markup: the model chose these strings.
         name = event.name or "?"
-        self.err.print(Text.assemble(("tool call ", "bold magenta"), (name, "bold"), f"({event.arguments})"))
+        self._say(Text.assemble(("tool call ", "bold magenta"), (name, "bold"), f"({event.arguments})"))
 
     def _stats(self, event: Done) -> None:
+        from rich.text import Text
+
         usage, timing = event.usage or {}, event.timing
         parts: list[str] = []
         if usage.get("completion_tokens") is not None:
@@ -238,7 +200,7 @@ class PrettyRenderer:
         if timing.ttft is not None:
             parts.append(f"first token {timing.ttft:.2f}s")
         parts.append(f"total {timing.total:.2f}s")
-        self.err.print("[dim]" + " · ".join(parts) + "[/dim]", highlight=False)
+        self._say(Text(" · ".join(parts), style="dim"))
 
     def _error(self, event: Error) -> None:
         from rich.panel import Panel
@@ -249,7 +211,7 @@ class PrettyRenderer:
         if event.hint:
             message.append(f"\nhint: {event.hint}", style="dim")
         # Text objects, never markup: these strings come from the server or a saved file.
-        self.err.print(Panel(message, title=Text(title), title_align="left", style="red"))
+        self._say(Panel(message, title=Text(title), title_align="left", style="red"))
 
 
 class PrettyWriter:
@@ -259,10 +221,8 @@ class PrettyWriter:
         self.renderer = PrettyRenderer(terminal.out_console(), terminal.err_console(), options)
 
     def write_batch(self, events: list[Event]) -> None:
-        handle = self.renderer.handle
         with stdout_guard():
-            for event in events:
-                handle(event)
+            self.renderer.handle_batch(events)
 
     def close(self) -> None:
         with stdout_guard():

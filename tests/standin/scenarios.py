@@ -375,6 +375,43 @@ def markdown(r: Responder, body: dict[str, Any], options: Any) -> None:
     r.done()
 
 
+def paced(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """A document streamed at a real model's pace: ``"model": "paced:KIND:SIZE:RATE[:KEY=N...]"``.
+
+    KIND and SIZE pick the document (markdown_doc.document), sent one token (4 characters) per
+    chunk at RATE tokens a second (0: the whole stream in one write). ``reasoning=N`` sends N
+    tokens of reasoning first, at the same pace; ``stall=N`` stops after N tokens (reasoning
+    included) and waits for the client to leave. Records ``paced: sent`` after the last byte (or
+    ``paced: stalled``), then ``paced: client left`` once the client closed the connection.
+    """
+    from markdown_doc import document, reasoning_text, token_chunks
+
+    _, kind, size, rate, *rest = str(body.get("model")).split(":")
+    extra = {key: int(value) for key, _, value in (item.partition("=") for item in rest)}
+    thinking = token_chunks(reasoning_text(extra["reasoning"])) if "reasoning" in extra else []
+    deltas = [{"reasoning_content": t} for t in thinking]
+    deltas += [{"content": t} for t in token_chunks(document(kind, int(size)))]
+    stall = extra.get("stall")
+    events = [b"data: " + json.dumps(chunk(delta)).encode() + b"\n\n" for delta in deltas[:stall]]
+    r.start_stream()
+    per_second = float(rate)
+    if per_second <= 0:
+        r.raw(b"".join(events))
+    else:
+        started = time.monotonic()
+        for i, event in enumerate(events):
+            wait = started + i / per_second - time.monotonic()
+            if wait > 0:
+                time.sleep(wait)
+            r.raw(event)
+    if stall is None:
+        r.event(chunk({}, "stop", usage={**USAGE, "completion_tokens": len(events)}))
+        r.done()
+    record("paced: stalled" if stall is not None else "paced: sent")
+    if r.wait_for_client_to_leave(600):
+        record("paced: client left")
+
+
 def timestamps(r: Responder, body: dict[str, Any], options: Any) -> None:
     """``--chunks`` chunks ``--delay`` seconds apart; each one's content is the time it was written
     (``time.time()``), so a reader can measure the latency added between the server and stdout."""
@@ -421,6 +458,7 @@ SCENARIOS: dict[str, Callable[[Responder, dict[str, Any], Any], None]] = {
     "json-answer": json_answer,
     "fast": fast,
     "markdown": markdown,
+    "paced": paced,
     "timestamps": timestamps,
     "replay": replay,
     **{name: http_error(status, body) for name, (status, body, _) in HTTP_ERRORS.items()},

@@ -12,10 +12,11 @@ wrap it as people launch servers (a shim that execs, a ``#!/usr/bin/env python3`
 launchers/.
 
 What a chat request gets is chosen per request by a *scenario* (for chat tests): the request's
-``model`` field names it (``"model": "close-mid-stream"``), else ``--scenario`` (default
-``think-content``). Scenarios live in scenarios.py and stream_faults.py. Faults counted over all
-chat requests, in front of any scenario (latency, every N-th request failing, ``Retry-After``, a
-server that dies mid-batch: for batch tests), live in batch_faults.py.
+``model`` field names it (``"model": "close-mid-stream"``, with any arguments after a colon:
+``"paced:code:1000:200"``), else ``--scenario`` (default ``think-content``). Scenarios live in
+scenarios.py and stream_faults.py. Faults counted over all chat requests, in front of any scenario
+(latency, every N-th request failing, ``Retry-After``, a server that dies mid-batch: for batch
+tests), live in batch_faults.py.
 """
 
 from __future__ import annotations
@@ -83,7 +84,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         if self.server.faults.before_answer(self, body):
             return
-        name = body.get("model") if body.get("model") in SCENARIOS else self.server.options.scenario
+        # A scenario may take arguments after a colon ("paced:code:1000:200").
+        requested = str(body.get("model")).partition(":")[0]
+        name = requested if requested in SCENARIOS else self.server.options.scenario
         SCENARIOS[name](Responder(self), body, self.server.options)
 
 

@@ -1,0 +1,197 @@
+"""A list while it streams: each finished item rendered once, only the item being written again.
+
+Rich renders a list item by item (a bullet, or a number whose width follows the list's last
+number, then the item's own blocks), so a list's rows are its items' rows one after another. An
+item is finished once the next one has begun: a line with the list's marker at the list's indent.
+Each item is parsed and rendered alone, by Rich, as it renders inside the list. A numbered list
+that reaches 10 (100, ...) items renders the items still on screen again with the wider numbers;
+rows that already scrolled away keep the narrower ones.
+
+Anything this does not follow (another kind of marker, which starts another list; an item line
+at another indent) hands the block back to a whole render (``valid`` turns False).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.markdown import ListElement, ListItem, Markdown, MarkdownElement
+from rich.segment import Segment
+
+from mlxchat.output.markdown_render import ParsedMarkdown, strip_empty
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+    from rich.console import ConsoleOptions, RenderResult
+
+    from mlxchat.output.markdown_render import MarkdownRenderer
+
+_ITEM = re.compile(r"^( {0,3})([-+*]|(\d{1,9})([.)]))([ \t]|$)")
+BEGUN = re.compile(r"^ {0,3}([-+*]|\d{1,9}[.)])[ \t]+\S")
+"""A line that begins a list item (with something in it: a bare ``-`` may still become a rule)."""
+
+
+class _KeptList(ListElement):
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> ListElement:
+        element = super().create(markdown, token)
+        assert isinstance(markdown, _ListItems) and isinstance(element, _KeptList)
+        markdown.kept.append(element)
+        return element
+
+    def __rich_console__(self, console: object, options: ConsoleOptions) -> RenderResult:
+        return iter(())
+
+
+class _ListItems(ParsedMarkdown):
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+        **Markdown.elements,
+        "bullet_list_open": _KeptList,
+        "ordered_list_open": _KeptList,
+    }
+
+    def __init__(self, tokens: list[Token]) -> None:
+        super().__init__(tokens)
+        self.kept: list[ListElement] = []
+
+
+class ListStream:
+    def __init__(self, md: MarkdownRenderer, first_line: str, separated: bool) -> None:
+        match = _ITEM.match(first_line)
+        assert match is not None
+        self.md = md
+        self.separated = separated
+        self.valid = True
+        self.indent = match.group(1)
+        self.content_indent = len(match.group(0)) + (0 if match.group(5) else 1)
+        self.marker = match.group(4) or match.group(2)  # the bullet, or the number's "." or ")"
+        self.start = int(match.group(3)) if match.group(3) else None
+        self.items: list[str] = []  # finished items not yet committed
+        self.done = 0  # finished items, committed ones included
+        self.open_item = ""
+        self.committed = 0
+        self._scanned = 0  # characters of the tail split into items
+        self._item_start = 0
+        self._cache: list[tuple[int, int, list[str]] | None] = []
+        self._open_rows: tuple[str, int, int, list[str]] = ("", 0, 0, [])
+
+    def update(self, tail: str) -> ListStream:
+        cut = tail.rfind("\n") + 1
+        while self._scanned < cut:
+            end = tail.index("\n", self._scanned) + 1
+            self._line(tail, self._scanned, end)
+            self._scanned = end
+        partial = tail[self._scanned :]
+        if partial and BEGUN.match(partial) and self._is_item(partial):
+            self._close_item(tail, self._scanned)  # the next item has begun on this line
+        self.open_item = tail[self._item_start :]
+        return self
+
+    def _is_item(self, line: str) -> bool:
+        match = _ITEM.match(line)
+        if match is None:
+            return False
+        if match.group(1) != self.indent:
+            if len(match.group(1)) < self.content_indent:  # not nested in the item: unsure
+                self.valid = False
+            return False
+        if (match.group(4) or match.group(2)) != self.marker:
+            self.valid = False  # another kind of marker starts another list
+            return False
+        return True
+
+    def _line(self, tail: str, start: int, end: int) -> None:
+        if start > self._item_start and self._is_item(tail[start:end]):
+            self._close_item(tail, start)
+
+    def _close_item(self, tail: str, start: int) -> None:
+        if start > self._item_start:
+            self.items.append(tail[self._item_start : start])
+            self._cache.append(None)
+            self.done += 1
+            self._item_start = start
+
+    # -- rows -----------------------------------------------------------------------------------
+
+    def _last_number(self) -> int:
+        """The number Rich sizes the numbers by: the first one plus the count of items."""
+        return (self.start if self.start is not None else 1) + self.done + 1
+
+    def _render(self, source: str, index: int, width: int) -> list[str]:
+        tokens = self.md.parser.parse(source)
+        if not _one_list(tokens):  # the item's lines hold more than the item (a heading after it)
+            self.valid = False
+            return self.md.block_lines(source, width)
+        markdown = _ListItems(tokens)
+        console = self.md.console
+        options = console.options.update(width=width, height=None)
+        for _ in console.render(markdown, options):
+            pass
+        lists = markdown.kept
+        if len(lists) != 1 or len(lists[0].items) != 1:
+            self.valid = False
+            return self.md.block_lines(source, width)
+        item: ListItem = lists[0].items[0]
+        if self.start is None:
+            rendered = item.render_bullet(console, options)
+        else:
+            rendered = item.render_number(console, options, self.start + index, self._last_number())
+        segments = [segment for segment in rendered if isinstance(segment, Segment)]
+        lines = Segment.split_and_crop_lines(segments, width, pad=False, include_new_lines=False)
+        return self.md.encode_lines(strip_empty(list(lines)))
+
+    def _item_rows(self, at: int, width: int) -> list[str]:
+        index = self.done - len(self.items) + at
+        key = (width, len(str(self._last_number())))
+        cached = self._cache[at]
+        if cached is None or cached[:2] != key:
+            cached = self._cache[at] = (*key, self._render(self.items[at], index, width))
+        return cached[2]
+
+    def _open(self, width: int) -> list[str]:
+        key = (self.open_item, width, len(str(self._last_number())))
+        if self._open_rows[:3] != key:
+            rows = self._render(self.open_item, self.done, width) if self.open_item.strip() else []
+            self._open_rows = (*key, rows)
+        return self._open_rows[3]
+
+    def _head(self) -> list[str]:
+        return [""] if self.separated and not self.committed else []
+
+    def soft_rows(self, width: int) -> list[str]:
+        rows = self._head()
+        for at in range(len(self.items)):
+            rows += self._item_rows(at, width)
+        return rows + self._open(width)
+
+    def commit(self, rows: int, width: int) -> list[str]:
+        out = self._head()
+        count = 0
+        while count < len(self.items) and len(out) < rows:
+            out += self._item_rows(count, width)
+            count += 1
+        if not count:
+            return []
+        del self.items[:count], self._cache[:count]
+        self.committed += len(out)
+        return out
+
+    def finish(self, text: str, width: int) -> list[str]:
+        self.update(text + "\n")
+        rows = self._head()
+        for at in range(len(self.items)):
+            rows += self._item_rows(at, width)
+        return rows + self._open(width)
+
+
+def _one_list(tokens: list[Token]) -> bool:
+    """Whether ``tokens`` are one list and nothing after it."""
+    if not tokens or tokens[0].type not in ("bullet_list_open", "ordered_list_open"):
+        return False
+    depth = 0
+    for index, token in enumerate(tokens):
+        depth += token.nesting
+        if depth == 0:
+            return index == len(tokens) - 1
+    return False

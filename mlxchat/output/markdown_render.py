@@ -1,0 +1,147 @@
+"""Markdown rendered with Rich, from one parser per run, into terminal lines.
+
+Rich's ``Markdown`` builds a new markdown-it parser for every text it is given; a live answer renders
+hundreds of blocks and pieces, so :class:`MarkdownRenderer` parses with one parser and hands Rich the
+tokens. That parser has HTML off: model text is shown as text, so ``a<b and b>c`` and ``<div>`` stay
+visible instead of being dropped as HTML (Rich renders no HTML anyway).
+
+A rendered line is a string with its ANSI styles (``encode``), at most the width in cells: what the
+live display compares and writes. A block's lines are those Rich renders for it alone, without the
+empty lines Rich puts at its start and end; blocks are separated by one empty line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from rich.markdown import Markdown, MarkdownElement, Paragraph
+from rich.segment import Segment
+from rich.text import Text
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
+    from rich.console import Console, ConsoleOptions, RenderResult
+
+CODE_THEME = "monokai"
+TAB_SIZE = 4  # what Rich's Markdown code blocks use (Syntax's default)
+
+
+class ParsedMarkdown(Markdown):
+    """Rich's Markdown renderable for tokens that are already parsed (it parses nothing itself)."""
+
+    def __init__(self, tokens: list[Token], code_theme: str = CODE_THEME) -> None:
+        # Markdown.__init__ would build a parser; these are the attributes its rendering reads.
+        self.markup = ""
+        self.parsed = tokens
+        self.code_theme = code_theme
+        self.justify = None
+        self.style = "none"
+        self.hyperlinks = True
+        self.inline_code_lexer = None
+        self.inline_code_theme = code_theme
+
+
+class _KeptParagraph(Paragraph):
+    """A paragraph that renders nothing and keeps its text on the Markdown that made it."""
+
+    @classmethod
+    def create(cls, markdown: Markdown, token: Token) -> Paragraph:
+        element = cls(justify="left")
+        assert isinstance(markdown, _ParagraphText)
+        markdown.kept.append(element)
+        return element
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        return iter(())
+
+
+class _ParagraphText(ParsedMarkdown):
+    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
+        **Markdown.elements,
+        "paragraph_open": _KeptParagraph,
+    }
+
+    def __init__(self, tokens: list[Token]) -> None:
+        super().__init__(tokens)
+        self.kept: list[Paragraph] = []
+
+
+def make_parser() -> MarkdownIt:
+    """CommonMark with GitHub's tables and strikethrough, as Rich's, but HTML off."""
+    return MarkdownIt("commonmark", {"html": False}).enable("strikethrough").enable("table")
+
+
+class MarkdownRenderer:
+    def __init__(
+        self, console: Console, code_theme: str = CODE_THEME, parser: MarkdownIt | None = None
+    ) -> None:
+        self.console = console
+        self.code_theme = code_theme
+        self.parser = parser or make_parser()
+        self._lexers: dict[str, Lexer] = {}
+
+    def lexer(self, name: str) -> Lexer:
+        """The Pygments lexer Rich uses for a code block's language (plain text when it has none),
+        looked up once per run: a lookup by name costs milliseconds."""
+        if name not in self._lexers:
+            from pygments.lexers import get_lexer_by_name
+            from pygments.util import ClassNotFound
+
+            try:
+                found = get_lexer_by_name(name or "text", stripnl=False, ensurenl=True, tabsize=TAB_SIZE)
+            except ClassNotFound:
+                found = self.lexer("text")
+            self._lexers[name] = found
+        return self._lexers[name]
+
+    @property
+    def width(self) -> int:
+        return self.console.size.width
+
+    def encode(self, segments: Iterable[Segment]) -> str:
+        """One line's segments as the text and ANSI codes a terminal is sent."""
+        return self.console._render_buffer(segments)
+
+    def encode_lines(self, lines: Iterable[Sequence[Segment]]) -> list[str]:
+        return [self.encode(line) for line in lines]
+
+    def render(self, renderable: Any, width: int) -> list[list[Segment]]:
+        options = self.console.options.update(width=width, height=None)
+        return self.console.render_lines(renderable, options, pad=False, new_lines=False)
+
+    def block_lines(self, text: str, width: int) -> list[str]:
+        """One block (or several) rendered at ``width``, without empty lines at either end."""
+        lines = self.render(ParsedMarkdown(self.parser.parse(text), self.code_theme), width)
+        return self.encode_lines(strip_empty(lines))
+
+    def inline_text(self, source: str) -> Text:
+        """The text Rich renders for a paragraph whose inline content is ``source``."""
+        tokens = [
+            Token("paragraph_open", "p", 1, block=True),
+            *self.parser.parseInline(source),
+            Token("paragraph_close", "p", -1, block=True),
+        ]
+        markdown = _ParagraphText(tokens)
+        for _ in self.console.render(markdown, self.console.options):
+            pass
+        return markdown.kept[0].text if markdown.kept else Text()
+
+    def wrap(self, text: Text, width: int) -> list[Text]:
+        """``text`` wrapped into lines exactly as Rich wraps a paragraph."""
+        return list(text.wrap(self.console, width, justify="left", overflow="fold"))
+
+    def text_line(self, line: Text) -> str:
+        return self.encode(line.render(self.console))
+
+
+def strip_empty(lines: list[list[Segment]]) -> list[list[Segment]]:
+    """Without the empty lines Rich opens or closes a block with (padding of spaces stays)."""
+    start, end = 0, len(lines)
+    while start < end and not "".join(seg.text for seg in lines[start]):
+        start += 1
+    while end > start and not "".join(seg.text for seg in lines[end - 1]):
+        end -= 1
+    return lines[start:end]
