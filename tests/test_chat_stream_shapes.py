@@ -18,11 +18,13 @@ from tests.chat_helpers import add_profile, joined, parse_ndjson
 from tests.fixtures.common import RunCli
 from tests.fixtures.standin import Standin
 from tests.standin.stream_faults import (
+    ERROR_OBJECTS,
     FIRST_THINK_ONLY,
     HUGE_EVENT_BYTES,
     LEMONADE_MESSAGE,
     SERVER_MESSAGE,
     TAGS_IN_ANSWER,
+    VLLM_MESSAGE,
 )
 
 
@@ -88,6 +90,28 @@ def test_an_error_outside_data_ends_with_the_servers_message_and_exit_4(
     text = run(run_here, name)  # the text writer too (in-process: an output case)
     assert text.returncode == 4 and text.stdout.startswith("The")
     assert SERVER_MESSAGE in text.stderr and "Traceback" not in text.stderr
+
+
+@pytest.mark.parametrize("shape", ERROR_OBJECTS)
+@pytest.mark.parametrize("where", ["chunk", "first", "body"])
+def test_an_error_object_of_any_shape_in_a_200_is_a_server_error_exit_4(  # noqa: PLR0913 (fixtures and parameters)
+    where: str, shape: str, *, run_cli: RunCli, run_here: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    """After content, as the first chunk, or as the whole body: vLLM's flat error object, a string
+    error, FastAPI's detail (text or a validation list) all end with the server's message."""
+    name = profile(mlxchat_home, server, f"error-{where}-{shape}")
+    code, events, stderr = events_of(run_cli, name)
+    assert code == 4, stderr
+    assert joined(events, "response") == ("The" if where == "chunk" else "")  # partial output stays
+    assert [e["type"] for e in events if e["type"] in ("done", "error")] == ["error"]
+    error = events[-1]
+    assert error["code"] == "server_error"
+    assert VLLM_MESSAGE in error["message"]
+    assert error.get("status") == (400 if shape == "flat" else None)
+    if where == "first":
+        text = run(run_here, name)  # the text writer too (in-process: an output case)
+        assert (text.returncode, text.stdout) == (4, "")
+        assert VLLM_MESSAGE in text.stderr
 
 
 def test_tool_call_fragments_without_index_make_one_call(

@@ -26,7 +26,7 @@ from mlxchat.chat.events import (
     ThinkingDone,
     Timing,
 )
-from mlxchat.chat.http_errors import body_excerpt, message_from_error, status_from_error
+from mlxchat.chat.http_errors import body_excerpt, error_in, message_from_error, status_from_error
 from mlxchat.chat.reasoning import ThinkSplitter
 from mlxchat.chat.sse import SSEDecoder, SSEError
 from mlxchat.chat.tool_calls import ToolCalls
@@ -121,6 +121,11 @@ class Translator:
                     if reason and type(reason) is str:
                         self.finish_reason = reason
                         self._end_of_answer(out)
+            elif choices is None:
+                err = error_in(obj)  # an error object of another shape (vLLM's flat one)
+                if err is not None:
+                    self.error = _error_object(err)
+                    return True
             usage = obj.get("usage")
             if usage:
                 self.usage = normalize_usage(usage)
@@ -285,8 +290,8 @@ def _stream_error(payload: bytes) -> Error:
         obj = _loads(bytes(payload))  # orjson takes no subclass of bytes
     except _JSONDecodeError:
         obj = payload.decode("utf-8", "replace")
-    if isinstance(obj, dict) and obj.get("error"):
-        obj = obj["error"]
+    if isinstance(obj, dict):
+        obj = error_in(obj) or obj
     return _error_object(obj)
 
 
@@ -306,8 +311,9 @@ def from_body(raw: bytes, translator: Translator, out: list[Event]) -> TerminalE
             return translator.end(out)
         obj = None
     if isinstance(obj, dict):
-        if obj.get("error"):
-            return _error_object(obj["error"])
+        err = error_in(obj)
+        if err is not None:
+            return _error_object(err)
         choices = obj.get("choices")
         choice = choices[0] if choices and type(choices) is list else choices
         message = choice.get("message") if isinstance(choice, dict) else None

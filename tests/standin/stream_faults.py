@@ -133,6 +133,42 @@ def huge_event(r: Responder, body: dict[str, Any], options: Any) -> None:
     _finish(r)
 
 
+VLLM_MESSAGE = "This model's maximum context length is 4096 tokens. However, you requested 6009 tokens."
+ERROR_OBJECTS: dict[str, dict[str, Any]] = {
+    # vLLM and sglang: the error object itself, flat, with the status as its code.
+    "flat": {
+        "object": "error",
+        "message": VLLM_MESSAGE,
+        "type": "BadRequestError",
+        "param": None,
+        "code": 400,
+    },
+    "string": {"error": VLLM_MESSAGE},  # mlx_lm.server
+    "detail": {"detail": VLLM_MESSAGE},  # FastAPI
+    "detail-list": {"detail": [{"loc": ["body", "messages"], "msg": VLLM_MESSAGE, "type": "value_error"}]},
+}
+"""Error objects of every shape, each sent as a chunk of a 200 stream (after content, or first) and
+as a whole 200 body: scenarios ``error-chunk-SHAPE``, ``error-first-SHAPE``, ``error-body-SHAPE``."""
+
+
+def _error_chunk(shape: str, after_content: bool) -> Any:
+    def scenario(r: Responder, body: dict[str, Any], options: Any) -> None:
+        r.start_stream()
+        if after_content:
+            r.event(chunk({"role": "assistant", "content": "The"}))
+        r.event(ERROR_OBJECTS[shape])
+        r.done()
+
+    return scenario
+
+
+def _error_body(shape: str) -> Any:
+    def scenario(r: Responder, body: dict[str, Any], options: Any) -> None:
+        _body(r, "application/json", json.dumps(ERROR_OBJECTS[shape]).encode())
+
+    return scenario
+
+
 LEMONADE_MESSAGE = "request (6009 tokens) exceeds the available context size (4096 tokens)"
 HTML_PAGE = b"<!DOCTYPE html>\n<html><head><title>502 Bad Gateway</title></head>\n<body>nginx</body></html>\n"
 
@@ -197,4 +233,7 @@ SCENARIOS = {
     "plain-text": plain_text,
     "gzip-lie": gzip_lie,
     "stream-labelled-json": stream_labelled_json,
+    **{f"error-chunk-{shape}": _error_chunk(shape, after_content=True) for shape in ERROR_OBJECTS},
+    **{f"error-first-{shape}": _error_chunk(shape, after_content=False) for shape in ERROR_OBJECTS},
+    **{f"error-body-{shape}": _error_body(shape) for shape in ERROR_OBJECTS},
 }
