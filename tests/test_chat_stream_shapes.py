@@ -114,6 +114,35 @@ def test_an_error_object_of_any_shape_in_a_200_is_a_server_error_exit_4(  # noqa
         assert VLLM_MESSAGE in text.stderr
 
 
+@pytest.mark.parametrize(
+    ("scenario", "finish", "answer", "calls"),
+    [
+        ("finish-then-close", "stop", "The answer is 4.", 0),
+        ("finish-usage-then-close", "length", "The answer is 4.", 0),
+        ("tool-finish-then-close", "tool_calls", "", 1),
+    ],
+)
+def test_a_stream_closed_after_its_finish_reason_ends_done(  # noqa: PLR0913 (fixtures and parameters)
+    scenario: str,
+    finish: str,
+    answer: str,
+    calls: int,
+    *,
+    run_cli: RunCli,
+    mlxchat_home: Path,
+    server: Standin,
+) -> None:
+    """No [DONE], but the answer said it was complete: done, exit 0 (openai-python ends so too)."""
+    code, events, stderr = events_of(run_cli, profile(mlxchat_home, server, scenario))
+    assert code == 0, stderr
+    assert joined(events, "response") == answer
+    assert len([e for e in events if e["type"] == "tool_call"]) == calls
+    done = events[-1]
+    assert (done["type"], done["finish_reason"]) == ("done", finish)
+    if scenario != "tool-finish-then-close":
+        assert done["usage"]["completion_tokens"] > 0
+
+
 def test_tool_call_fragments_without_index_make_one_call(
     run_cli: RunCli, mlxchat_home: Path, server: Standin
 ) -> None:

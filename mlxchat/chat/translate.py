@@ -266,7 +266,9 @@ class Translator:
         if self.error is not None:
             self.partial_output(out)
             return self.error
-        if self.saw_done:
+        if self.saw_done or self.finish_reason is not None:
+            # A finish_reason says the answer is complete: a server that then closes the stream
+            # without [DONE] has still finished (openai-python ends there without complaint).
             return self.done(out)
         self.partial_output(out)
         return Error("stream_broken", "the server ended the stream before [DONE]")

@@ -122,6 +122,30 @@ def no_final_blank_line(r: Responder, body: dict[str, Any], options: Any) -> Non
     r.raw(b"data: [DONE]")
 
 
+def finish_then_close(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """The finish chunk (with usage), then the connection closes without [DONE]."""
+    r.start_stream()
+    r.event(chunk({"content": "The answer is 4."}))
+    r.event(chunk({}, "stop", usage=USAGE))
+
+
+def finish_usage_then_close(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """The finish chunk, a usage chunk of its own (``choices: []``), then a close without [DONE]."""
+    r.start_stream()
+    r.event(chunk({"content": "The answer is 4."}))
+    r.event(chunk({}, "length"))
+    r.event({"id": "chatcmpl-standin", "object": "chat.completion.chunk", "choices": [], "usage": USAGE})
+
+
+def tool_finish_then_close(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """A tool call whose finish chunk is the last thing sent (no [DONE])."""
+    r.start_stream()
+    call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "get_weather"}}
+    r.event(chunk({"tool_calls": [call]}))
+    r.event(chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"city": "Paris"}'}}]}))
+    r.event(chunk({}, "tool_calls"))
+
+
 def huge_event(r: Responder, body: dict[str, Any], options: Any) -> None:
     """One content event of HUGE_EVENT_BYTES, written 1 KiB at a time."""
     r.start_stream()
@@ -228,6 +252,9 @@ SCENARIOS = {
     "tags-in-answer": tags_in_answer,
     "no-final-blank-line": no_final_blank_line,
     "huge-event": huge_event,
+    "finish-then-close": finish_then_close,
+    "finish-usage-then-close": finish_usage_then_close,
+    "tool-finish-then-close": tool_finish_then_close,
     "bare-json-error": bare_json_error,
     "html-page": html_page,
     "plain-text": plain_text,
