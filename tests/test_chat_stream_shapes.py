@@ -18,6 +18,7 @@ from tests.chat_helpers import add_profile, joined, parse_ndjson
 from tests.fixtures.common import RunCli
 from tests.fixtures.standin import Standin
 from tests.standin.stream_faults import (
+    BAD_CHUNKS,
     ERROR_OBJECTS,
     FIRST_THINK_ONLY,
     HUGE_EVENT_BYTES,
@@ -141,6 +142,24 @@ def test_a_stream_closed_after_its_finish_reason_ends_done(  # noqa: PLR0913 (fi
     assert (done["type"], done["finish_reason"]) == ("done", finish)
     if scenario != "tool-finish-then-close":
         assert done["usage"]["completion_tokens"] > 0
+
+
+@pytest.mark.parametrize("name", BAD_CHUNKS)
+def test_a_chunk_the_fast_decoder_refuses_keeps_its_text(
+    name: str, run_cli: RunCli, run_here: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    """Invalid UTF-8 (U+FFFD per bad sequence), a lone surrogate escape (U+FFFD; a pair stays one
+    character), a number beyond a double or 64 bits (no usage from it): the text arrives."""
+    scenario = profile(mlxchat_home, server, f"bad-chunk-{name}")
+    code, events, stderr = events_of(run_cli, scenario)
+    assert code == 0, stderr
+    answer = "The answer" + BAD_CHUNKS[name][1]
+    assert joined(events, "response") == answer
+    done = events[-1]
+    assert done["type"] == "done" and done.get("ignored_lines", 0) == 0
+    assert done["usage"] == {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
+    text = run(run_here, scenario)  # the text writer too (in-process: an output case)
+    assert (text.returncode, text.stdout) == (0, answer + "\n")
 
 
 def test_tool_call_fragments_without_index_make_one_call(

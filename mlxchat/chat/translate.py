@@ -27,6 +27,7 @@ from mlxchat.chat.events import (
     Timing,
 )
 from mlxchat.chat.http_errors import body_excerpt, error_in, message_from_error, status_from_error
+from mlxchat.chat.lenient_json import loads_lenient
 from mlxchat.chat.reasoning import ThinkSplitter
 from mlxchat.chat.sse import SSEDecoder, SSEError
 from mlxchat.chat.tool_calls import ToolCalls
@@ -83,9 +84,11 @@ class Translator:
             try:
                 obj = _loads(payload)
             except _JSONDecodeError:
-                if self._not_json(payload, out):
-                    return True
-                continue
+                obj = loads_lenient(payload)  # bad UTF-8, a lone surrogate, 1e999: keep the text
+                if obj is None:
+                    if self._not_json(payload, out):
+                        return True
+                    continue
             if type(obj) is not dict:
                 self.ignored_lines += 1
                 continue
@@ -291,7 +294,9 @@ def _stream_error(payload: bytes) -> Error:
     try:
         obj = _loads(bytes(payload))  # orjson takes no subclass of bytes
     except _JSONDecodeError:
-        obj = payload.decode("utf-8", "replace")
+        obj = loads_lenient(bytes(payload))
+        if obj is None:
+            obj = payload.decode("utf-8", "replace")
     if isinstance(obj, dict):
         obj = error_in(obj) or obj
     return _error_object(obj)
@@ -306,12 +311,13 @@ def from_body(raw: bytes, translator: Translator, out: list[Event]) -> TerminalE
     try:
         obj = _loads(raw)
     except _JSONDecodeError:
+        obj = loads_lenient(raw)
+    if obj is None:
         decoder = SSEDecoder()
         payloads = decoder.feed(raw) + decoder.finish()
         if decoder.seen_sse:
             translator.feed(payloads, out)
             return translator.end(out)
-        obj = None
     if isinstance(obj, dict):
         err = error_in(obj)
         if err is not None:

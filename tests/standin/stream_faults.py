@@ -146,6 +146,34 @@ def tool_finish_then_close(r: Responder, body: dict[str, Any], options: Any) -> 
     r.event(chunk({}, "tool_calls"))
 
 
+BAD_CHUNKS: dict[str, tuple[bytes, str]] = {
+    # A data line orjson refuses, and the text that must still arrive from it.
+    "invalid-utf8": (
+        b'{"choices": [{"index": 0, "delta": {"content": " caf\xe9 \xf0\x9f ok"}}]}',
+        " caf\ufffd \ufffd ok",
+    ),
+    "lone-surrogate": (
+        b'{"choices": [{"index": 0, "delta": {"content": " a\\ud800b \\ud83d\\ude00"}}]}',
+        " a\ufffdb \U0001f600",
+    ),
+    "huge-number": (
+        b'{"choices": [{"index": 0, "delta": {"content": " is 4."}}], "usage": {"completion_tokens": 1e999}}',
+        " is 4.",
+    ),
+}
+"""Scenarios ``bad-chunk-NAME``: "The answer", this chunk, then a normal end."""
+
+
+def _bad_chunk(name: str) -> Any:
+    def scenario(r: Responder, body: dict[str, Any], options: Any) -> None:
+        r.start_stream()
+        r.event(chunk({"content": "The answer"}))
+        r.raw(b"data: " + BAD_CHUNKS[name][0] + b"\n\n")
+        _finish(r)
+
+    return scenario
+
+
 def huge_event(r: Responder, body: dict[str, Any], options: Any) -> None:
     """One content event of HUGE_EVENT_BYTES, written 1 KiB at a time."""
     r.start_stream()
@@ -253,6 +281,7 @@ SCENARIOS = {
     "no-final-blank-line": no_final_blank_line,
     "huge-event": huge_event,
     "finish-then-close": finish_then_close,
+    **{f"bad-chunk-{name}": _bad_chunk(name) for name in BAD_CHUNKS},
     "finish-usage-then-close": finish_usage_then_close,
     "tool-finish-then-close": tool_finish_then_close,
     "bare-json-error": bare_json_error,
