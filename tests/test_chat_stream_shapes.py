@@ -52,6 +52,7 @@ def events_of(run_cli: RunCli, name: str) -> tuple[int, list[dict[str, Any]], st
         ("refusal", ("", "I'm sorry, I can't help with that.")),
         ("content-parts", ("Two plus two is four.", "The answer is 4.")),
         ("odd-choices", ("", "The answer is 4.")),
+        ("two-choices", ("", "The answer is 4.")),
         ("first-think-only", ("", FIRST_THINK_ONLY)),
         ("tags-in-answer", ("\nTwo plus two.\n", "\n\n" + TAGS_IN_ANSWER)),
         ("no-final-blank-line", ("", "The answer is 4.")),
@@ -72,7 +73,7 @@ def test_shapes_that_end_well_lose_no_text(  # noqa: PLR0913 (fixtures and param
     assert code == 0, stderr
     assert (joined(events, "thinking"), joined(events, "response")) == expected
     answer = expected[1]
-    assert events[-1]["type"] == "done"
+    assert (events[-1]["type"], events[-1]["finish_reason"]) == ("done", "stop")
     text = run(run_here, name)  # the text writer too (in-process: an output case)
     assert (text.returncode, text.stdout) == (0, answer.lstrip("\n") + "\n")
 

@@ -32,6 +32,8 @@ from mlxchat.chat.reasoning import ThinkSplitter
 from mlxchat.chat.sse import SSEDecoder, SSEError
 from mlxchat.chat.tool_calls import ToolCalls
 
+_FIRST = (0, None, "0")
+"""The ``index`` of the choice that is read (n > 1 streams interleave the others); None: no index."""
 _loads = orjson.loads
 _JSONDecodeError = orjson.JSONDecodeError
 
@@ -102,8 +104,11 @@ class Translator:
                 return True
             choices = obj.get("choices")
             if choices:
-                choice = choices[0] if type(choices) is list else choices
-                if type(choice) is dict:
+                if type(choices) is list:
+                    choice = choices[0] if len(choices) == 1 else first_choice(choices)
+                else:
+                    choice = choices
+                if type(choice) is dict and choice.get("index") in _FIRST:
                     delta = choice.get("delta")
                     if delta and type(delta) is dict:
                         content = delta.get("content")
@@ -281,6 +286,18 @@ class Translator:
         self._flush_splitter(out)
 
 
+def first_choice(choices: list[Any]) -> Any:
+    """The choice with index 0 among several (in whatever order they are listed), else the first
+    without an index; None when every choice is another one."""
+    for choice in choices:
+        if type(choice) is dict and choice.get("index") in (0, "0"):
+            return choice
+    for choice in choices:
+        if type(choice) is dict and choice.get("index") is None:
+            return choice
+    return None
+
+
 def _error_object(err: Any) -> Error:
     return Error(
         "server_error",
@@ -323,7 +340,7 @@ def from_body(raw: bytes, translator: Translator, out: list[Event]) -> TerminalE
         if err is not None:
             return _error_object(err)
         choices = obj.get("choices")
-        choice = choices[0] if choices and type(choices) is list else choices
+        choice = first_choice(choices) if choices and type(choices) is list else choices
         message = choice.get("message") if isinstance(choice, dict) else None
         if isinstance(message, dict):
             assert isinstance(choice, dict)

@@ -97,6 +97,18 @@ def odd_choices(r: Responder, body: dict[str, Any], options: Any) -> None:
     _finish(r)
 
 
+def two_choices(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """``n=2``: choices listed index 1 first in one chunk, and chunks of index 1 alone (as vLLM
+    interleaves them); only index 0 is the answer."""
+    r.start_stream()
+    both = [{"index": 1, "delta": {"content": "Other"}}, {"index": 0, "delta": {"content": "The answer"}}]
+    r.event({"id": "chatcmpl-standin", "choices": both})
+    r.event({"id": "chatcmpl-standin", "choices": [{"index": 1, "delta": {"content": " text"}}]})
+    r.event(chunk({"content": " is 4."}))
+    r.event({"id": "chatcmpl-standin", "choices": [{"index": 1, "delta": {}, "finish_reason": "length"}]})
+    _finish(r)
+
+
 def first_think_only(r: Responder, body: dict[str, Any], options: Any) -> None:
     """A server without a reasoning parser; the answer itself mentions the tags (split)."""
     r.start_stream()
@@ -276,6 +288,7 @@ SCENARIOS = {
     "content-parts": content_parts,
     "tool-fragments-no-index": tool_fragments_no_index,
     "odd-choices": odd_choices,
+    "two-choices": two_choices,
     "first-think-only": first_think_only,
     "tags-in-answer": tags_in_answer,
     "no-final-blank-line": no_final_blank_line,
