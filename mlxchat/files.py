@@ -19,11 +19,19 @@ from mlxchat import paths
 
 
 def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
-    """Replace ``path`` with ``data`` in one step (directories created as needed, mode 0700)."""
+    """Replace ``path`` with ``data`` in one step (directories created as needed, mode 0700).
+
+    Any failure (a read-only or foreign-owned directory, a full disk, a quota) is an OSError that
+    names ``path`` (or the directory that could not be created), never the temp file, which is
+    removed; the caller turns it into its message (``paths.not_writable`` for mlxchat's own files).
+    """
     import tempfile  # only writers pay for it (it imports random)
 
     path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise OSError(exc.errno, exc.strerror, str(path)) from exc
     try:
         with os.fdopen(fd, "wb") as f:
             os.fchmod(f.fileno(), mode)
@@ -31,8 +39,10 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o600) -> None:
             f.flush()
             os.fsync(f.fileno())
         Path(tmp).replace(path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise OSError(exc.errno, exc.strerror, str(path)) from exc
         raise
     _fsync_dir(path.parent)
 

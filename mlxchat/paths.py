@@ -54,13 +54,23 @@ def data_dir() -> Path:
 
 
 def not_writable(path: Path, exc: OSError) -> UsageError:
-    """The clear error (exit 2) for a state or config location this user cannot write."""
+    """The clear error (exit 2) for a state or config location that cannot be written, whatever
+    the reason (permissions, a read-only file system, a full disk or quota, a file in the way)."""
     reason = exc.strerror or type(exc).__name__
-    return UsageError(
-        f"cannot write to {path}: {reason}",
-        hint=f"make it writable by you (it may belong to another user, e.g. after sudo), "
-        f"or set {HOME_ENV} to a directory you own",
-    )
+    return UsageError(f"cannot write to {path}: {reason}", hint=_way_out(exc.errno))
+
+
+def _way_out(code: int | None) -> str:
+    import errno
+
+    elsewhere = f"set {HOME_ENV} to a directory"
+    if code in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG):
+        return f"free some space there (the disk or your quota is full), or {elsewhere} on another disk"
+    if code == errno.EROFS:
+        return f"its file system is mounted read-only: {elsewhere} on a writable one"
+    if code in (errno.EEXIST, errno.ENOTDIR):
+        return f"a file stands where mlxchat needs a directory: move it away, or {elsewhere} of your own"
+    return f"make it writable by you (it may belong to another user, e.g. after sudo), or {elsewhere} you own"
 
 
 def ensure_writable(directory: Path) -> None:

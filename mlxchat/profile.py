@@ -28,6 +28,10 @@ LOCAL_HOSTS: Final = ("127.0.0.1", "localhost", "::1")
 TEMPLATE_FIELDS: Final = ("host", "port", "model_path", "model")
 LAUNCH_FIELDS: Final = ("server", "host", "port", "command", "model_path", "model_type", "extra_args")
 """Where the server listens and how it is started: not changed while the server runs."""
+SERVER_FIELDS: Final = (*LAUNCH_FIELDS, "model", "reasoning_parser", "tool_call_parser", "context_length")
+"""What a server mlxchat starts is started with (its command line): a change applies at its next
+start. Every other field is mlxchat's own (sampling, system prompt, thinking, attachments, batch)
+and applies to the next request, with no restart."""
 
 NAME_RULE: Final = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 64 characters"
 _NAME_RE: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")

@@ -4,7 +4,7 @@ Each change runs inside one locked read-change-write of the profile file (profil
 completed and checked against this machine first (servers.prepare): a change that fails leaves the
 file as it was. A running server is found and stopped through what its profile says, so the
 fields that say how it runs (LAUNCH_FIELDS) do not change while it runs, nor does it lose its
-profile.
+profile. Of the others, only those it was started with (SERVER_FIELDS) need a restart.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from mlxchat.errors import UsageError
-from mlxchat.profile import FIELD_NAMES, LAUNCH_FIELDS, Profile, check_name
+from mlxchat.profile import FIELD_NAMES, LAUNCH_FIELDS, SERVER_FIELDS, Profile, check_name
 from mlxchat.profile_store import (
     check_new_name,
     get_profile,
@@ -37,8 +37,9 @@ class Change:
     """The profile as saved."""
     notices: Notices
     """What was detected or assigned, and warnings."""
-    runs_old_settings: bool = False
-    """Its server runs, started with the settings before this change (a restart applies them)."""
+    runs_old_settings: list[str] = dataclasses.field(default_factory=list)
+    """The server-side fields (SERVER_FIELDS) this change set while the server runs, started with
+    their old values: a restart applies them. Empty when none was (client-side fields need none)."""
 
 
 def given_fields(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -83,10 +84,12 @@ def edit(name: str, values: dict[str, Any], cleared: list[str]) -> Change:
             hint=f"see `mlxchat profile edit --help`; current: mlxchat profile show {name}",
         )
     defaults = Profile(name=name)
+    before: list[Profile] = []
 
     def change(profiles: dict[str, Profile]) -> Change:
         if name not in profiles:
             raise unknown_profile(name, sorted(profiles))
+        before.append(profiles[name])
         profile = dataclasses.replace(profiles[name], **values)
         for key in clear:
             setattr(profile, key, getattr(defaults, key))
@@ -98,7 +101,9 @@ def edit(name: str, values: dict[str, Any], cleared: list[str]) -> Change:
         return Change(profile, notices)
 
     done = update_profiles(change)
-    done.runs_old_settings = not kind_of(done.profile).is_remote and is_running(done.profile)
+    changed = [key for key in SERVER_FIELDS if getattr(before[0], key) != getattr(done.profile, key)]
+    if changed and not kind_of(done.profile).is_remote and is_running(done.profile):
+        done.runs_old_settings = changed
     return done
 
 

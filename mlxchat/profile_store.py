@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 from mlxchat import paths
 from mlxchat.errors import ConfigError, UsageError
-from mlxchat.files import atomic_write, profiles_file_lock
+from mlxchat.files import LockUnavailable, atomic_write, profiles_file_lock
 from mlxchat.profile import Profile, profile_from_dict
 from mlxchat.servers.kinds import check_profile, kind_of
 
@@ -124,7 +124,12 @@ def update_profiles(change: Callable[[dict[str, Profile]], T]) -> T:
 
     The whole read-change-write runs under a lock; when ``change`` raises, the file is untouched.
     """
-    with profiles_file_lock():
+    lock = profiles_file_lock()
+    try:
+        lock.acquire()
+    except LockUnavailable as exc:
+        raise paths.not_writable(exc.path.parent, exc.error) from None
+    try:
         profiles = load_profiles()
         result = change(profiles)
         for profile in profiles.values():
@@ -132,6 +137,8 @@ def update_profiles(change: Callable[[dict[str, Profile]], T]) -> T:
         _refuse_clashes(profiles, paths.profiles_file())
         write_profiles(profiles)
         return result
+    finally:
+        lock.release()
 
 
 def check_new_name(name: str, profiles: dict[str, Profile]) -> None:
@@ -178,6 +185,10 @@ def render(profiles: dict[str, Profile]) -> str:
 
 
 def write_profiles(profiles: dict[str, Profile]) -> None:
-    """Write the whole file atomically with mode 0600 (directories created as needed)."""
+    """Write the whole file atomically with mode 0600 (directories created as needed); a file
+    that cannot be written (for any reason) is UsageError naming it, and stays as it was."""
     path = paths.profiles_file()
-    atomic_write(path, render(profiles).encode("utf-8"))
+    try:
+        atomic_write(path, render(profiles).encode("utf-8"))
+    except OSError as exc:
+        raise paths.not_writable(Path(exc.filename or path), exc) from None

@@ -67,6 +67,21 @@ def test_short_form_gives_one_result_per_line(run_here: RunCli, mlxchat_home: Pa
     assert "batch: 3 ok, 0 failed, 0 retried" in result.stderr
 
 
+@pytest.mark.parametrize("text", [False, True])
+def test_an_input_file_may_start_with_a_byte_order_mark(
+    run_cli: RunCli, mlxchat_home: Path, server: Standin, tmp_path: Path, text: bool
+) -> None:
+    """As Windows editors save UTF-8: the mark is skipped, the first line is a good request."""
+    name = remote(mlxchat_home, server, "p", scenario="echo")
+    lines = "question 0\nquestion 1\n" if text else prompts(2)
+    path = tmp_path / "in.jsonl"
+    path.write_bytes(b"\xef\xbb\xbf" + lines.encode())
+    result = batch(run_cli, name, "-i", str(path), *(["--text"] if text else []))
+    assert sum(answered_by(result, 2).values()) == 2
+    assert set(by_id(parse_results(result.stdout))) == ({1, 2} if text else {"q0", "q1"})
+    assert {"echo: question 0", "echo: question 1"} <= set(happenings(server))  # no mark in a prompt
+
+
 def test_options_and_line_options_reach_the_request(
     run_here: RunCli, mlxchat_home: Path, server: Standin
 ) -> None:

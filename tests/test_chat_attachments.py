@@ -160,6 +160,28 @@ def test_max_image_size_zero_never_resizes(mlxchat_home: Path, server: Standin, 
     assert negative.returncode == 2 and "Traceback" not in negative.stderr
 
 
+def test_high_bit_pictures_that_use_few_levels_are_sent_stretched(
+    mlxchat_home: Path, server: Standin, tmp_path: Path
+) -> None:
+    """12-bit data in a 16-bit PNG, 0-1000 in a 32-bit TIFF, floats of 100-101: each arrives with
+    its darkest sample black and its brightest white, not nearly black or flat grey."""
+    files = []
+    for name, mode, low, high in (
+        ("12bit.png", "I;16", 0, 4095),
+        ("i32.tiff", "I", 0, 1000),
+        ("float.tiff", "F", 100.0, 101.0),
+    ):
+        img = Image.new(mode, (64, 32), high)
+        img.paste(Image.new(mode, (32, 32), low), (0, 0))
+        img.save(tmp_path / name)
+        files += ["--image", str(tmp_path / name)]
+    sent = send(mlxchat_home, profile(mlxchat_home, server), "q", *files)
+    for img in sent.images():
+        grey = img.convert("L")
+        assert (grey.getpixel((8, 16)), grey.getpixel((56, 16))) == (0, 255)
+    assert all("stretched to 0-255" in " ".join(a["notes"]) for a in sent.start["attachments"])
+
+
 def test_an_image_url_is_passed_through(mlxchat_home: Path, server: Standin) -> None:
     url = "https://example.com/cat.png"
     sent = send(mlxchat_home, profile(mlxchat_home, server), "what animal?", "--image", url)

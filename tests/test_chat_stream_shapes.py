@@ -18,11 +18,14 @@ from tests.chat_helpers import add_profile, joined, parse_ndjson
 from tests.fixtures.common import RunCli
 from tests.fixtures.standin import Standin
 from tests.standin.stream_faults import (
+    BAD_CHUNKS,
+    ERROR_OBJECTS,
     FIRST_THINK_ONLY,
     HUGE_EVENT_BYTES,
     LEMONADE_MESSAGE,
     SERVER_MESSAGE,
     TAGS_IN_ANSWER,
+    VLLM_MESSAGE,
 )
 
 
@@ -49,6 +52,7 @@ def events_of(run_cli: RunCli, name: str) -> tuple[int, list[dict[str, Any]], st
         ("refusal", ("", "I'm sorry, I can't help with that.")),
         ("content-parts", ("Two plus two is four.", "The answer is 4.")),
         ("odd-choices", ("", "The answer is 4.")),
+        ("two-choices", ("", "The answer is 4.")),
         ("first-think-only", ("", FIRST_THINK_ONLY)),
         ("tags-in-answer", ("\nTwo plus two.\n", "\n\n" + TAGS_IN_ANSWER)),
         ("no-final-blank-line", ("", "The answer is 4.")),
@@ -69,7 +73,7 @@ def test_shapes_that_end_well_lose_no_text(  # noqa: PLR0913 (fixtures and param
     assert code == 0, stderr
     assert (joined(events, "thinking"), joined(events, "response")) == expected
     answer = expected[1]
-    assert events[-1]["type"] == "done"
+    assert (events[-1]["type"], events[-1]["finish_reason"]) == ("done", "stop")
     text = run(run_here, name)  # the text writer too (in-process: an output case)
     assert (text.returncode, text.stdout) == (0, answer.lstrip("\n") + "\n")
 
@@ -88,6 +92,75 @@ def test_an_error_outside_data_ends_with_the_servers_message_and_exit_4(
     text = run(run_here, name)  # the text writer too (in-process: an output case)
     assert text.returncode == 4 and text.stdout.startswith("The")
     assert SERVER_MESSAGE in text.stderr and "Traceback" not in text.stderr
+
+
+@pytest.mark.parametrize("shape", ERROR_OBJECTS)
+@pytest.mark.parametrize("where", ["chunk", "first", "body"])
+def test_an_error_object_of_any_shape_in_a_200_is_a_server_error_exit_4(  # noqa: PLR0913 (fixtures and parameters)
+    where: str, shape: str, *, run_cli: RunCli, run_here: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    """After content, as the first chunk, or as the whole body: vLLM's flat error object, a string
+    error, FastAPI's detail (text or a validation list) all end with the server's message."""
+    name = profile(mlxchat_home, server, f"error-{where}-{shape}")
+    code, events, stderr = events_of(run_cli, name)
+    assert code == 4, stderr
+    assert joined(events, "response") == ("The" if where == "chunk" else "")  # partial output stays
+    assert [e["type"] for e in events if e["type"] in ("done", "error")] == ["error"]
+    error = events[-1]
+    assert error["code"] == "server_error"
+    assert VLLM_MESSAGE in error["message"]
+    assert error.get("status") == (400 if shape == "flat" else None)
+    if where == "first":
+        text = run(run_here, name)  # the text writer too (in-process: an output case)
+        assert (text.returncode, text.stdout) == (4, "")
+        assert VLLM_MESSAGE in text.stderr
+
+
+@pytest.mark.parametrize(
+    ("scenario", "finish", "answer", "calls"),
+    [
+        ("finish-then-close", "stop", "The answer is 4.", 0),
+        ("finish-usage-then-close", "length", "The answer is 4.", 0),
+        ("tool-finish-then-close", "tool_calls", "", 1),
+    ],
+)
+def test_a_stream_closed_after_its_finish_reason_ends_done(  # noqa: PLR0913 (fixtures and parameters)
+    scenario: str,
+    finish: str,
+    answer: str,
+    calls: int,
+    *,
+    run_cli: RunCli,
+    mlxchat_home: Path,
+    server: Standin,
+) -> None:
+    """No [DONE], but the answer said it was complete: done, exit 0 (openai-python ends so too)."""
+    code, events, stderr = events_of(run_cli, profile(mlxchat_home, server, scenario))
+    assert code == 0, stderr
+    assert joined(events, "response") == answer
+    assert len([e for e in events if e["type"] == "tool_call"]) == calls
+    done = events[-1]
+    assert (done["type"], done["finish_reason"]) == ("done", finish)
+    if scenario != "tool-finish-then-close":
+        assert done["usage"]["completion_tokens"] > 0
+
+
+@pytest.mark.parametrize("name", BAD_CHUNKS)
+def test_a_chunk_the_fast_decoder_refuses_keeps_its_text(
+    name: str, run_cli: RunCli, run_here: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    """Invalid UTF-8 (U+FFFD per bad sequence), a lone surrogate escape (U+FFFD; a pair stays one
+    character), a number beyond a double or 64 bits (no usage from it): the text arrives."""
+    scenario = profile(mlxchat_home, server, f"bad-chunk-{name}")
+    code, events, stderr = events_of(run_cli, scenario)
+    assert code == 0, stderr
+    answer = "The answer" + BAD_CHUNKS[name][1]
+    assert joined(events, "response") == answer
+    done = events[-1]
+    assert done["type"] == "done" and done.get("ignored_lines", 0) == 0
+    assert done["usage"] == {"prompt_tokens": 12, "completion_tokens": 9, "total_tokens": 21}
+    text = run(run_here, scenario)  # the text writer too (in-process: an output case)
+    assert (text.returncode, text.stdout) == (0, answer + "\n")
 
 
 def test_tool_call_fragments_without_index_make_one_call(

@@ -35,12 +35,28 @@ TEMPLATES = {
     "no thinking at all": MESSAGES
     + "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}",
     "no generation prompt": MESSAGES,
+    # The same, with the generation prompt written as literal template text instead of strings.
+    "qwen3 literal": MESSAGES + "{%- if add_generation_prompt %}<|im_start|>assistant\n"
+    "{%- if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n"
+    "{%- endif %}{%- endif %}",
+    "qwen3.5 literal": MESSAGES + "{%- if add_generation_prompt %}<|im_start|>assistant\n"
+    "{%- if enable_thinking is defined and enable_thinking is false %}<think>\n\n</think>\n\n"
+    "{%- else %}<think>\n{%- endif %}{%- endif %}",
+    "deepseek-r1 literal": "{% for m in messages %}{{ m.content }}{% endfor %}"
+    "{% if add_generation_prompt and not ns.is_tool %}<\uff5cAssistant\uff5c><think>\n{% endif %}",
+    "qwq literal": MESSAGES + "{%- if add_generation_prompt %}<|im_start|>assistant\n<think>\n{%- endif %}",
+    "mixed": MESSAGES
+    + "{%- if add_generation_prompt %}{{- '<|im_start|>assistant' }}\n<think>\n{%- endif %}",
+    "inline if": MESSAGES + "{{ '<|im_start|>assistant\n<think>\n' if add_generation_prompt }}",
+    "a comment that shows the tag": MESSAGES
+    + "{%- if add_generation_prompt %}<|im_start|>assistant\n{# the model opens <think> #}{%- endif %}",
     # <think> in the history handling, before the generation prompt, does not count.
     "qwen3 history": "{%- set c = m.content.split('</think>')[-1] %}{%- if '<think>' in c %}{%- endif %}"
     + MESSAGES
     + "{%- if add_generation_prompt %}{{- '<|im_start|>assistant\\n' }}{%- endif %}",
 }
-EXPECTED = {"qwen3.5": True, "deepseek-r1": True, "qwq": True}
+OPENING = ("qwen3.5", "deepseek-r1", "qwq", "qwen3.5 literal", "deepseek-r1 literal", "qwq literal")
+EXPECTED = dict.fromkeys((*OPENING, "mixed", "inline if"), True)
 
 
 @pytest.mark.parametrize("name", TEMPLATES)
@@ -93,6 +109,11 @@ def test_profile_add_detects_thinking_prefilled_and_the_option_overrides(
     assert "thinking_prefilled: false" in edited.stderr
     assert _show(run_cli, "a")["thinking_prefilled"] is False
     # A command profile whose model path is a model directory is detected too.
+    # The generation prompt as literal template text (QwQ's form).
+    literal = write_model_dir(tmp_path / "literal", {"model_type": "llama"})
+    (literal / "chat_template.jinja").write_text(TEMPLATES["qwq literal"])
+    run_cli("profile", "add", "d", "--server", "mlx-lm", "--model-path", str(literal))
+    assert _show(run_cli, "d")["thinking_prefilled"] is True
     command = "python3 -m some.server --port {port}"
     run_cli("profile", "add", "c", "--server", "command", "--model-path", str(opening), "--command", command)
     assert _show(run_cli, "c")["thinking_prefilled"] is True

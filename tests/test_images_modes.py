@@ -42,6 +42,13 @@ def left_right(img: Image.Image) -> tuple[object, object]:
         ("I", -5, 70000, (0, 255)),
         ("I;16", 40000, 0, (156, 0)),
         ("I;16B", 40000, 65535, (156, 255)),
+        # Pictures that would use few grey levels are stretched to their range:
+        ("I;16", 0, 4095, (0, 255)),  # 12-bit data in a 16-bit container
+        ("I;16", 1000, 3000, (0, 255)),
+        ("I;16B", 0, 20000, (0, 78)),  # over a quarter of the levels: read as 16-bit
+        ("I", 0, 1000, (0, 255)),
+        ("F", 100.0, 101.0, (0, 255)),
+        ("F", 0.25, 0.26, (0, 255)),
     ],
 )
 def test_high_bit_samples_are_scaled_not_clipped(
@@ -54,6 +61,11 @@ def test_high_bit_samples_are_scaled_not_clipped(
     assert isinstance(low, int) and isinstance(high, int)
     assert abs(low - expected[0]) <= 1 and abs(high - expected[1]) <= 1, (low, high)
     assert any("converted to 8-bit" in note for note in result.notes)
+
+
+def test_an_image_of_one_value_keeps_it() -> None:
+    _, img = prepared(Image.new("I;16", (32, 32), 40000))
+    assert img.getpixel((4, 4)) == 156
 
 
 @pytest.mark.parametrize("mode", ["CMYK", "LAB", "YCbCr", "RGBX", "HSV"])

@@ -209,12 +209,26 @@ def test_a_running_server_is_never_lost_by_editing_its_profile(
     removed = run_cli("profile", "rm", "web")
     assert removed.returncode == 2
     assert "stop it first" in removed.stderr
-    # Fields that do not say where or how the server runs may change (a restart applies them).
-    allowed = run_cli("profile", "edit", "web", "--temperature", "0.5", "--port", str(port))
-    assert allowed.returncode == 0, allowed.stderr
-    assert "mlxchat restart web" in allowed.stderr
+    # Fields that do not say where or how the server runs may change. mlxchat's own apply to the
+    # next request: no restart is asked for.
+    for client_side in (
+        ["--temperature", "0.5", "--port", str(port)],
+        ["--max-tokens", "9"],
+        ["--system-prompt", "Be brief.", "--max-image-size", "512"],
+        ["--batch-jobs", "2", "--thinking-prefilled"],
+    ):
+        allowed = run_cli("profile", "edit", "web", *client_side)
+        assert allowed.returncode == 0, allowed.stderr
+        assert "restart" not in allowed.stderr, (client_side, allowed.stderr)
+    # Those the server is started with (its command line) take effect at a restart: named.
+    for server_side, named in ((["--context-length", "2048"], "context_length"), (["--model", "m"], "model")):
+        allowed = run_cli("profile", "edit", "web", *server_side)
+        assert allowed.returncode == 0, allowed.stderr
+        assert f"still runs with the old {named}: mlxchat restart web" in allowed.stderr
     assert pid_alive(pid)
     assert run_cli("stop", "web").returncode == 0
+    again = run_cli("profile", "edit", "web", "--context-length", "4096")  # not running: no note
+    assert again.returncode == 0 and "restart" not in again.stderr
 
 
 def test_stop_follows_the_record_whatever_the_profile_says_now(

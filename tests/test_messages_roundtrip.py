@@ -45,11 +45,25 @@ def test_messages_files_keep_every_character(
     as_array.write_bytes(orjson.dumps(MESSAGES))
     crlf = tmp_path / "talk-crlf.ndjson"
     crlf.write_bytes(AS_NDJSON.replace(b"\n", b"\r\n"))
-    for path in (ndjson, as_array, crlf):
+    bom_ndjson, bom_array = tmp_path / "bom.ndjson", tmp_path / "bom.json"  # as Windows editors save
+    bom_ndjson.write_bytes(b"\xef\xbb\xbf" + AS_NDJSON)
+    bom_array.write_bytes(b"\xef\xbb\xbf" + orjson.dumps(MESSAGES))
+    for path in (ndjson, as_array, crlf, bom_ndjson, bom_array):
         assert sent_messages(run_cli, name, "--messages", str(path)) == [
             *MESSAGES,
             {"role": "user", "content": "next"},
         ], path.name
+
+
+def test_messages_on_stdin_may_start_with_a_byte_order_mark(
+    run_cli: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    name = remote(mlxchat_home, server, "echo")
+    result = run_cli(
+        "chat", name, "--messages", "-", "--json", input="\ufeff" + AS_NDJSON.decode(), timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert json.loads(joined(parse_ndjson(result.stdout), "response"))["messages"] == MESSAGES
 
 
 def test_a_saved_conversation_loads_back_whole(

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
 BAND_PIXELS: Final = 4_000_000
 """About how many source pixels one band holds."""
 _LANCZOS_SUPPORT: Final = 3.0
+FEW_LEVELS: Final = 64
+"""Grey levels (of 256) below which high-bit samples are stretched to their range instead."""
 _HIGH_BIT_MODES: Final = ("I;16", "I;16B", "I;16L", "I;16N", "I", "F")
 _GREY_MODES: Final = ("L", "LA", "La", "1", *_HIGH_BIT_MODES)
 _ALPHA_MODES: Final = ("RGBA", "RGBa", "LA", "La", "PA")
@@ -47,8 +49,10 @@ def plan_pixels(img: Image.Image, notes: list[str]) -> PixelPlan:
     """Decide how ``img`` (loaded) becomes L, RGB or RGBA; notes say what a user may want to know."""
     mode = img.mode
     if mode in _HIGH_BIT_MODES:
-        scale, offset = _high_bit_scale(img)
+        stretched: list[str] = []
+        scale, offset = _high_bit_scale(img, stretched)
         notes.append(f"{'16-bit' if mode.startswith('I;16') else mode} samples converted to 8-bit")
+        notes += stretched
         to_wide: Step = (lambda b: b.convert("I")) if mode.startswith("I;16") else (lambda b: b)
         return PixelPlan("L", [to_wide, lambda b: b.point(lambda v: v * scale + offset).convert("L")])
     if mode == "CMYK":
@@ -120,22 +124,38 @@ def _palette_key_used(img: Image.Image, key: object) -> bool:
     return False
 
 
-def _high_bit_scale(img: Image.Image) -> tuple[float, float]:
-    """How samples map to 0-255: 16-bit by /256; 32-bit by its range (floats in 0-1: fractions of white)."""
-    if img.mode.startswith("I;16"):
-        return 1 / 256, 0.0
+def _high_bit_scale(img: Image.Image, notes: list[str]) -> tuple[float, float]:
+    """How samples map to 0-255: by the scale of what holds them (16-bit by /256; 32-bit integers
+    within 0-255 unchanged, within 0-65535 by /256; floats within 0-1 as fractions of white, within
+    0-255 unchanged), unless the picture would then use fewer than FEW_LEVELS grey levels (12-bit
+    data in 16 bits, a float image of 100-101): then, as with no such scale, its range is stretched
+    to 0-255, lowest black, highest white. An image of one value keeps it."""
     lows, highs = zip(*(band.getextrema() for band in _bands(img)), strict=True)
     low, high = float(min(lows)), float(max(highs))
     if not (math.isfinite(low) and math.isfinite(high)):
         return 1.0, 0.0
-    if img.mode == "F" and low >= 0 and high <= 1:
-        return 255.0, 0.0
-    if low >= 0 and high <= 255:
-        return 1.0, 0.0
-    if img.mode == "I" and low >= 0 and high <= 65535:
-        return 1 / 256, 0.0
-    span = float(high - low) or 1.0
-    return 255 / span, -float(low) * 255 / span
+    scale = _container_scale(img.mode, low, high)
+    if scale is not None and ((high - low) * scale >= FEW_LEVELS or high == low):
+        return scale, 0.0
+    if scale is not None:
+        notes.append(f"samples use little of their range ({low:g}-{high:g}): stretched to 0-255")
+    span = high - low or 1.0
+    return 255 / span, -low * 255 / span
+
+
+def _container_scale(mode: str, low: float, high: float) -> float | None:
+    """The factor that maps the samples' container to 0-255; None when none fits the values."""
+    if mode.startswith("I;16"):
+        return 1 / 256
+    if low < 0:
+        return None
+    if mode == "F" and high <= 1:
+        return 255.0
+    if high <= 255:
+        return 1.0
+    if mode == "I" and high <= 65535:
+        return 1 / 256
+    return None
 
 
 def _profile_step(img: Image.Image, target: str, notes: list[str]) -> Step | None:

@@ -22,6 +22,7 @@ from mlxchat.errors import UsageError
 
 OPENAI_KEYS: Final = ("custom_id", "method", "url", "body")
 SHORT_KEYS: Final = ("id", "prompt", "messages", "system", "images", "max_tokens", "temperature", "no_think")
+BOM: Final = b"\xef\xbb\xbf"
 CHAT_URLS: Final = ("/v1/chat/completions", "/chat/completions")
 
 
@@ -39,7 +40,8 @@ def read_entries(
     """Every non-blank line of ``lines`` as an Item or a BadLine (a duplicate id is a BadLine).
     ``drop_model``: OpenAI bodies lose their ``model``, so that each profile's own is sent."""
     seen = IdSet()
-    for number, raw in enumerate(lines, 1):
+    for number, line in enumerate(lines, 1):
+        raw = line.removeprefix(BOM) if number == 1 else line  # a byte order mark first: skipped
         if not raw.strip():
             continue
         try:

@@ -48,11 +48,11 @@ def open_output(path: str, *, resume: bool, overwrite: bool, events: bool) -> tu
             hint="--resume skips the requests it already holds results for; --overwrite replaces it",
         )
     resumed = Resumed()
-    if exists and resume:
-        resumed = _rewrite(target, events)
     try:
+        if exists and resume:
+            resumed = _rewrite(target, events)
         handle = target.open("ab" if resume else "wb", buffering=0)
-    except OSError as exc:
+    except OSError as exc:  # any reason: permissions, a read-only mount, a full disk
         raise UsageError(f"cannot write {path}: {exc.strerror or exc}") from None
     return handle, resumed
 

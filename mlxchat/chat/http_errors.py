@@ -6,6 +6,7 @@ Shapes seen from real servers (see docs/protocol.md):
 - ``{"detail": [{"loc": [...], "msg": ...}, ...]}`` (FastAPI request validation)
 - ``{"detail": "text"}`` (FastAPI, e.g. 404)
 - ``{"error": "text"}`` (mlx_lm.server)
+- ``{"object": "error", "message": ..., "type": ..., "code": 400}`` (vLLM, sglang; in a 200 stream too)
 Anything else: the body's text, shortened, or the HTTP reason.
 """
 
@@ -24,15 +25,33 @@ _TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
 
 
 def message_from_error(err: Any) -> str | None:
-    """The message inside an ``error`` value (an object with ``message``, or a string)."""
+    """The message inside an ``error`` value (an object with ``message``, or a string), or of an
+    object that is itself the error (vLLM's flat ``{"object": "error", "message": ...}``, FastAPI's
+    ``{"detail": ...}``)."""
     if isinstance(err, str):
         return err.strip() or None
     if isinstance(err, dict):
         msg = err.get("message") or err.get("msg") or err.get("detail")
         if isinstance(msg, str) and msg.strip():
             return msg.strip()
+        if isinstance(msg, list):
+            return _validation_message(msg)
         if isinstance(err.get("error"), dict | str):
             return message_from_error(err["error"])
+        if isinstance(err.get("detail"), dict):
+            return message_from_error(err["detail"])
+    return None
+
+
+def error_in(obj: dict[str, Any]) -> Any:
+    """The error a JSON object that is no chat completion (nor chunk) reports, or None: its truthy
+    ``error`` (OpenAI, mlx_lm.server, llama.cpp), the object itself when it is one (vLLM and sglang:
+    ``{"object": "error", "message", "type", "code"}``; FastAPI: ``{"detail": ...}``)."""
+    err = obj.get("error")
+    if err:  # a falsy error (false, "", null, {}) is no error, as in the OpenAI SDK
+        return err
+    if "choices" not in obj and (obj.get("object") == "error" or obj.get("detail")):
+        return obj
     return None
 
 

@@ -55,8 +55,9 @@ class ChatOptions:
 
 
 def parse_messages(text: str, source: str) -> list[dict[str, Any]]:
-    """Messages from a JSON array, or from NDJSON (one message object per line)."""
-    stripped = text.strip()
+    """Messages from a JSON array, or from NDJSON (one message object per line). A UTF-8 byte
+    order mark at the start (Windows editors write one) is skipped."""
+    stripped = text.removeprefix("\ufeff").strip()
     if not stripped:
         raise UsageError(f"{source}: no messages in it")
     if stripped.startswith("["):

@@ -26,12 +26,15 @@ from mlxchat.chat.events import (
     ThinkingDone,
     Timing,
 )
-from mlxchat.chat.http_errors import body_excerpt, message_from_error, status_from_error
+from mlxchat.chat.http_errors import body_excerpt, error_in, message_from_error, status_from_error
 from mlxchat.chat.known_defects import known_defect_hint
+from mlxchat.chat.lenient_json import loads_lenient
 from mlxchat.chat.reasoning import ThinkSplitter
 from mlxchat.chat.sse import SSEDecoder, SSEError
 from mlxchat.chat.tool_calls import ToolCalls
 
+_FIRST = (0, None, "0")
+"""The ``index`` of the choice that is read (n > 1 streams interleave the others); None: no index."""
 _loads = orjson.loads
 _JSONDecodeError = orjson.JSONDecodeError
 
@@ -89,9 +92,11 @@ class Translator:
             try:
                 obj = _loads(payload)
             except _JSONDecodeError:
-                if self._not_json(payload, out):
-                    return True
-                continue
+                obj = loads_lenient(payload)  # bad UTF-8, a lone surrogate, 1e999: keep the text
+                if obj is None:
+                    if self._not_json(payload, out):
+                        return True
+                    continue
             if type(obj) is not dict:
                 self.ignored_lines += 1
                 continue
@@ -105,8 +110,11 @@ class Translator:
                 return True
             choices = obj.get("choices")
             if choices:
-                choice = choices[0] if type(choices) is list else choices
-                if type(choice) is dict:
+                if type(choices) is list:
+                    choice = choices[0] if len(choices) == 1 else first_choice(choices)
+                else:
+                    choice = choices
+                if type(choice) is dict and choice.get("index") in _FIRST:
                     delta = choice.get("delta")
                     if delta and type(delta) is dict:
                         content = delta.get("content")
@@ -127,6 +135,11 @@ class Translator:
                     if reason and type(reason) is str:
                         self.finish_reason = reason
                         self._end_of_answer(out)
+            elif choices is None:
+                err = error_in(obj)  # an error object of another shape (vLLM's flat one)
+                if err is not None:
+                    self.error = _error_object(err)
+                    return True
             usage = obj.get("usage")
             if usage:
                 self.usage = normalize_usage(usage)
@@ -267,7 +280,9 @@ class Translator:
         if self.error is not None:
             self.partial_output(out)
             return self.error
-        if self.saw_done:
+        if self.saw_done or self.finish_reason is not None:
+            # A finish_reason says the answer is complete: a server that then closes the stream
+            # without [DONE] has still finished (openai-python ends there without complaint).
             return self.done(out)
         self.partial_output(out)
         return Error("stream_broken", "the server ended the stream before [DONE]")
@@ -275,6 +290,18 @@ class Translator:
     def partial_output(self, out: list[Event]) -> None:
         """The stream broke: what the server did send is still passed on (not the unfinished tool calls)."""
         self._flush_splitter(out)
+
+
+def first_choice(choices: list[Any]) -> Any:
+    """The choice with index 0 among several (in whatever order they are listed), else the first
+    without an index; None when every choice is another one."""
+    for choice in choices:
+        if type(choice) is dict and choice.get("index") in (0, "0"):
+            return choice
+    for choice in choices:
+        if type(choice) is dict and choice.get("index") is None:
+            return choice
+    return None
 
 
 def _error_object(err: Any) -> Error:
@@ -287,9 +314,11 @@ def _stream_error(payload: bytes) -> Error:
     try:
         obj = _loads(bytes(payload))  # orjson takes no subclass of bytes
     except _JSONDecodeError:
-        obj = payload.decode("utf-8", "replace")
-    if isinstance(obj, dict) and obj.get("error"):
-        obj = obj["error"]
+        obj = loads_lenient(bytes(payload))
+        if obj is None:
+            obj = payload.decode("utf-8", "replace")
+    if isinstance(obj, dict):
+        obj = error_in(obj) or obj
     return _error_object(obj)
 
 
@@ -302,17 +331,19 @@ def from_body(raw: bytes, translator: Translator, out: list[Event]) -> TerminalE
     try:
         obj = _loads(raw)
     except _JSONDecodeError:
+        obj = loads_lenient(raw)
+    if obj is None:
         decoder = SSEDecoder()
         payloads = decoder.feed(raw) + decoder.finish()
         if decoder.seen_sse:
             translator.feed(payloads, out)
             return translator.end(out)
-        obj = None
     if isinstance(obj, dict):
-        if obj.get("error"):
-            return _error_object(obj["error"])
+        err = error_in(obj)
+        if err is not None:
+            return _error_object(err)
         choices = obj.get("choices")
-        choice = choices[0] if choices and type(choices) is list else choices
+        choice = first_choice(choices) if choices and type(choices) is list else choices
         message = choice.get("message") if isinstance(choice, dict) else None
         if isinstance(message, dict):
             assert isinstance(choice, dict)

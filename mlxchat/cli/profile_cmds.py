@@ -182,7 +182,8 @@ def _edit(  # noqa: PLR0917 (typer options)
     _report(term, change)
     term.info(f"changed profile {name}")
     if change.runs_old_settings:
-        term.info(f"its server still runs with the old settings: mlxchat restart {name}")
+        fields = ", ".join(change.runs_old_settings)
+        term.info(f"its server still runs with the old {fields}: mlxchat restart {name}")
 
 
 def _list(ctx: typer.Context, json_: JsonOpt = False) -> None:

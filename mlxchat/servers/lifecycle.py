@@ -7,7 +7,6 @@ or is interrupted leaves nothing behind (startup.py); a stop goes by the run rec
 
 from __future__ import annotations
 
-import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -177,16 +176,18 @@ class _Start:
         spawned: process.Spawned | None = None
         try:
             with self.interrupts.deferred():  # no server without its record
-                spawned = process.spawn(
-                    self.spec.argv,
-                    env=self.spec.env,
-                    log_path=log,
-                    cwd=paths.state_dir(),
-                    label=f"start {profile.name}",
-                )
-                record = _record_of(profile, spawned, log)
-                with contextlib.suppress(OSError):  # the directory was writable a moment ago
+                try:
+                    spawned = process.spawn(
+                        self.spec.argv,
+                        env=self.spec.env,
+                        log_path=log,
+                        cwd=paths.state_dir(),
+                        label=f"start {profile.name}",
+                    )
+                    record = _record_of(profile, spawned, log)
                     write_record(record)
+                except OSError as exc:  # writable a moment ago, but full now (a disk, a quota)
+                    raise paths.not_writable(Path(exc.filename or paths.state_dir()), exc) from None
             if self.wait:
                 wait_ready(profile, record, spawned, window=self.window, progress=self.progress)
         except BaseException as exc:

@@ -97,6 +97,18 @@ def odd_choices(r: Responder, body: dict[str, Any], options: Any) -> None:
     _finish(r)
 
 
+def two_choices(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """``n=2``: choices listed index 1 first in one chunk, and chunks of index 1 alone (as vLLM
+    interleaves them); only index 0 is the answer."""
+    r.start_stream()
+    both = [{"index": 1, "delta": {"content": "Other"}}, {"index": 0, "delta": {"content": "The answer"}}]
+    r.event({"id": "chatcmpl-standin", "choices": both})
+    r.event({"id": "chatcmpl-standin", "choices": [{"index": 1, "delta": {"content": " text"}}]})
+    r.event(chunk({"content": " is 4."}))
+    r.event({"id": "chatcmpl-standin", "choices": [{"index": 1, "delta": {}, "finish_reason": "length"}]})
+    _finish(r)
+
+
 def first_think_only(r: Responder, body: dict[str, Any], options: Any) -> None:
     """A server without a reasoning parser; the answer itself mentions the tags (split)."""
     r.start_stream()
@@ -122,6 +134,58 @@ def no_final_blank_line(r: Responder, body: dict[str, Any], options: Any) -> Non
     r.raw(b"data: [DONE]")
 
 
+def finish_then_close(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """The finish chunk (with usage), then the connection closes without [DONE]."""
+    r.start_stream()
+    r.event(chunk({"content": "The answer is 4."}))
+    r.event(chunk({}, "stop", usage=USAGE))
+
+
+def finish_usage_then_close(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """The finish chunk, a usage chunk of its own (``choices: []``), then a close without [DONE]."""
+    r.start_stream()
+    r.event(chunk({"content": "The answer is 4."}))
+    r.event(chunk({}, "length"))
+    r.event({"id": "chatcmpl-standin", "object": "chat.completion.chunk", "choices": [], "usage": USAGE})
+
+
+def tool_finish_then_close(r: Responder, body: dict[str, Any], options: Any) -> None:
+    """A tool call whose finish chunk is the last thing sent (no [DONE])."""
+    r.start_stream()
+    call = {"index": 0, "id": "call_1", "type": "function", "function": {"name": "get_weather"}}
+    r.event(chunk({"tool_calls": [call]}))
+    r.event(chunk({"tool_calls": [{"index": 0, "function": {"arguments": '{"city": "Paris"}'}}]}))
+    r.event(chunk({}, "tool_calls"))
+
+
+BAD_CHUNKS: dict[str, tuple[bytes, str]] = {
+    # A data line orjson refuses, and the text that must still arrive from it.
+    "invalid-utf8": (
+        b'{"choices": [{"index": 0, "delta": {"content": " caf\xe9 \xf0\x9f ok"}}]}',
+        " caf\ufffd \ufffd ok",
+    ),
+    "lone-surrogate": (
+        b'{"choices": [{"index": 0, "delta": {"content": " a\\ud800b \\ud83d\\ude00"}}]}',
+        " a\ufffdb \U0001f600",
+    ),
+    "huge-number": (
+        b'{"choices": [{"index": 0, "delta": {"content": " is 4."}}], "usage": {"completion_tokens": 1e999}}',
+        " is 4.",
+    ),
+}
+"""Scenarios ``bad-chunk-NAME``: "The answer", this chunk, then a normal end."""
+
+
+def _bad_chunk(name: str) -> Any:
+    def scenario(r: Responder, body: dict[str, Any], options: Any) -> None:
+        r.start_stream()
+        r.event(chunk({"content": "The answer"}))
+        r.raw(b"data: " + BAD_CHUNKS[name][0] + b"\n\n")
+        _finish(r)
+
+    return scenario
+
+
 def huge_event(r: Responder, body: dict[str, Any], options: Any) -> None:
     """One content event of HUGE_EVENT_BYTES, written 1 KiB at a time."""
     r.start_stream()
@@ -131,6 +195,42 @@ def huge_event(r: Responder, body: dict[str, Any], options: Any) -> None:
         r.handler.wfile.write(view[i : i + 1024])
     r.handler.wfile.flush()
     _finish(r)
+
+
+VLLM_MESSAGE = "This model's maximum context length is 4096 tokens. However, you requested 6009 tokens."
+ERROR_OBJECTS: dict[str, dict[str, Any]] = {
+    # vLLM and sglang: the error object itself, flat, with the status as its code.
+    "flat": {
+        "object": "error",
+        "message": VLLM_MESSAGE,
+        "type": "BadRequestError",
+        "param": None,
+        "code": 400,
+    },
+    "string": {"error": VLLM_MESSAGE},  # mlx_lm.server
+    "detail": {"detail": VLLM_MESSAGE},  # FastAPI
+    "detail-list": {"detail": [{"loc": ["body", "messages"], "msg": VLLM_MESSAGE, "type": "value_error"}]},
+}
+"""Error objects of every shape, each sent as a chunk of a 200 stream (after content, or first) and
+as a whole 200 body: scenarios ``error-chunk-SHAPE``, ``error-first-SHAPE``, ``error-body-SHAPE``."""
+
+
+def _error_chunk(shape: str, after_content: bool) -> Any:
+    def scenario(r: Responder, body: dict[str, Any], options: Any) -> None:
+        r.start_stream()
+        if after_content:
+            r.event(chunk({"role": "assistant", "content": "The"}))
+        r.event(ERROR_OBJECTS[shape])
+        r.done()
+
+    return scenario
+
+
+def _error_body(shape: str) -> Any:
+    def scenario(r: Responder, body: dict[str, Any], options: Any) -> None:
+        _body(r, "application/json", json.dumps(ERROR_OBJECTS[shape]).encode())
+
+    return scenario
 
 
 LEMONADE_MESSAGE = "request (6009 tokens) exceeds the available context size (4096 tokens)"
@@ -188,13 +288,21 @@ SCENARIOS = {
     "content-parts": content_parts,
     "tool-fragments-no-index": tool_fragments_no_index,
     "odd-choices": odd_choices,
+    "two-choices": two_choices,
     "first-think-only": first_think_only,
     "tags-in-answer": tags_in_answer,
     "no-final-blank-line": no_final_blank_line,
     "huge-event": huge_event,
+    "finish-then-close": finish_then_close,
+    **{f"bad-chunk-{name}": _bad_chunk(name) for name in BAD_CHUNKS},
+    "finish-usage-then-close": finish_usage_then_close,
+    "tool-finish-then-close": tool_finish_then_close,
     "bare-json-error": bare_json_error,
     "html-page": html_page,
     "plain-text": plain_text,
     "gzip-lie": gzip_lie,
     "stream-labelled-json": stream_labelled_json,
+    **{f"error-chunk-{shape}": _error_chunk(shape, after_content=True) for shape in ERROR_OBJECTS},
+    **{f"error-first-{shape}": _error_chunk(shape, after_content=False) for shape in ERROR_OBJECTS},
+    **{f"error-body-{shape}": _error_body(shape) for shape in ERROR_OBJECTS},
 }
