@@ -76,6 +76,8 @@ class _Task:
     entry: Item
     seq: int
     attempt: int = 1
+    failed_on: frozenset[str] = frozenset()
+    """The profiles whose tries of it failed: its retries go elsewhere while they can."""
 
 
 @dataclass(order=True)
@@ -168,7 +170,7 @@ class BatchRunner:
                         return
                     self._cond.wait(self._pause())
                     continue
-                lane = self.lanes.pick(time.monotonic())
+                lane = self.lanes.pick(time.monotonic(), task.failed_on)
                 if lane is None:
                     self._cond.wait(self._pause())
                     continue
@@ -293,6 +295,8 @@ class BatchRunner:
                 lane.answered()
             elif judged is Verdict.LANE:
                 lane.failed(now, self._rng)
+            elif judged is Verdict.RETRY:
+                lane.refused(now, self._rng, turn.retry_after)
             again = judged in (Verdict.LANE, Verdict.RETRY)
             tries_left = self.tally.interrupted or task.attempt <= self.options.retries
             if self.tally.abandoned or (again and tries_left):
@@ -302,18 +306,23 @@ class BatchRunner:
                 if self.tally.interrupted:
                     self._not_run(task)
                 else:
-                    self._retry_later(task, lane, judged, turn.retry_after, now)
+                    self._retry_later(task, lane, turn.retry_after, now)
                 return
         if log is not None:
             log.keep()  # before the line: once every line is written, the batch may end at once
         self._finish(Outcome(entry, lane.name, turn, sink.events, attempts=task.attempt), task.seq, lane)
 
-    def _retry_later(
-        self, task: _Task, lane: Lane, judged: Verdict, retry_after: float | None, now: float
-    ) -> None:
-        elsewhere = judged is Verdict.LANE and self.lanes.elsewhere(lane, now)
-        delay = 0.0 if elsewhere else REQUEST_BACKOFF.delay(task.attempt, self._rng)
-        delay = max(delay, retry_after or 0.0)
+    def _retry_later(self, task: _Task, lane: Lane, retry_after: float | None, now: float) -> None:
+        """Queue the next try: at once when a profile in rotation has not failed it yet, else after
+        the backoff (and never sooner than ``Retry-After``). Once every profile has failed it, it
+        starts over, passing over only the last one."""
+        failed_on = task.failed_on | {lane.name}
+        fresh = failed_on < self.lanes.names()
+        task.failed_on = failed_on if fresh else frozenset({lane.name})
+        if fresh and self.lanes.elsewhere(failed_on, now):
+            delay = 0.0
+        else:
+            delay = max(REQUEST_BACKOFF.delay(task.attempt, self._rng), retry_after or 0.0)
         task.attempt += 1
         heapq.heappush(self._waiting, _Waiting(now + delay, next(self._order), task))
         lane.stats.retried += 1
