@@ -23,6 +23,7 @@ from mlxchat.errors import UsageError
 OPENAI_KEYS: Final = ("custom_id", "method", "url", "body")
 SHORT_KEYS: Final = ("id", "prompt", "messages", "system", "images", "max_tokens", "temperature", "no_think")
 CHAT_URLS: Final = ("/v1/chat/completions", "/chat/completions")
+UTF8_BOM: Final = b"\xef\xbb\xbf"
 
 
 class LineError(Exception):
@@ -39,7 +40,9 @@ def read_entries(
     """Every non-blank line of ``lines`` as an Item or a BadLine (a duplicate id is a BadLine).
     ``drop_model``: OpenAI bodies lose their ``model``, so that each profile's own is sent."""
     seen = IdSet()
-    for number, raw in enumerate(lines, 1):
+    for number, line in enumerate(lines, 1):
+        # A file saved "with BOM" (Windows editors): the mark is not part of line 1.
+        raw = line[len(UTF8_BOM) :] if number == 1 and line.startswith(UTF8_BOM) else line
         if not raw.strip():
             continue
         try:

@@ -1,0 +1,70 @@
+"""``mlxchat batch`` input at its edges: a UTF-8 byte order mark, null in OpenAI bodies, and the
+messages of lines that cannot be sent (docs/batch.md, "Input")."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.batch_helpers import batch, jsonl, ok, parse_results, remote
+from tests.fixtures.common import RunCli
+from tests.fixtures.standin import Standin
+
+BOM = "\ufeff"
+
+
+def sent_body(result: dict[str, Any]) -> dict[str, Any]:
+    """What the echo scenario says it was sent (either result shape)."""
+    if "custom_id" in result:
+        text = result["response"]["body"]["choices"][0]["message"]["content"]
+    else:
+        text = result["answer"]
+    body: dict[str, Any] = json.loads(text)
+    return body
+
+
+@pytest.mark.parametrize("source", ["file", "stdin"])
+@pytest.mark.parametrize(
+    ("flags", "lines"),
+    [
+        ([], jsonl({"id": "a", "prompt": "first"}, {"id": "b", "prompt": "second"})),
+        ([], jsonl({"custom_id": "a", "body": {"messages": [{"role": "user", "content": "first"}]}})),
+        (["--text"], "first\nsecond\n"),
+    ],
+    ids=["short", "openai", "text"],
+)
+def test_a_byte_order_mark_is_not_part_of_the_first_line(  # noqa: PLR0913, PLR0917 (fixtures and parameters)
+    run_here: RunCli,
+    mlxchat_home: Path,
+    server: Standin,
+    tmp_path: Path,
+    source: str,
+    flags: list[str],
+    lines: str,
+) -> None:
+    name = remote(mlxchat_home, server, "p", "echo")
+    if source == "file":
+        path = tmp_path / "in.jsonl"
+        path.write_bytes((BOM + lines).encode("utf-8"))
+        result = batch(run_here, name, *flags, "-i", str(path))
+    else:
+        result = batch(run_here, name, *flags, input=BOM + lines)
+    assert result.returncode == 0, result.stdout + result.stderr
+    results = parse_results(result.stdout)
+    assert len(results) == len(lines.splitlines()) and all(ok(r) for r in results)
+    prompts = {sent_body(r)["messages"][-1]["content"] for r in results}
+    assert "first" in prompts and not any(BOM in p for p in prompts)
+
+
+def test_a_byte_order_mark_after_the_first_line_is_left_alone(
+    run_here: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    name = remote(mlxchat_home, server, "p", "echo")
+    result = batch(run_here, name, "--text", "--ordered", input=f"first\n{BOM}second\n")
+    assert [sent_body(r)["messages"][-1]["content"] for r in parse_results(result.stdout)] == [
+        "first",
+        f"{BOM}second",
+    ]
