@@ -334,6 +334,7 @@ def test_resume_keeps_successes_and_runs_the_failed_again(
     second = batch(run_here, "good", "-o", str(out), "--resume", input=prompts(6))
     assert second.returncode == 0, second.stderr
     assert "3 done already, 3 to run again" in second.stderr and "3 already done" in second.stderr
+    assert second.stderr.count("resuming ") == 1, second.stderr  # said once
     after = by_id(read_results(out))
     assert set(after) == {f"q{i}" for i in range(6)} and all(ok(r) for r in after.values())
     assert {i: after[i]["request_id"] for i in kept} == kept  # the kept lines are the same lines

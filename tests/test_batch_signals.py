@@ -119,6 +119,7 @@ def test_kill_9_at_random_points_then_resume_gives_every_id_once(
         proc.wait(timeout=30)
     final = batch(run_cli, name, "-j", "8", "-o", str(out), "--resume", *flags, input=lines)
     assert final.returncode == 0, final.stderr
+    assert final.stderr.count("resuming ") == 1, final.stderr
     wanted = {f"q{i}" for i in range(60)}
     if events:
         _, requests = parse_batch_events(out.read_text())

@@ -276,8 +276,6 @@ def _open_output(spec: BatchSpec, stack: ExitStack, terminal: Terminal) -> tuple
         spec.output, resume=spec.resume, overwrite=spec.overwrite, events=spec.events
     )
     stack.callback(handle.close)
-    if resumed.kept or resumed.dropped:
-        terminal.info(f"resuming {spec.output}: {resumed.kept} done already, {resumed.dropped} to run again")
     return handle, resumed
 
 
