@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.batch_helpers import batch, jsonl, ok, parse_results, remote
+from tests.batch_helpers import batch, by_id, jsonl, ok, parse_results, remote
 from tests.fixtures.common import RunCli
 from tests.fixtures.standin import Standin
 
@@ -68,3 +68,27 @@ def test_a_byte_order_mark_after_the_first_line_is_left_alone(
         "first",
         f"{BOM}second",
     ]
+
+
+def test_null_means_not_given_in_every_checked_or_filled_key(
+    run_here: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    name = remote(mlxchat_home, server, "p", "echo")
+    user = [{"role": "user", "content": "hi"}]
+    nulls = dict.fromkeys(["n", "model", "max_tokens", "max_completion_tokens", "temperature", "stop"])
+    lines = jsonl(
+        {"custom_id": "o", "method": None, "url": None, "body": {"messages": user, **nulls}},
+        {"custom_id": None, "body": {"messages": user, "chat_template_kwargs": None}},
+        {"id": None, "prompt": "hi", "system": None, "max_tokens": None, "images": None},
+    )
+    flags = ["--max-tokens", "7", "--temperature", "0", "--system", "Be brief.", "--no-think"]
+    result = batch(run_here, name, *flags, input=lines)
+    assert result.returncode == 0, result.stdout + result.stderr
+    results = by_id(parse_results(result.stdout))
+    assert set(results) == {"o", "2", 3}  # no id: the line number (a string for OpenAI lines)
+    for r in results.values():
+        sent = sent_body(r)
+        assert None not in sent.values(), sent  # a null is left out, not sent
+        assert sent["model"] == "echo" and sent["max_tokens"] == 7 and sent["temperature"] == 0
+        assert sent["messages"][0] == {"role": "system", "content": "Be brief."}
+        assert sent["chat_template_kwargs"] == {"enable_thinking": False}

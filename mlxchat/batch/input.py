@@ -103,7 +103,13 @@ def _json_item(raw: bytes, number: int, base: ChatOptions, drop_model: bool = Fa
     )
 
 
-def _openai_item(obj: dict[str, Any], number: int, base: ChatOptions) -> Item:
+def _given(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` without its null values: as in the OpenAI API, null means "not given" (the default)."""
+    return {key: value for key, value in obj.items() if value is not None}
+
+
+def _openai_item(line: dict[str, Any], number: int, base: ChatOptions) -> Item:
+    obj = _given(line)
     custom_id = obj.get("custom_id", str(number))
     if not isinstance(custom_id, str) or not custom_id:
         raise LineError("custom_id must be a non-empty string", "openai")
@@ -114,9 +120,9 @@ def _openai_item(obj: dict[str, Any], number: int, base: ChatOptions) -> Item:
     url = obj.get("url", CHAT_URLS[0])
     if url not in CHAT_URLS:
         raise fail(f"only /v1/chat/completions requests can be sent, not {url!r}")
-    body = obj.get("body")
-    if not isinstance(body, dict):
+    if not isinstance(obj.get("body"), dict):
         raise fail("body must be a JSON object (the chat completions request)")
+    body = _given(obj["body"])
     _check_messages(body.get("messages"), fail, required=True)
     if body.get("n", 1) != 1:
         raise fail("n must be 1 (one answer per request)")
@@ -125,7 +131,8 @@ def _openai_item(obj: dict[str, Any], number: int, base: ChatOptions) -> Item:
     return Item(number, custom_id, orjson.dumps(custom_id), "openai", base, body)
 
 
-def _short_item(obj: dict[str, Any], number: int, base: ChatOptions) -> Item:
+def _short_item(line: dict[str, Any], number: int, base: ChatOptions) -> Item:
+    obj = _given(line)
     item_id = obj.get("id", number)
     if isinstance(item_id, bool) or not isinstance(item_id, str | int) or item_id == "":
         raise LineError("id must be a non-empty string or an integer")
