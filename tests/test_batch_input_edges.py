@@ -92,3 +92,20 @@ def test_null_means_not_given_in_every_checked_or_filled_key(
         assert sent["model"] == "echo" and sent["max_tokens"] == 7 and sent["temperature"] == 0
         assert sent["messages"][0] == {"role": "system", "content": "Be brief."}
         assert sent["chat_template_kwargs"] == {"enable_thinking": False}
+
+
+def test_an_image_that_cannot_be_a_file_says_what_is_there(
+    run_here: RunCli, mlxchat_home: Path, server: Standin, tmp_path: Path
+) -> None:
+    name = remote(mlxchat_home, server, "p", "echo")
+    (tmp_path / "dangling.png").symlink_to(tmp_path / "gone.png")
+    images = [str(tmp_path), str(tmp_path / "missing.png"), str(tmp_path / "dangling.png")]
+    lines = jsonl(*({"id": i, "prompt": "hi", "images": [image]} for i, image in enumerate(images)))
+    result = batch(run_here, name, input=lines)
+    assert result.returncode == 6
+    messages = {r["id"]: r["error"]["message"] for r in parse_results(result.stdout)}
+    assert messages == {
+        0: f"line 1: image '{images[0]}': is a directory, not a file",
+        1: f"line 2: image '{images[1]}': no such file",
+        2: f"line 3: image '{images[2]}': no such file",
+    }

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any, Final
 
 import orjson
@@ -207,17 +206,17 @@ def _images(value: Any, fail: _Fail) -> tuple[str, ...] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise fail("images must be a list of paths or URLs")
-    from mlxchat.attachments.sources import parse_source
+    from mlxchat.attachments.sources import existing_file, parse_source
 
     for image in value:
         try:
             source = parse_source(image, "image")
+            if source.type == "path":
+                existing_file(image, what="image")
         except UsageError as exc:
             raise fail(exc.message) from None
         if source.type == "stdin":
             raise fail("an image cannot be read from stdin in a batch ('-')")
-        if source.type == "path" and not Path(image).expanduser().is_file():
-            raise fail(f"image '{image}': no such file")
     return tuple(value)
 
 
