@@ -1,5 +1,5 @@
-"""``mlxchat batch`` input at its edges: a UTF-8 byte order mark, null in OpenAI bodies, and the
-messages of lines that cannot be sent (docs/batch.md, "Input")."""
+"""``mlxchat batch`` at its edges: a UTF-8 byte order mark, null in lines and OpenAI bodies, what
+lines that cannot be sent and an output that cannot be written say (docs/batch.md)."""
 
 from __future__ import annotations
 
@@ -109,3 +109,15 @@ def test_an_image_that_cannot_be_a_file_says_what_is_there(
         1: f"line 2: image '{images[1]}': no such file",
         2: f"line 3: image '{images[2]}': no such file",
     }
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+@pytest.mark.parametrize("flags", [[], ["--events"], ["--ordered"]], ids=["results", "events", "ordered"])
+def test_an_output_file_that_cannot_be_written_is_named(
+    run_here: RunCli, mlxchat_home: Path, server: Standin, flags: list[str]
+) -> None:
+    name = remote(mlxchat_home, server, "p")
+    result = batch(run_here, name, "-o", "/dev/full", *flags, input=jsonl({"id": "a", "prompt": "hi"}))
+    assert result.returncode == 2
+    assert "error: cannot write to -o /dev/full: No space left on device" in result.stderr
+    assert "stdout" not in result.stderr and "Traceback" not in result.stderr
