@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.batch_helpers import batch, by_id, jsonl, ok, parse_results, remote
+from tests.batch_helpers import batch, by_id, jsonl, ok, parse_batch_events, parse_results, remote
 from tests.fixtures.common import RunCli
 from tests.fixtures.standin import Standin
 
@@ -121,3 +121,23 @@ def test_an_output_file_that_cannot_be_written_is_named(
     assert result.returncode == 2
     assert "error: cannot write to -o /dev/full: No space left on device" in result.stderr
     assert "stdout" not in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("custom_id", "carried"),
+    [(123, "123"), (1.5, "1.5"), (True, "true"), (["a"], '["a"]'), ("", "1")],
+    ids=["integer", "float", "boolean", "list", "empty"],
+)
+def test_a_custom_id_that_is_not_a_string_is_carried_as_one_by_its_error_line(
+    run_here: RunCli, mlxchat_home: Path, server: Standin, custom_id: object, carried: str
+) -> None:
+    name = remote(mlxchat_home, server, "p")
+    line = {"custom_id": custom_id, "body": {"messages": [{"role": "user", "content": "hi"}]}}
+    result = batch(run_here, name, input=jsonl(line))
+    assert result.returncode == 6
+    (out,) = parse_results(result.stdout)  # an OpenAI Batch output line, schema-valid
+    assert out["custom_id"] == carried and out["id"].startswith("batch_req_")
+    assert out["response"] is None and out["error"]["code"] == "invalid_request"
+    assert out["error"]["message"].startswith("line 1: custom_id must be a non-empty string, not ")
+    _, requests = parse_batch_events(batch(run_here, name, "--events", input=jsonl(line)).stdout)
+    assert list(requests) == [carried]

@@ -111,7 +111,11 @@ def _openai_item(line: dict[str, Any], number: int, base: ChatOptions) -> Item:
     obj = _given(line)
     custom_id = obj.get("custom_id", str(number))
     if not isinstance(custom_id, str) or not custom_id:
-        raise LineError("custom_id must be a non-empty string", "openai")
+        # Its error line still carries it, as the string an OpenAI Batch output line must have.
+        given = orjson.dumps(custom_id).decode()
+        what = given if custom_id == "" else _json_type(custom_id)
+        message = f"custom_id must be a non-empty string, not {what}"
+        raise LineError(message, "openai", given if custom_id != "" else str(number))
     fail = _failing("openai", custom_id)
     _no_unknown_keys(obj, OPENAI_KEYS, fail)
     if obj.get("method", "POST") != "POST":
