@@ -7,7 +7,9 @@ mlxchat.batch.retry what comes next and hands the result line to the writer.
 
 Ctrl-C (SIGINT) once: nothing more is sent; the requests in flight finish and their results are
 written; requests waiting for a retry get no line (``--resume`` runs them). Twice: the requests in
-flight are abandoned (no line either). The summary counts both as not run.
+flight are abandoned (no line either). The summary counts both as not run. SIGTERM (``timeout``,
+``systemctl stop``, ``kill``) and SIGHUP (a closed terminal) act as Ctrl-C does, and count with it;
+a signal the process was started with ignored (``nohup``, ``&`` in a script) stays ignored.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from mlxchat.batch.idset import IdSet
 from mlxchat.batch.items import BadLine, Entry, Item
@@ -35,6 +37,7 @@ from mlxchat.chat.turn import TurnLog, run_turn
 from mlxchat.errors import OutputClosed, UsageError
 from mlxchat.profile import Profile
 
+STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 POLL = 0.1
 """Seconds the dispatcher sleeps at most between looks at Ctrl-C and the retry queue."""
 
@@ -66,6 +69,8 @@ class Tally(Counts):
     resumed: int = 0
     """Requests skipped because the output already had their successful result."""
     interrupted: bool = False
+    signal: str | None = None
+    """The signal that interrupted it first (``SIGINT``, ``SIGTERM``, ``SIGHUP``)."""
     abandoned: bool = False
     abandoned_in_flight: int = 0
     """Of ``not_run``: the requests in flight when a second Ctrl-C abandoned them."""
@@ -130,6 +135,7 @@ class BatchRunner:
         self._seq = 0
         self._exhausted = False
         self._interrupts = 0
+        self._signal: str | None = None
         self._closed = False
         self._crash: BaseException | None = None
         self.started = time.monotonic()
@@ -143,7 +149,7 @@ class BatchRunner:
         workers = [threading.Thread(target=self._work, daemon=True) for _ in range(self.lanes.capacity)]
         for worker in workers:
             worker.start()
-        restore = self._catch_sigint()
+        restore = self._catch_signals()
         try:
             self._dispatch()
             self._drain()
@@ -242,24 +248,31 @@ class BatchRunner:
         self.tally.not_run += 1
         self.writer.put(task.seq, None)
 
-    # -- Ctrl-C --------------------------------------------------------------------------------
+    # -- Ctrl-C, SIGTERM, SIGHUP -----------------------------------------------------------------
 
-    def _catch_sigint(self) -> Callable[[], None]:
+    def _catch_signals(self) -> Callable[[], None]:
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
-        previous = signal.signal(signal.SIGINT, self._on_sigint)
+        previous = {}
+        for sig in STOP_SIGNALS:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, self._on_signal)
 
         def restore() -> None:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
         return restore
 
-    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
-        self._interrupts += 1  # only counted here: the dispatcher acts on it
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        # Only counted here: the dispatcher acts on it.
+        self._signal = self._signal or signal.Signals(signum).name
+        self._interrupts += 1
 
     def _look_at_signals(self) -> None:
         if self._interrupts:
             self.tally.interrupted = True
+            self.tally.signal = self._signal
         if self._interrupts > 1:
             self.tally.abandoned = True
 
