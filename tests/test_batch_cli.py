@@ -23,6 +23,7 @@ from tests.batch_helpers import (
     ok,
     parse_batch_events,
     parse_results,
+    prompts,
     read_results,
     remote,
 )
@@ -33,10 +34,6 @@ from tests.test_batch_input import OPENAI_DOC_LINES, VLLM_DOC_LINES
 
 ANSWER = "The answer is 4."
 REASONING = "Two plus two is four."
-
-
-def prompts(n: int, prefix: str = "q") -> str:
-    return jsonl(*({"id": f"{prefix}{i}", "prompt": f"question {i}"} for i in range(n)))
 
 
 def answered_by(result: subprocess.CompletedProcess[str], count: int) -> Counter[str]:

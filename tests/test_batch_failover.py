@@ -9,13 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch_helpers import batch, by_id, happenings, jsonl, ok, parse_results, remote
+from tests.batch_helpers import batch, by_id, happenings, ok, parse_results, prompts, remote
 from tests.fixtures.common import RunCli
 from tests.fixtures.standin import StartStandin
-
-
-def prompts(n: int) -> str:
-    return jsonl(*({"id": f"q{i}", "prompt": f"question {i}"} for i in range(n)))
 
 
 @pytest.mark.parametrize(

@@ -14,13 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch_helpers import batch, by_id, happenings, jsonl, ok, parse_batch_events, read_results, remote
+from tests.batch_helpers import (
+    batch,
+    by_id,
+    happenings,
+    ok,
+    parse_batch_events,
+    prompts,
+    read_results,
+    remote,
+)
 from tests.fixtures.common import REPO, RunCli
 from tests.fixtures.standin import Standin, StartStandin
-
-
-def prompts(n: int) -> str:
-    return jsonl(*({"id": f"q{i}", "prompt": f"question {i}"} for i in range(n)))
 
 
 def spawn(
