@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
+if str(REPO) not in sys.path:  # run as a script (python benchmarks/bench_x.py), not with -m
     sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_stream import mlxchat_home, standin  # noqa: E402

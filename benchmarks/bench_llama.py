@@ -26,7 +26,7 @@ from pathlib import Path
 import httpx
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
+if str(REPO) not in sys.path:  # run as a script (python benchmarks/bench_x.py), not with -m
     sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_stream import STANDIN, free_port, mlxchat_home, standin  # noqa: E402

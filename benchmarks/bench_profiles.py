@@ -20,10 +20,13 @@ import time
 from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks.against import ratio_line, sides
-from benchmarks.timing import interleaved, report
-
 REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script (python benchmarks/bench_x.py), not with -m
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.against import ratio_line, sides  # noqa: E402
+from benchmarks.timing import interleaved, report  # noqa: E402
+
 STANDIN = REPO / "tests" / "standin" / "server.py"
 PROFILES = 20
 
@@ -141,5 +144,4 @@ def main(runs: int = 10) -> None:
 
 
 if __name__ == "__main__":
-    sys.path.insert(0, str(REPO))
     main()

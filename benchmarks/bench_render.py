@@ -49,11 +49,15 @@ from pathlib import Path
 
 import tomli_w
 
-from benchmarks.against import REPO, mlxchat_in, other_checkout
-from benchmarks.timing import process_env
-from tests.fixtures.common import free_port
-from tests.fixtures.standin import standin_command, wait_until_listening
-from tests.standin.markdown_doc import document, token_chunks
+CHECKOUT = str(Path(__file__).resolve().parents[1])
+if CHECKOUT not in sys.path:  # run as a script (python benchmarks/bench_x.py), not with -m
+    sys.path.insert(0, CHECKOUT)
+
+from benchmarks.against import REPO, mlxchat_in, other_checkout  # noqa: E402
+from benchmarks.timing import process_env  # noqa: E402
+from tests.fixtures.common import free_port  # noqa: E402
+from tests.fixtures.standin import standin_command, wait_until_listening  # noqa: E402
+from tests.standin.markdown_doc import document, token_chunks  # noqa: E402
 
 ROWS, COLS = 40, 100
 SYNC_BEGIN = b"\x1b[?2026h"

@@ -7,9 +7,14 @@ MLXCHAT_BENCH_AGAINST=DIR (benchmarks/against.py), the same two commands of anot
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
-from benchmarks.against import ratio_line, sides
-from benchmarks.timing import interleaved, report
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:  # run as a script (python benchmarks/bench_x.py), not with -m
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.against import ratio_line, sides  # noqa: E402
+from benchmarks.timing import interleaved, report  # noqa: E402
 
 
 def main(runs: int = 15) -> None:

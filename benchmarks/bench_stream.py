@@ -31,7 +31,7 @@ import httpx
 import orjson
 
 REPO = Path(__file__).resolve().parents[1]
-if str(REPO) not in sys.path:
+if str(REPO) not in sys.path:  # run as a script (python benchmarks/bench_x.py), not with -m
     sys.path.insert(0, str(REPO))
 
 from benchmarks.against import ratio_line, sides  # noqa: E402

@@ -25,9 +25,13 @@ from pathlib import Path
 import httpx
 from PIL import Image
 
-from benchmarks.timing import interleaved, median_ms, process_env, report, wall_time
-from mlxchat.paths import tiny_vlm_dir
-from tests.fixtures.common import REPO, free_port
+CHECKOUT = str(Path(__file__).resolve().parents[1])
+if CHECKOUT not in sys.path:  # run as a script (python benchmarks/bench_x.py), not with -m
+    sys.path.insert(0, CHECKOUT)
+
+from benchmarks.timing import interleaved, median_ms, process_env, report, wall_time  # noqa: E402
+from mlxchat.paths import tiny_vlm_dir  # noqa: E402
+from tests.fixtures.common import REPO, free_port  # noqa: E402
 
 READY_TIMEOUT = 180.0
 HOST = "127.0.0.1"

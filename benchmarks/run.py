@@ -1,5 +1,8 @@
 """Run every benchmark: `make bench` or `python -m benchmarks.run [NAME ...]` from the repository root.
 
+Each benchmark also runs alone, both ways: `python -m benchmarks.bench_NAME` and
+`python benchmarks/bench_NAME.py` (from any directory).
+
 Each module `bench_<name>.py` beside this file has a `main()` that prints its figures as
 medians and ratios against a baseline measured in the same run.
 """
@@ -12,6 +15,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+if str(HERE.parent) not in sys.path:  # run as a script (python benchmarks/run.py), not with -m
+    sys.path.insert(0, str(HERE.parent))
 
 
 def available() -> list[str]:

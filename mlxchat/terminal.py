@@ -27,21 +27,22 @@ def _isatty(stream: TextIO) -> bool:
         return False
 
 
+STDOUT_HINT = "stdout must be open and writable (redirect it to a file or /dev/null)"
+
+
 @contextmanager
-def stdout_guard() -> Iterator[None]:
+def stdout_guard(name: str = "stdout", hint: str = STDOUT_HINT) -> Iterator[None]:
     """Turn a broken pipe on stdout into OutputClosed, which the CLI boundary ends quietly with 0,
-    and any other failure to write it (closed, full) into OutputFailed (exit 2, a clear message)."""
+    and any other failure to write it (closed, full) into OutputFailed (exit 2, a clear message).
+    ``name`` and ``hint``: for data written to a file instead (``-o FILE``)."""
     from mlxchat.errors import OutputClosed, OutputFailed
 
     try:
         yield
     except BrokenPipeError:
-        raise OutputClosed("stdout was closed") from None
+        raise OutputClosed(f"{name} was closed") from None
     except OSError as exc:
-        raise OutputFailed(
-            f"cannot write to stdout: {exc.strerror or exc}",
-            hint="stdout must be open and writable (redirect it to a file or /dev/null)",
-        ) from None
+        raise OutputFailed(f"cannot write to {name}: {exc.strerror or exc}", hint=hint) from None
 
 
 class _ClosedOutput(io.RawIOBase):

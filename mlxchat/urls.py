@@ -14,6 +14,11 @@ def is_http_url(text: str) -> bool:
     return _HTTP_URL.match(text) is not None
 
 
+def is_wildcard(host: str) -> bool:
+    """A listen address that means every interface (``0.0.0.0``, ``::``, empty)."""
+    return host in _WILDCARDS
+
+
 def connect_host(host: str) -> str:
     """The address a client uses for a server listening on ``host``: a wildcard (``0.0.0.0``, ``::``,
     empty) means this machine's loopback of the same family; any other host is itself."""

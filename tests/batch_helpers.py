@@ -91,5 +91,10 @@ def jsonl(*objs: Any) -> str:
     return "".join(json.dumps(o) + "\n" for o in objs)
 
 
+def prompts(n: int, prefix: str = "q") -> str:
+    """``n`` short-form lines, ids ``q0``, ``q1``, ..."""
+    return jsonl(*({"id": f"{prefix}{i}", "prompt": f"question {i}"} for i in range(n)))
+
+
 def happenings(server: Standin) -> list[str]:
     return list(httpx.get(f"http://127.0.0.1:{server.port}/standin/happenings", timeout=10).json())

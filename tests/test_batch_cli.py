@@ -23,6 +23,7 @@ from tests.batch_helpers import (
     ok,
     parse_batch_events,
     parse_results,
+    prompts,
     read_results,
     remote,
 )
@@ -33,10 +34,6 @@ from tests.test_batch_input import OPENAI_DOC_LINES, VLLM_DOC_LINES
 
 ANSWER = "The answer is 4."
 REASONING = "Two plus two is four."
-
-
-def prompts(n: int, prefix: str = "q") -> str:
-    return jsonl(*({"id": f"{prefix}{i}", "prompt": f"question {i}"} for i in range(n)))
 
 
 def answered_by(result: subprocess.CompletedProcess[str], count: int) -> Counter[str]:
@@ -349,6 +346,7 @@ def test_resume_keeps_successes_and_runs_the_failed_again(
     second = batch(run_here, "good", "-o", str(out), "--resume", input=prompts(6))
     assert second.returncode == 0, second.stderr
     assert "3 done already, 3 to run again" in second.stderr and "3 already done" in second.stderr
+    assert second.stderr.count("resuming ") == 1, second.stderr  # said once
     after = by_id(read_results(out))
     assert set(after) == {f"q{i}" for i in range(6)} and all(ok(r) for r in after.values())
     assert {i: after[i]["request_id"] for i in kept} == kept  # the kept lines are the same lines

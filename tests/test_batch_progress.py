@@ -10,13 +10,9 @@ from typing import Any
 
 import pexpect
 
-from tests.batch_helpers import batch, jsonl, parse_results, read_results, remote
+from tests.batch_helpers import batch, parse_results, prompts, read_results, remote
 from tests.fixtures.common import REPO, RunCli
 from tests.fixtures.standin import StartStandin
-
-
-def prompts(n: int) -> str:
-    return jsonl(*({"id": f"q{i}", "prompt": f"question {i}"} for i in range(n)))
 
 
 def on_terminal(home: Path, *args: str) -> str:

@@ -138,12 +138,21 @@ def too_large(what: str, name: str, size: int | None, max_bytes: int) -> UsageEr
     return UsageError(f"{label(what, name)}: {size_text}; the limit is {human_bytes(max_bytes)}")
 
 
+def existing_file(source: str, *, what: str) -> Path:
+    """The path of ``source`` (``~`` expanded) if something that is not a directory is there;
+    UsageError saying which it is if not (a directory, nothing)."""
+    path = Path(source).expanduser()
+    if path.is_dir():
+        raise UsageError(f"{label(what, source)}: is a directory, not a file")
+    if not path.exists():
+        raise UsageError(f"{label(what, source)}: no such file")
+    return path
+
+
 def read_path(source: str, *, what: str, max_bytes: int) -> bytes:
     """The bytes of a local file (``~`` is expanded), refusing directories, empty and oversized files."""
-    path = Path(source).expanduser()
     try:
-        if path.is_dir():
-            raise UsageError(f"{label(what, source)}: is a directory, not a file")
+        path = existing_file(source, what=what)
         size = path.stat().st_size
         if size > max_bytes:
             raise too_large(what, source, size, max_bytes)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 from typing import Any, Final
 
 import orjson
@@ -22,8 +21,8 @@ from mlxchat.errors import UsageError
 
 OPENAI_KEYS: Final = ("custom_id", "method", "url", "body")
 SHORT_KEYS: Final = ("id", "prompt", "messages", "system", "images", "max_tokens", "temperature", "no_think")
-BOM: Final = b"\xef\xbb\xbf"
 CHAT_URLS: Final = ("/v1/chat/completions", "/chat/completions")
+UTF8_BOM: Final = b"\xef\xbb\xbf"
 
 
 class LineError(Exception):
@@ -41,7 +40,8 @@ def read_entries(
     ``drop_model``: OpenAI bodies lose their ``model``, so that each profile's own is sent."""
     seen = IdSet()
     for number, line in enumerate(lines, 1):
-        raw = line.removeprefix(BOM) if number == 1 else line  # a byte order mark first: skipped
+        # A file saved "with BOM" (Windows editors): the mark is not part of line 1.
+        raw = line[len(UTF8_BOM) :] if number == 1 and line.startswith(UTF8_BOM) else line
         if not raw.strip():
             continue
         try:
@@ -102,10 +102,20 @@ def _json_item(raw: bytes, number: int, base: ChatOptions, drop_model: bool = Fa
     )
 
 
-def _openai_item(obj: dict[str, Any], number: int, base: ChatOptions) -> Item:
+def _given(obj: dict[str, Any]) -> dict[str, Any]:
+    """``obj`` without its null values: as in the OpenAI API, null means "not given" (the default)."""
+    return {key: value for key, value in obj.items() if value is not None}
+
+
+def _openai_item(line: dict[str, Any], number: int, base: ChatOptions) -> Item:
+    obj = _given(line)
     custom_id = obj.get("custom_id", str(number))
     if not isinstance(custom_id, str) or not custom_id:
-        raise LineError("custom_id must be a non-empty string", "openai")
+        # Its error line still carries it, as the string an OpenAI Batch output line must have.
+        given = orjson.dumps(custom_id).decode()
+        what = given if custom_id == "" else _json_type(custom_id)
+        message = f"custom_id must be a non-empty string, not {what}"
+        raise LineError(message, "openai", given if custom_id != "" else str(number))
     fail = _failing("openai", custom_id)
     _no_unknown_keys(obj, OPENAI_KEYS, fail)
     if obj.get("method", "POST") != "POST":
@@ -113,9 +123,9 @@ def _openai_item(obj: dict[str, Any], number: int, base: ChatOptions) -> Item:
     url = obj.get("url", CHAT_URLS[0])
     if url not in CHAT_URLS:
         raise fail(f"only /v1/chat/completions requests can be sent, not {url!r}")
-    body = obj.get("body")
-    if not isinstance(body, dict):
+    if not isinstance(obj.get("body"), dict):
         raise fail("body must be a JSON object (the chat completions request)")
+    body = _given(obj["body"])
     _check_messages(body.get("messages"), fail, required=True)
     if body.get("n", 1) != 1:
         raise fail("n must be 1 (one answer per request)")
@@ -124,7 +134,8 @@ def _openai_item(obj: dict[str, Any], number: int, base: ChatOptions) -> Item:
     return Item(number, custom_id, orjson.dumps(custom_id), "openai", base, body)
 
 
-def _short_item(obj: dict[str, Any], number: int, base: ChatOptions) -> Item:
+def _short_item(line: dict[str, Any], number: int, base: ChatOptions) -> Item:
+    obj = _given(line)
     item_id = obj.get("id", number)
     if isinstance(item_id, bool) or not isinstance(item_id, str | int) or item_id == "":
         raise LineError("id must be a non-empty string or an integer")
@@ -199,17 +210,17 @@ def _images(value: Any, fail: _Fail) -> tuple[str, ...] | None:
         return None
     if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
         raise fail("images must be a list of paths or URLs")
-    from mlxchat.attachments.sources import parse_source
+    from mlxchat.attachments.sources import existing_file, parse_source
 
     for image in value:
         try:
             source = parse_source(image, "image")
+            if source.type == "path":
+                existing_file(image, what="image")
         except UsageError as exc:
             raise fail(exc.message) from None
         if source.type == "stdin":
             raise fail("an image cannot be read from stdin in a batch ('-')")
-        if source.type == "path" and not Path(image).expanduser().is_file():
-            raise fail(f"image '{image}': no such file")
     return tuple(value)
 
 

@@ -111,7 +111,8 @@ def run_batch(
             notify(f"resuming {spec.output}: {resumed.kept} done already, {resumed.dropped} to run again")
         lanes = _lanes(spec)
         stack.callback(lanes.close)
-        writer = ResultWriter(out, ordered=spec.ordered)
+        to_file = spec.output not in (None, "-")
+        writer = ResultWriter(out, ordered=spec.ordered, name=f"-o {spec.output}" if to_file else None)
         entries = read_entries(source, spec.options, text=spec.text, drop_model=spec.profile_model)
         log = _history(spec, stack, environ, terminal.warn)
         options = RunOptions(
@@ -276,8 +277,6 @@ def _open_output(spec: BatchSpec, stack: ExitStack, terminal: Terminal) -> tuple
         spec.output, resume=spec.resume, overwrite=spec.overwrite, events=spec.events
     )
     stack.callback(handle.close)
-    if resumed.kept or resumed.dropped:
-        terminal.info(f"resuming {spec.output}: {resumed.kept} done already, {resumed.dropped} to run again")
     return handle, resumed
 
 

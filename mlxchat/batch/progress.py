@@ -148,8 +148,9 @@ def summary_lines(tally: Tally, lanes: list[Lane], wall: float) -> list[str]:
         waiting = tally.not_run - tally.abandoned_in_flight
         parts = [f"{tally.abandoned_in_flight} request(s) in flight abandoned"] if tally.abandoned else []
         parts.append(f"{waiting} waiting not run")
+        by = f" by {tally.signal}" if tally.signal else ""
         lines.append(
-            f"interrupted: {', '.join(parts)}, the rest of the input not read; "
+            f"interrupted{by}: {', '.join(parts)}, the rest of the input not read; "
             "run the same command with --resume to finish"
         )
     return lines

@@ -4,8 +4,10 @@
   taken out of rotation for a while and the request is tried again, elsewhere when another profile
   is in rotation (at once), else after a backoff.
 - HTTP 408, 429 and 5xx (also inside a 200 stream, when the server's error names such a status) say
-  *this try* failed: the request is tried again after an exponential backoff with jitter, and never
-  sooner than the server's ``Retry-After``.
+  *this try* failed: the request is tried again, at once on another profile in rotation that has
+  not failed it, else after an exponential backoff with jitter and never sooner than the server's
+  ``Retry-After``. A profile that refuses several tries in a row is taken out of rotation too
+  (mlxchat.batch.lanes).
 - Anything else (other 4xx, an answer that is not a chat completion, an error without a status) is
   the end: retrying would get the same answer.
 """
@@ -28,7 +30,7 @@ class Verdict(Enum):
     LANE = "lane"
     """The profile failed: out of rotation, and the request goes elsewhere."""
     RETRY = "retry"
-    """This try failed: try again after a backoff."""
+    """This try failed: try again elsewhere, or after a backoff."""
     FINAL = "final"
 
 

@@ -7,7 +7,9 @@ mlxchat.batch.retry what comes next and hands the result line to the writer.
 
 Ctrl-C (SIGINT) once: nothing more is sent; the requests in flight finish and their results are
 written; requests waiting for a retry get no line (``--resume`` runs them). Twice: the requests in
-flight are abandoned (no line either). The summary counts both as not run.
+flight are abandoned (no line either). The summary counts both as not run. SIGTERM (``timeout``,
+``systemctl stop``, ``kill``) and SIGHUP (a closed terminal) act as Ctrl-C does, and count with it;
+a signal the process was started with ignored (``nohup``, ``&`` in a script) stays ignored.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from mlxchat.batch.idset import IdSet
 from mlxchat.batch.items import BadLine, Entry, Item
@@ -35,6 +37,7 @@ from mlxchat.chat.turn import TurnLog, run_turn
 from mlxchat.errors import OutputClosed, UsageError
 from mlxchat.profile import Profile
 
+STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 POLL = 0.1
 """Seconds the dispatcher sleeps at most between looks at Ctrl-C and the retry queue."""
 
@@ -66,6 +69,8 @@ class Tally(Counts):
     resumed: int = 0
     """Requests skipped because the output already had their successful result."""
     interrupted: bool = False
+    signal: str | None = None
+    """The signal that interrupted it first (``SIGINT``, ``SIGTERM``, ``SIGHUP``)."""
     abandoned: bool = False
     abandoned_in_flight: int = 0
     """Of ``not_run``: the requests in flight when a second Ctrl-C abandoned them."""
@@ -76,6 +81,8 @@ class _Task:
     entry: Item
     seq: int
     attempt: int = 1
+    failed_on: frozenset[str] = frozenset()
+    """The profiles whose tries of it failed: its retries go elsewhere while they can."""
 
 
 @dataclass(order=True)
@@ -128,6 +135,7 @@ class BatchRunner:
         self._seq = 0
         self._exhausted = False
         self._interrupts = 0
+        self._signal: str | None = None
         self._closed = False
         self._crash: BaseException | None = None
         self.started = time.monotonic()
@@ -141,7 +149,7 @@ class BatchRunner:
         workers = [threading.Thread(target=self._work, daemon=True) for _ in range(self.lanes.capacity)]
         for worker in workers:
             worker.start()
-        restore = self._catch_sigint()
+        restore = self._catch_signals()
         try:
             self._dispatch()
             self._drain()
@@ -168,7 +176,7 @@ class BatchRunner:
                         return
                     self._cond.wait(self._pause())
                     continue
-                lane = self.lanes.pick(time.monotonic())
+                lane = self.lanes.pick(time.monotonic(), task.failed_on)
                 if lane is None:
                     self._cond.wait(self._pause())
                     continue
@@ -240,24 +248,31 @@ class BatchRunner:
         self.tally.not_run += 1
         self.writer.put(task.seq, None)
 
-    # -- Ctrl-C --------------------------------------------------------------------------------
+    # -- Ctrl-C, SIGTERM, SIGHUP -----------------------------------------------------------------
 
-    def _catch_sigint(self) -> Callable[[], None]:
+    def _catch_signals(self) -> Callable[[], None]:
         if threading.current_thread() is not threading.main_thread():
             return lambda: None
-        previous = signal.signal(signal.SIGINT, self._on_sigint)
+        previous = {}
+        for sig in STOP_SIGNALS:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                previous[sig] = signal.signal(sig, self._on_signal)
 
         def restore() -> None:
-            signal.signal(signal.SIGINT, previous)
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
 
         return restore
 
-    def _on_sigint(self, signum: int, frame: FrameType | None) -> None:
-        self._interrupts += 1  # only counted here: the dispatcher acts on it
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        # Only counted here: the dispatcher acts on it.
+        self._signal = self._signal or signal.Signals(signum).name
+        self._interrupts += 1
 
     def _look_at_signals(self) -> None:
         if self._interrupts:
             self.tally.interrupted = True
+            self.tally.signal = self._signal
         if self._interrupts > 1:
             self.tally.abandoned = True
 
@@ -293,6 +308,8 @@ class BatchRunner:
                 lane.answered()
             elif judged is Verdict.LANE:
                 lane.failed(now, self._rng)
+            elif judged is Verdict.RETRY:
+                lane.refused(now, self._rng, turn.retry_after)
             again = judged in (Verdict.LANE, Verdict.RETRY)
             tries_left = self.tally.interrupted or task.attempt <= self.options.retries
             if self.tally.abandoned or (again and tries_left):
@@ -302,18 +319,23 @@ class BatchRunner:
                 if self.tally.interrupted:
                     self._not_run(task)
                 else:
-                    self._retry_later(task, lane, judged, turn.retry_after, now)
+                    self._retry_later(task, lane, turn.retry_after, now)
                 return
         if log is not None:
             log.keep()  # before the line: once every line is written, the batch may end at once
         self._finish(Outcome(entry, lane.name, turn, sink.events, attempts=task.attempt), task.seq, lane)
 
-    def _retry_later(
-        self, task: _Task, lane: Lane, judged: Verdict, retry_after: float | None, now: float
-    ) -> None:
-        elsewhere = judged is Verdict.LANE and self.lanes.elsewhere(lane, now)
-        delay = 0.0 if elsewhere else REQUEST_BACKOFF.delay(task.attempt, self._rng)
-        delay = max(delay, retry_after or 0.0)
+    def _retry_later(self, task: _Task, lane: Lane, retry_after: float | None, now: float) -> None:
+        """Queue the next try: at once when a profile in rotation has not failed it yet, else after
+        the backoff (and never sooner than ``Retry-After``). Once every profile has failed it, it
+        starts over, passing over only the last one."""
+        failed_on = task.failed_on | {lane.name}
+        fresh = failed_on < self.lanes.names()
+        task.failed_on = failed_on if fresh else frozenset({lane.name})
+        if fresh and self.lanes.elsewhere(failed_on, now):
+            delay = 0.0
+        else:
+            delay = max(REQUEST_BACKOFF.delay(task.attempt, self._rng), retry_after or 0.0)
         task.attempt += 1
         heapq.heappush(self._waiting, _Waiting(now + delay, next(self._order), task))
         lane.stats.retried += 1

@@ -12,12 +12,16 @@ import io
 import threading
 from typing import BinaryIO
 
-from mlxchat.terminal import stdout_guard
+from mlxchat.terminal import STDOUT_HINT, stdout_guard
+
+OUTPUT_HINT = "the results file must be writable; when it is again, --resume runs what is missing"
 
 
 class ResultWriter:
-    def __init__(self, out: BinaryIO, *, ordered: bool = False) -> None:
+    def __init__(self, out: BinaryIO, *, ordered: bool = False, name: str | None = None) -> None:
+        """``name``: the ``-o`` file's (None: ``out`` is stdout), for the message when a write fails."""
         self._out = out
+        self._guard = (name, OUTPUT_HINT) if name is not None else ("stdout", STDOUT_HINT)
         self._ordered = ordered
         self._lock = threading.Lock()
         self._waiting: dict[int, bytes | None] = {}
@@ -54,7 +58,7 @@ class ResultWriter:
 
     def _write(self, data: bytes) -> None:
         out = self._out
-        with stdout_guard():
+        with stdout_guard(*self._guard):
             if isinstance(out, io.RawIOBase):
                 # An unbuffered file: one write call per line, repeated only if the OS took less.
                 view = memoryview(data)

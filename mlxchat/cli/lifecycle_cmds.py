@@ -103,6 +103,7 @@ def _report_start(term: Terminal, outcome: StartOutcome, name: str, waited: bool
     """What a start found or did; a server found starting or unhealthy is exit 3 (as `status NAME`)."""
     from mlxchat.errors import UnreachableError
     from mlxchat.servers.running import running_profile_url
+    from mlxchat.urls import is_wildcard
 
     for note in outcome.notes:
         term.info(note)
@@ -116,7 +117,7 @@ def _report_start(term: Terminal, outcome: StartOutcome, name: str, waited: bool
     if problem is not None:
         raise problem
     where = running_profile_url(record)
-    if record.host in ("0.0.0.0", "::", ""):
+    if is_wildcard(record.host):
         where += f", listening on {record.host or '*'}"
     if outcome.already == "running":
         term.info(f"{name} is already running (pid {record.pid}, {where})")
