@@ -29,7 +29,7 @@ def a_list(draw: st.DrawFn, depth: int = 0) -> str:
     ordered = draw(st.booleans())
     start = draw(st.sampled_from([1, 1, 7, 98])) if ordered else 0
     marker = draw(st.sampled_from([".", ")"] if ordered else ["-", "*", "+"]))
-    count = draw(st.integers(min_value=1, max_value=12))
+    count = draw(st.integers(min_value=1, max_value=12 if depth == 0 else 3))
     gap = draw(st.sampled_from(["", "", "\n", "\n\n"]))  # tight, or loose
     items = []
     for i in range(count):
@@ -38,7 +38,7 @@ def a_list(draw: st.DrawFn, depth: int = 0) -> str:
         item = f"{bullet} {draw(words)}\n"
         if draw(st.integers(0, 5)) == 0:
             item += f"\n{pad}{draw(words)}\n"  # a second paragraph in the item
-        if depth == 0 and draw(st.integers(0, 5)) == 0:
+        if depth == 0 and draw(st.integers(0, 8)) == 0:
             nested = draw(a_list(depth=1))
             item += "".join(f"{pad}{line}\n" if line else "\n" for line in nested.split("\n"))
         items.append(item)
@@ -83,7 +83,7 @@ block = st.one_of(
 
 @st.composite
 def document(draw: st.DrawFn) -> str:
-    blocks = draw(st.lists(block, min_size=1, max_size=6))
+    blocks = draw(st.lists(block, min_size=1, max_size=5))
     text = blocks[0]
     for part in blocks[1:]:
         text += draw(st.sampled_from(["\n", "\n\n", "\n\n", "\n\n\n"])) + part
