@@ -14,7 +14,18 @@ from hypothesis import strategies as st
 
 from tests.render_rows import incremental_rows, one_shot_rows, rich_rows, same_links
 
-WORDS = ["model", "tokens", "**bold**", "*it*", "`code`", "a<b", "<div>", "[link](http://x.org)", "x_y", "~~no~~"]
+WORDS = [
+    "model",
+    "tokens",
+    "**bold**",
+    "*it*",
+    "`code`",
+    "a<b",
+    "<div>",
+    "[link](http://x.org)",
+    "x_y",
+    "~~no~~",
+]
 
 words = st.lists(st.sampled_from(WORDS), min_size=1, max_size=12).map(" ".join)
 
@@ -48,7 +59,9 @@ def a_list(draw: st.DrawFn, depth: int = 0) -> str:
 @st.composite
 def code(draw: st.DrawFn) -> str:
     language = draw(st.sampled_from(["", "python", "js", "sh"]))
-    body = draw(st.lists(st.sampled_from(["x = 1", "  return f(x)  # done", "/* a", "b */", "", "\tt"]), max_size=6))
+    body = draw(
+        st.lists(st.sampled_from(["x = 1", "  return f(x)  # done", "/* a", "b */", "", "\tt"]), max_size=6)
+    )
     return "\n".join([f"```{language}", *body, "```"])
 
 

@@ -8,7 +8,8 @@ A block ends:
 - at a blank line outside a code fence, once the next non-blank line shows it does not continue
   the block (an indented line after a blank line continues a list item, for example; an item of
   the same kind continues a list whose items are apart by blank lines, which is one list);
-- right after the closing line of a fenced code block;
+- right after the closing line of a fenced code block that opened the block (one inside a list
+  item leaves the list open);
 - before a line that opens a fenced code block (a fence may interrupt a paragraph);
 - after an ATX heading line (``# ...``), which is always a block of its own;
 - in a paragraph: before a line that starts a list item, a quote, a heading or a thematic break
@@ -142,7 +143,8 @@ class MarkdownBlocks:
             self._lines.append(line)
             if self._closes_fence(line):
                 self._fence = None
-                self._flush(finished)
+                if fence_start(self._lines[0]):  # (else the fence is inside a list item)
+                    self._flush(finished)
             return
         if not line.strip():
             if self._lines:
@@ -168,9 +170,9 @@ class MarkdownBlocks:
         elif first:
             self._paragraph = text_line(line, True) is True
             self._list_item(line)
+        elif self._paragraph and _SETEXT.match(line):
+            self._flush(finished)
         elif self._list is None or len(line) - len(line.lstrip(" ")) < self._item_indent:
             # A list that begins inside the block (after a table, say), or another kind of marker,
             # which starts another list. (Joining blocks is always safe; splitting one is not.)
             self._list_item(line)
-        elif self._paragraph and _SETEXT.match(line):
-            self._flush(finished)
