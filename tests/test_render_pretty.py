@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,13 +20,11 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from mlxchat.chat.events import Done, Error, Event, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
-from mlxchat.output.live_answer import AnswerView
-from mlxchat.output.markdown_render import MarkdownRenderer
 from mlxchat.output.pretty import PrettyOptions, PrettyRenderer
 from tests.chat_helpers import add_profile
 from tests.fixtures.standin import Standin
-from tests.standin.markdown_doc import document
 from tests.render_rows import incremental_rows, rich_rows, same_links
+from tests.standin.markdown_doc import document
 from tests.terminal_screen import PtyChat, Screen, rich_whole
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"

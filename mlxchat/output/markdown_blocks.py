@@ -138,6 +138,14 @@ class MarkdownBlocks:
         same_kind = marker[0] == self._fence[0] and len(marker) >= len(self._fence)
         return same_kind and not line[match.end() :].strip()
 
+    def _continues(self, line: str, fence: bool) -> bool:
+        """Whether ``line`` (not blank, outside a fence) goes on with the open block."""
+        if self._pending_blank:
+            continues = line[0].isspace() or (self._list is not None and list_kind(line) == self._list)
+        else:
+            continues = not fence
+        return continues and not (self._paragraph and _INTERRUPTS.match(line) and not _SETEXT.match(line))
+
     def _line(self, line: str, finished: list[str]) -> None:
         if self._fence is not None:
             self._lines.append(line)
@@ -152,13 +160,7 @@ class MarkdownBlocks:
                 self._lines.append(line)
             return
         fence = _FENCE.match(line)
-        if self._pending_blank:
-            continues = line[0].isspace() or (self._list is not None and list_kind(line) == self._list)
-        else:
-            continues = not fence
-        if self._paragraph and continues and _INTERRUPTS.match(line) and not _SETEXT.match(line):
-            continues = False
-        if self._lines and not continues:
+        if self._lines and not self._continues(line, bool(fence)):
             self._flush(finished)
         first = not self._lines
         self._pending_blank = False
