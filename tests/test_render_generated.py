@@ -96,7 +96,7 @@ block = st.one_of(
 
 @st.composite
 def document(draw: st.DrawFn) -> str:
-    blocks = draw(st.lists(block, min_size=1, max_size=5))
+    blocks: list[str] = draw(st.lists(block, min_size=1, max_size=5))
     text = blocks[0]
     for part in blocks[1:]:
         text += draw(st.sampled_from(["\n", "\n\n", "\n\n", "\n\n\n"])) + part
