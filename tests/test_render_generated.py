@@ -104,12 +104,12 @@ def document(draw: st.DrawFn) -> str:
 
 
 @given(document(), st.sampled_from([40, 90]))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_mlxchat_prints_a_finished_answer_as_rich_renders_it_whole(text: str, width: int) -> None:
     assert same_links(one_shot_rows(text, width)) == same_links(rich_rows(text, width))
 
 
 @given(document(), st.lists(st.integers(min_value=1, max_value=40), max_size=120), st.sampled_from([40, 90]))
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=150, deadline=None)
 def test_the_live_answer_ends_as_rich_renders_it_whole(text: str, chunks: list[int], width: int) -> None:
     assert same_links(incremental_rows(text, chunks, width, 500)) == same_links(rich_rows(text, width))
