@@ -3,7 +3,9 @@
 ``PtyChat`` runs ``mlxchat chat`` in a pseudo-terminal, lets a test type into it, and keeps every byte
 it wrote. ``Screen.of(data)`` plays those bytes into an emulated terminal of the same size and gives
 back every row, those that scrolled away included, with each cell's character and style.
-``one_shot(text)`` is the reference: the pretty output of the whole answer given at once.
+``one_shot(text)`` is mlxchat's pretty output of the whole answer given at once; ``rich_whole(text)`` is
+the reference both must equal: Rich's ``Markdown`` of the whole text printed once, on a console of the
+same width and colours (with HTML off, as mlxchat parses it: model text is never read as HTML).
 """
 
 from __future__ import annotations
@@ -19,8 +21,10 @@ from typing import Any
 import pexpect
 import pyte
 from rich.console import Console
+from rich.markdown import Markdown
 
 from mlxchat.chat.events import Done, Event, Response, Timing
+from mlxchat.output.markdown_render import make_parser
 from mlxchat.output.pretty import PrettyRenderer
 from tests.fixtures.common import REPO
 
@@ -70,9 +74,18 @@ def one_shot(text: str, cols: int = COLS, *, color: bool = True) -> bytes:
     return render_events([Response(text), Done("stop", None, Timing())], cols, color=color)
 
 
-def render_events(events: list[Event], cols: int = COLS, *, color: bool = True) -> bytes:
+def rich_whole(text: str, cols: int = COLS, *, color: bool = True) -> bytes:
+    """Rich rendering the whole of ``text`` once, as the terminal receives it (CR LF)."""
     buffer = io.StringIO()
-    console = Console(
+    markdown = Markdown(text)
+    markdown.parsed = make_parser().parse(text)  # Rich's parser, with HTML off
+    console_for(buffer, cols, color=color).print(markdown)
+    return buffer.getvalue().replace("\n", "\r\n").encode()
+
+
+def console_for(buffer: io.StringIO, cols: int, *, color: bool) -> Console:
+    """A console as mlxchat's on a truecolor terminal (or one without colour), writing to ``buffer``."""
+    return Console(
         file=buffer,
         width=cols,
         force_terminal=color,
@@ -81,6 +94,11 @@ def render_events(events: list[Event], cols: int = COLS, *, color: bool = True) 
         no_color=not color,
         legacy_windows=False,
     )
+
+
+def render_events(events: list[Event], cols: int = COLS, *, color: bool = True) -> bytes:
+    buffer = io.StringIO()
+    console = console_for(buffer, cols, color=color)
     renderer = PrettyRenderer(console, console)
     for event in events:
         renderer.handle(event)

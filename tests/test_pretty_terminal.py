@@ -15,7 +15,7 @@ import pytest
 from tests.chat_helpers import add_profile
 from tests.fixtures.standin import Standin
 from tests.standin.markdown_doc import HTML_TEXT, document, reasoning_text
-from tests.terminal_screen import PtyChat, Screen, one_shot
+from tests.terminal_screen import PtyChat, Screen, rich_whole
 
 SYNC = b"\x1b[?2026h"
 
@@ -125,7 +125,7 @@ def test_ctrl_c_during_the_answer_leaves_it_once(mlxchat_home: Path, standin: St
     # The server sends the answer up to the middle of a paragraph, then nothing: Ctrl-C there.
     sent = document("project", 600)[: 170 * 4]
     chat = PtyChat(mlxchat_home, profile(mlxchat_home, standin, "paced:project:600:200:stall=170"), "q")
-    expected = Screen.of(one_shot(sent)).rows
+    expected = Screen.of(rich_whole(sent)).rows
     wait_until(standin, "paced: stalled")
     chat.wait_for(expected[-1])
     chat.child.sendintr()
@@ -158,13 +158,13 @@ def test_keys_typed_while_the_answer_streams_do_not_break_it(mlxchat_home: Path,
     screen = chat.finish()
     assert chat.exitstatus == 0
     assert "typed ahead" not in screen.text
-    assert screen.rows == Screen.of(one_shot(document("project", 300))).rows
+    assert screen.rows == Screen.of(rich_whole(document("project", 300))).rows
 
 
 def test_interactive_interrupt_and_type_ahead(mlxchat_home: Path, standin: Standin) -> None:
     sent = document("project", 600)[: 170 * 4]
     chat = PtyChat(mlxchat_home, profile(mlxchat_home, standin, "paced:project:600:200:stall=170"))
-    expected = Screen.of(one_shot(sent)).rows
+    expected = Screen.of(rich_whole(sent)).rows
     chat.wait_for("you>")
     chat.child.sendline("first question")
     wait_until(standin, "paced: stalled")
@@ -195,6 +195,6 @@ def test_a_terminal_that_cannot_keep_up_does_not_hold_back_the_stream(
         time.sleep(0.2)
     screen = chat.finish()
     assert chat.exitstatus == 0
-    assert screen.rows == Screen.of(one_shot(text)).rows
+    assert screen.rows == Screen.of(rich_whole(text)).rows
     # Frames were dropped, not queued: far fewer than the stream's batches of events.
     assert chat.output.count(SYNC) < 100

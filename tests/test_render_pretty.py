@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -21,13 +20,12 @@ from hypothesis import strategies as st
 from rich.console import Console
 
 from mlxchat.chat.events import Done, Error, Event, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
-from mlxchat.output.live_answer import AnswerView
-from mlxchat.output.markdown_render import MarkdownRenderer
 from mlxchat.output.pretty import PrettyOptions, PrettyRenderer
 from tests.chat_helpers import add_profile
 from tests.fixtures.standin import Standin
+from tests.render_rows import incremental_rows, rich_rows, same_links
 from tests.standin.markdown_doc import document
-from tests.terminal_screen import PtyChat, Screen, one_shot
+from tests.terminal_screen import PtyChat, Screen, rich_whole
 
 SNAPSHOTS = Path(__file__).resolve().parent / "snapshots"
 UPDATE = os.environ.get("MLXCHAT_UPDATE_SNAPSHOTS") == "1"
@@ -172,32 +170,6 @@ PIECES = [
 ]
 
 
-def incremental_rows(text: str, chunks: list[int], width: int, height: int) -> list[str]:
-    """The final rows of the live answer when ``text`` arrives in chunks, a frame after each."""
-    view = AnswerView(MarkdownRenderer(answer_console(width)))
-    rows: list[str] = []
-    position, sizes = 0, iter(chunks)
-    while position < len(text):
-        step = next(sizes, 7)
-        view.feed(text[position : position + step])
-        position += step
-        final, live = view.frame(width, height)
-        assert len(live) <= max(1, height - 1)  # the live rows fit on the screen, the cursor's row too
-        rows += final
-    return rows + view.close()
-
-
-def answer_console(width: int) -> Console:
-    return Console(file=io.StringIO(), width=width, force_terminal=True, color_system="truecolor")
-
-
-def one_shot_rows(text: str, width: int) -> list[str]:
-    """Each block of ``text`` rendered by Rich once, whole."""
-    view = AnswerView(MarkdownRenderer(answer_console(width)), live=False)
-    view.feed(text)
-    return view.close()
-
-
 @given(
     st.lists(st.sampled_from(PIECES), min_size=1, max_size=6),
     st.sampled_from(["\n\n", "\n"]),
@@ -210,12 +182,7 @@ def test_the_live_answer_ends_as_a_one_shot_render(
     pieces: list[str], joint: str, chunks: list[int], width: int, height: int
 ) -> None:
     text = joint.join(pieces) + "\n"
-    assert same_links(incremental_rows(text, chunks, width, height)) == same_links(one_shot_rows(text, width))
-
-
-def same_links(rows: list[str]) -> list[str]:
-    """Rows with their hyperlinks' ids (random for each rendering) left out."""
-    return [re.sub(r"\x1b\]8;id=\d+;", "\x1b]8;;", row) for row in rows]
+    assert same_links(incremental_rows(text, chunks, width, height)) == same_links(rich_rows(text, width))
 
 
 def test_model_text_is_never_read_as_html() -> None:
@@ -252,6 +219,7 @@ PACED = [  # (kind, size, tokens a second): each streams for one to two seconds
     ("nested", 10, 300),
     ("quotes", 5, 300),
     ("headings", 9, 300),
+    ("shapes", 12, 300),
 ]
 
 
@@ -266,7 +234,7 @@ def test_paced_streams_end_as_one_shot_renders(mlxchat_home: Path, standin: Stan
         for (kind, size), chat in chats.items():
             screen = chat.finish()
             assert chat.exitstatus == 0, (kind, screen.text)
-            reference = Screen.of(one_shot(document(kind, size)))
+            reference = Screen.of(rich_whole(document(kind, size)))
             assert screen.rows == reference.rows, kind  # every row, the ones that scrolled away too
             assert screen.cells == reference.cells, kind  # and every cell's colours and style
             assert chat.output.count(b"\x1b[?2026h") >= 3, kind  # drawn live, frame by frame
@@ -280,7 +248,7 @@ def test_a_table_taller_than_the_screen_ends_as_a_one_shot_render_on_screen(
     add_profile(mlxchat_home, "p", server="remote", url=standin.base_url, model="paced:table:150:600")
     chat = PtyChat(mlxchat_home, "p", "q")
     screen = chat.finish()
-    reference = Screen.of(one_shot(document("table", 150)))
+    reference = Screen.of(rich_whole(document("table", 150)))
     assert screen.visible == reference.visible
     assert len(screen.rows) == len(reference.rows)
 
@@ -297,4 +265,4 @@ def test_any_text_that_fits_on_the_screen_ends_as_its_one_shot_render(
     parts: list[str], chunks: list[int]
 ) -> None:
     text = "".join(parts)
-    assert same_links(incremental_rows(text, chunks, 40, 200)) == same_links(one_shot_rows(text, 40))
+    assert same_links(incremental_rows(text, chunks, 40, 200)) == same_links(rich_rows(text, 40))

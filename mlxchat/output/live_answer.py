@@ -30,7 +30,6 @@ KEEP = 8
 
 
 class OpenBlock(Protocol):
-    separated: bool
     valid: bool
     """False once a later line showed that this renderer cannot follow the block."""
     committed: int
@@ -44,14 +43,16 @@ class OpenBlock(Protocol):
 
 class WholeBlock:
     """A block rendered whole whenever it changed; it makes nothing final before it is finished,
-    so when it is taller than the screen only its last rows are live."""
+    so when it is taller than the screen only its last rows are live. ``new_line``: what the block
+    before it left (whether Rich puts an empty row above it, mlxchat.output.block_spacing)."""
 
     valid = True
     committed = 0
 
-    def __init__(self, md: MarkdownRenderer, separated: bool, skip: int = 0) -> None:
+    def __init__(self, md: MarkdownRenderer, new_line: bool, skip: int = 0) -> None:
         self.md = md
-        self.separated = separated
+        self.new_line = new_line
+        self.leaves_new_line = True
         self.skip = skip  # rows a renderer before this one already made final
         self.tail = ""
         self._rendered: tuple[str, int, list[str]] = ("", 0, [])
@@ -61,8 +62,8 @@ class WholeBlock:
         return self
 
     def _rows(self, text: str, width: int) -> list[str]:
-        rows = self.md.block_lines(text, width)
-        return (["", *rows] if self.separated else rows)[self.skip :]
+        rows, self.leaves_new_line = self.md.block_rows(text, width, self.new_line)
+        return rows[self.skip :]
 
     def soft_rows(self, width: int) -> list[str]:
         if "\n" not in self.tail and fence_start(self.tail):
@@ -92,7 +93,7 @@ class AnswerView:
         self.live = live
         self.blocks = MarkdownBlocks()
         self.open: OpenBlock | None = None
-        self._started = 0  # blocks begun (finished or open): every one after the first is separated
+        self._new_line = False  # Rich's empty row above the next block (mlxchat.output.block_spacing)
         self._whole_for_good = False  # the open block turned out not to be what it began as
         self._final: list[str] = []
 
@@ -134,42 +135,48 @@ class AnswerView:
         if self.open is not None:
             # Every line is complete now, which may show the block to be something else.
             self.open = self._update(block + "\n")
-            self._final += self.open.finish(block, width)
+            rows = self.open.finish(block, width)
+            if not self.open.valid:  # (found out while rendering it)
+                self.open = WholeBlock(self.md, self._new_line, self.open.committed)
+                rows = self.open.finish(block, width)
+            self._final += rows
+            # Streamed blocks (paragraphs, code, tables, lists) all leave a new line.
+            self._new_line = not isinstance(self.open, WholeBlock) or self.open.leaves_new_line
             self.open = None
         else:
-            rows = self.md.block_lines(block, width)
-            self._final += ["", *rows] if self._started else rows
-            self._started += 1
+            rows, self._new_line = self.md.block_rows(block, width, self._new_line)
+            self._final += rows
         self._whole_for_good = False
 
     def _update(self, tail: str) -> OpenBlock:
         block = self.open
         if block is None:
-            self._started += 1
-            block = WholeBlock(self.md, self._started > 1)
+            block = WholeBlock(self.md, self._new_line)
         if isinstance(block, WholeBlock) and not block.skip and not self._whole_for_good:
-            block = self._streaming(tail, block.separated) or block
+            block = self._streaming(tail) or block
         block = block.update(tail)
         if not block.valid:
             self._whole_for_good = True
-            block = WholeBlock(self.md, block.separated, block.committed).update(tail)
+            block = WholeBlock(self.md, self._new_line, block.committed).update(tail)
         return block
 
-    def _streaming(self, tail: str, separated: bool) -> OpenBlock | None:
-        """The renderer that can stream this block, once its first lines tell what it is."""
+    def _streaming(self, tail: str) -> OpenBlock | None:
+        """The renderer that can stream this block, once its first lines tell what it is. A
+        paragraph or a code block has an empty row above it when the block before left a new line;
+        a table or a list always has one (mlxchat.output.block_spacing)."""
         first, newline, rest = tail.partition("\n")
         if fence_start(first):
             fence = fence_of(self.md, first) if newline else None
-            return CodeStream(self.md, fence, first + "\n", separated) if fence is not None else None
+            return CodeStream(self.md, fence, first + "\n", self._new_line) if fence is not None else None
         if "|" in first:
             second, complete, _ = rest.partition("\n")
             head = f"{first}\n{second}\n"
             tokens = self.md.parser.parse(head) if complete else []
             if tokens and tokens[0].type == "table_open":
-                return TableStream(self.md, head, separated)
+                return TableStream(self.md, head, separated=True)
             return None
         if text_line(first, bool(newline)):
-            return ParagraphStream(self.md, separated)
+            return ParagraphStream(self.md, self._new_line)
         if BEGUN.match(first):
-            return ListStream(self.md, first, separated)
+            return ListStream(self.md, first, separated=True)
         return None

@@ -6,8 +6,10 @@ is rendered while it grows (mlxchat.output.live_answer).
 
 A block ends:
 - at a blank line outside a code fence, once the next non-blank line shows it does not continue
-  the block (an indented line after a blank line continues a list item, for example);
-- right after the closing line of a fenced code block;
+  the block (an indented line after a blank line continues a list item, for example; an item of
+  the same kind continues a list whose items are apart by blank lines, which is one list);
+- right after the closing line of a fenced code block that opened the block (one inside a list
+  item leaves the list open);
 - before a line that opens a fenced code block (a fence may interrupt a paragraph);
 - after an ATX heading line (``# ...``), which is always a block of its own;
 - in a paragraph: before a line that starts a list item, a quote, a heading or a thematic break
@@ -29,6 +31,25 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BLOCK_START = re.compile(r"^( {0,3}([-+*](\s|$)|\d{1,9}[.)](\s|$)|>|#{1,6}(\s|$)|```|~~~)| {4}|\t)")
 _MAYBE_BLOCK_START = re.compile(r"^ {0,3}(([-*_=+])([ \t]*\2)*[ \t]*|\d{1,9}[.)]?|#{1,6}|`{1,2}|~{1,2})$")
 _SPACE = re.compile(r"^\s*$")
+_LIST_ITEM = re.compile(r"^( {0,3})([-+*]|\d{1,9}([.)]))([ \t]{1,4}|$)")
+_RULE = re.compile(r"^ {0,3}([-*_])([ \t]*\1){2,}[ \t]*$")
+_NUMBER_SO_FAR = re.compile(r"^ {0,3}\d{1,9}$")
+
+
+def list_kind(line: str) -> str | None:
+    """What makes another item of the same list: the bullet, or the number's ``.`` or ``)``."""
+    match = _LIST_ITEM.match(line)
+    if match is None or _RULE.match(line.rstrip("\n")):
+        return None
+    return match.group(3) or match.group(2)
+
+
+def content_indent(line: str) -> int:
+    """Where the text of the list item that ``line`` begins starts (lines indented less are not in it)."""
+    match = _LIST_ITEM.match(line)
+    assert match is not None
+    after = match.group(4)
+    return match.end(2) + (len(after) if after and after.strip(" \t") == "" and len(after) <= 4 else 1)
 
 
 def text_line(line: str, complete: bool) -> bool | None:
@@ -53,6 +74,8 @@ class MarkdownBlocks:
         self._pending_blank = False  # the open block may have ended at a blank line
         self._fence: str | None = None  # the fence that opened the current code block
         self._paragraph = False  # the open block is a paragraph (other blocks may interrupt it)
+        self._list: str | None = None  # the open block is a list of this kind (see list_kind)
+        self._item_indent = 0  # where the text of the open list's last item starts
 
     def feed(self, text: str) -> list[str]:
         """Add text; return the blocks this completed, in order (each without trailing blank lines)."""
@@ -66,7 +89,8 @@ class MarkdownBlocks:
             self._line(data[start : end + 1], finished)
             start = end + 1
         self._partial = data[start:]
-        if self._pending_blank and self._partial and not self._partial[0].isspace():
+        partial = self._partial
+        if self._pending_blank and partial and not partial[0].isspace() and not self._may_go_on(partial):
             # The next line has begun and is not indented: the open block cannot continue.
             self._flush(finished)
         return finished
@@ -80,8 +104,22 @@ class MarkdownBlocks:
         """The stream ended: whatever is left is the last block."""
         rest = self.tail.strip("\n")
         self._lines, self._partial, self._pending_blank, self._fence = [], "", False, None
-        self._paragraph = False
+        self._paragraph, self._list = False, None
         return [rest] if rest.strip() else []
+
+    def _list_item(self, line: str) -> None:
+        kind = list_kind(line)
+        if kind is not None:
+            self._list, self._item_indent = kind, content_indent(line)
+
+    def _may_go_on(self, partial: str) -> bool:
+        """Whether a line after a blank line, still being written, may be the open list's next item."""
+        if self._list is None:
+            return False
+        if self._list in ".)":
+            return bool(_NUMBER_SO_FAR.match(partial)) or list_kind(partial) == self._list
+        # A bullet alone, or with spaces after it, may still turn out an item or a rule (``* * *``).
+        return partial[0] == self._list and (len(partial) == 1 or partial[1] in " \t")
 
     def _flush(self, finished: list[str]) -> None:
         block = "".join(self._lines).strip("\n")
@@ -90,6 +128,7 @@ class MarkdownBlocks:
         self._lines = []
         self._pending_blank = False
         self._paragraph = False
+        self._list = None
 
     def _closes_fence(self, line: str) -> bool:
         match = _FENCE.match(line)
@@ -99,12 +138,21 @@ class MarkdownBlocks:
         same_kind = marker[0] == self._fence[0] and len(marker) >= len(self._fence)
         return same_kind and not line[match.end() :].strip()
 
+    def _continues(self, line: str, fence: bool) -> bool:
+        """Whether ``line`` (not blank, outside a fence) goes on with the open block."""
+        if self._pending_blank:
+            continues = line[0].isspace() or (self._list is not None and list_kind(line) == self._list)
+        else:
+            continues = not fence
+        return continues and not (self._paragraph and _INTERRUPTS.match(line) and not _SETEXT.match(line))
+
     def _line(self, line: str, finished: list[str]) -> None:
         if self._fence is not None:
             self._lines.append(line)
             if self._closes_fence(line):
                 self._fence = None
-                self._flush(finished)
+                if fence_start(self._lines[0]):  # (else the fence is inside a list item)
+                    self._flush(finished)
             return
         if not line.strip():
             if self._lines:
@@ -112,10 +160,7 @@ class MarkdownBlocks:
                 self._lines.append(line)
             return
         fence = _FENCE.match(line)
-        continues = line[0].isspace() if self._pending_blank else not fence
-        if self._paragraph and continues and _INTERRUPTS.match(line) and not _SETEXT.match(line):
-            continues = False
-        if self._lines and not continues:
+        if self._lines and not self._continues(line, bool(fence)):
             self._flush(finished)
         first = not self._lines
         self._pending_blank = False
@@ -126,5 +171,10 @@ class MarkdownBlocks:
             self._flush(finished)
         elif first:
             self._paragraph = text_line(line, True) is True
+            self._list_item(line)
         elif self._paragraph and _SETEXT.match(line):
             self._flush(finished)
+        elif self._list is None or len(line) - len(line.lstrip(" ")) < self._item_indent:
+            # A list that begins inside the block (after a table, say), or another kind of marker,
+            # which starts another list. (Joining blocks is always safe; splitting one is not.)
+            self._list_item(line)

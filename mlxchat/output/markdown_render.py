@@ -6,8 +6,9 @@ tokens. That parser has HTML off: model text is shown as text, so ``a<b and b>c`
 visible instead of being dropped as HTML (Rich renders no HTML anyway).
 
 A rendered line is a string with its ANSI styles (``encode``), at most the width in cells: what the
-live display compares and writes. A block's lines are those Rich renders for it alone, without the
-empty lines Rich puts at its start and end; blocks are separated by one empty line.
+live display compares and writes. A block's rows (``block_rows``) are those Rich renders for it within
+the whole text: what it renders for the block alone, and the empty row above it that Rich's
+``Markdown`` puts there when the block before asks for one (mlxchat.output.block_spacing).
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from markdown_it.token import Token
 from rich.markdown import Markdown, MarkdownElement, Paragraph
 from rich.segment import Segment
 from rich.text import Text
+
+from mlxchat.output.block_spacing import leads_on_previous, leaves_new_line
 
 if TYPE_CHECKING:
     from pygments.lexer import Lexer
@@ -111,6 +114,14 @@ class MarkdownRenderer:
     def render(self, renderable: Any, width: int) -> list[list[Segment]]:
         options = self.console.options.update(width=width, height=None)
         return self.console.render_lines(renderable, options, pad=False, new_lines=False)
+
+    def block_rows(self, text: str, width: int, new_line: bool) -> tuple[list[str], bool]:
+        """Blocks as Rich renders them within a whole text where the block before them left
+        ``new_line``; and what they leave for the block after them."""
+        tokens = self.parser.parse(text)
+        rows = self.encode_lines(self.render(ParsedMarkdown(tokens, self.code_theme), width))
+        lead = [""] if new_line and leads_on_previous(tokens) else []
+        return lead + rows, leaves_new_line(tokens, new_line)
 
     def block_lines(self, text: str, width: int) -> list[str]:
         """One block (or several) rendered at ``width``, without empty lines at either end."""

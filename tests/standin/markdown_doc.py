@@ -14,6 +14,7 @@ benchmark, so all of them see the same text. ``document(kind, size)`` builds one
 | ``quotes`` | quotes | block quotes with lists inside, between paragraphs |
 | ``headings`` | sections | every heading level, rules, and a JavaScript block with a long comment |
 | ``html`` | (any) | text that looks like HTML, inline and as a block |
+| ``shapes`` | list items | opens with a table; loose numbered lists past 9 items, rules before lists |
 """
 
 from __future__ import annotations
@@ -166,6 +167,18 @@ def html_doc(_size: int) -> str:
     return HTML_TEXT
 
 
+def shapes_doc(items: int, seed: int = 1) -> str:
+    """Where a block-by-block render and Rich's whole render part easily: a table first, loose lists
+    (items apart by blank lines) whose numbers widen, a rule right before a list, a quote, a rule last."""
+    rnd = random.Random(seed)
+    parts = ["| n | word |\n|---:|---|\n", *(f"| {i} | {rnd.choice(WORDS)} |\n" for i in range(3)), "\n"]
+    parts += [f"{i}. {_words(rnd, 8)}\n\n" for i in range(1, items + 1)]
+    parts += ["   continued last item\n\n***\n\n"]
+    parts += [f"- {_words(rnd, 3)}\n\n\n" for _ in range(3)]
+    parts += ["> a quote\n> - with a list\n\n---\n\n", f"{_words(rnd, 12)}.\n\n___\n"]
+    return "".join(parts)
+
+
 DOCUMENTS: dict[str, Callable[[int], str]] = {
     "project": markdown_doc,
     "code": code_doc,
@@ -176,6 +189,7 @@ DOCUMENTS: dict[str, Callable[[int], str]] = {
     "quotes": quotes_doc,
     "headings": headings_doc,
     "html": html_doc,
+    "shapes": shapes_doc,
 }
 
 
