@@ -106,27 +106,31 @@ class TurnRecorder:
         self._run: type | None = None
 
     def add(self, events: list[Event]) -> None:
-        answer, reasoning, outline, run = self._answer, self._reasoning, self._outline, self._run
+        kind = type(events[0]) if events else None
+        if kind is Response or kind is Thinking:
+            # The usual batch: pieces of one text and nothing else, taken in one comprehension.
+            texts = [e.content for e in events if type(e) is kind]
+            if len(texts) == len(events):
+                self._text(kind, texts)
+                return
         for event in events:
             cls = type(event)
-            if cls is Response:
-                if run is not cls:
-                    run = cls
-                    outline.append(("response", len(answer)))
-                answer.append(event.content)  # type: ignore[union-attr]
-            elif cls is Thinking:
-                if run is not cls:
-                    run = cls
-                    outline.append(("thinking", len(reasoning)))
-                reasoning.append(event.content)  # type: ignore[union-attr]
-            else:
-                run = None
-                outline.append(event)
-                if cls is ToolCall:
-                    self.tool_calls.append(event)  # type: ignore[arg-type]
-                elif cls is Start:
-                    self.start = event  # type: ignore[assignment]
-        self._run = run
+            if cls is Response or cls is Thinking:
+                self._text(cls, [event.content])  # type: ignore[union-attr]
+                continue
+            self._run = None
+            self._outline.append(event)
+            if cls is ToolCall:
+                self.tool_calls.append(event)  # type: ignore[arg-type]
+            elif cls is Start:
+                self.start = event  # type: ignore[assignment]
+
+    def _text(self, kind: type, texts: list[str]) -> None:
+        pieces = self._answer if kind is Response else self._reasoning
+        if self._run is not kind:
+            self._run = kind
+            self._outline.append(("response" if kind is Response else "thinking", len(pieces)))
+        pieces += texts
 
     def result(self, end: TerminalEvent, messages: Sequence[dict[str, Any]] = ()) -> TurnResult:
         answer, reasoning = "".join(self._answer), "".join(self._reasoning)
