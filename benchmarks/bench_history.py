@@ -90,7 +90,7 @@ def _turn(
     """Log one synthetic turn after ``earlier``; the messages the next turn sends before its prompt."""
     from mlxchat.chat.events import Done, Event, Response, Start, Thinking, ThinkingDone, Timing
     from mlxchat.chat.request import ChatRequest
-    from mlxchat.chat.turn import TurnResult
+    from mlxchat.chat.turn import TurnRecorder
 
     prompt = rng.choice(pool)
     reasoning = [w + " " for w in " ".join(rng.choices(pool, k=4)).split()]
@@ -102,8 +102,9 @@ def _turn(
     usage = {"prompt_tokens": 30, "completion_tokens": len(answer), "total_tokens": 30 + len(answer)}
     end = Done("stop", usage, Timing(0.1, 0.5, 1.5, 40.0))
     events: list[Event] = [start, *map(Thinking, reasoning), ThinkingDone(0.5), *map(Response, answer), end]
-    result = TurnResult(end, start, "".join(answer), "".join(reasoning), [], messages)
-    log.see(events)
+    recorder = TurnRecorder()
+    recorder.add(events)
+    result = recorder.result(end, messages)
     log.record(request, result)
     return [*messages, {"role": "assistant", "content": result.answer.strip()}]
 

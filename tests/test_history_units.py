@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mlxchat.chat.events import Done, Error, Event, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
+from mlxchat.chat.turn import TurnRecorder
 from mlxchat.history import events_blob
 from mlxchat.history.ids import LENGTH, looks_like_id, new_id, normalise
 from mlxchat.history.media import Media, restore_messages, strip_messages
@@ -39,15 +40,16 @@ def test_events_come_back_exactly(events: list[Event], end: Done | Error) -> Non
     answer = "".join(e.content for e in events if isinstance(e, Response))
     reasoning = "".join(e.content for e in events if isinstance(e, Thinking))
     end_json = json.loads(event_line(end))
-    shape = events_blob.Shape()
+    recorder = TurnRecorder()
     for cut in range(0, len(stream), 3):  # as batches of three
-        shape.add(stream[cut : cut + 3])
-    back = events_blob.decode(events_blob.encode(shape), reasoning, answer, end_json)
+        recorder.add(stream[cut : cut + 3])
+    outline = recorder.result(end).outline
+    back = events_blob.decode(events_blob.encode(outline), reasoning, answer, end_json)
     assert [event_line(e) for e in back] == [event_line(e) for e in stream]
 
 
 def test_a_blob_that_is_not_one_is_a_value_error() -> None:
-    for blob in (b"not zlib", events_blob.encode(events_blob.Shape()) + b"x"):
+    for blob in (b"not zlib", events_blob.encode([]) + b"x"):
         try:
             events_blob.decode(blob, "", "", {"type": "done"})
         except ValueError:

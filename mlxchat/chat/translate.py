@@ -86,12 +86,12 @@ class Translator:
             if payload == b"[DONE]":
                 self.saw_done = True
                 return True
-            if type(payload) is SSEError:
-                self.error = _stream_error(payload)
-                return True
             try:
                 obj = _loads(payload)
             except _JSONDecodeError:
+                if type(payload) is SSEError:  # orjson refuses it (a subclass): checked only here
+                    self.error = _stream_error(payload)
+                    return True
                 obj = loads_lenient(payload)  # bad UTF-8, a lone surrogate, 1e999: keep the text
                 if obj is None:
                     if self._not_json(payload, out):
@@ -122,10 +122,15 @@ class Translator:
                             self.answering
                             and type(content) is str
                             and content
-                            and "reasoning_content" not in delta
-                            and "reasoning" not in delta
-                            and "tool_calls" not in delta
-                            and "refusal" not in delta
+                            and (
+                                len(delta) == 1  # content alone: most chunks, one check for four
+                                or (
+                                    "reasoning_content" not in delta
+                                    and "reasoning" not in delta
+                                    and "tool_calls" not in delta
+                                    and "refusal" not in delta
+                                )
+                            )
                         ):
                             # The hot path: a plain piece of the answer.
                             out.append(Response(content))

@@ -3,7 +3,7 @@
 ``run_turn(request, sink, log=...)`` is the one way a turn runs (one-shot and interactive chat;
 batch builds on it): the events go to ``sink`` batch by batch as they arrive, the
 :class:`TurnResult` says how the turn ended and what it produced, and ``log`` (the conversation
-history, mlxchat.history) sees every batch and gets the result once, however the turn ended.
+history, mlxchat.history) gets the result once, however the turn ended.
 ``play(batches, sink)`` does the same for events from elsewhere (``mlxchat render`` replays saved
 ones). Ctrl-C closes the request and ends the turn with an ``interrupted`` error event; an
 exception from the sink (``OutputClosed`` when stdout's reader left) closes the request and
@@ -56,6 +56,9 @@ class TurnResult:
     """The messages that were sent (empty for replayed events)."""
     retry_after: float | None = None
     """Seconds the server asked to wait before a new try (its ``Retry-After``), when it said."""
+    outline: list[Any] = field(default_factory=list)
+    """The events in order, each run of ``response`` (or ``thinking``) events as
+    ``(type, [lengths of its pieces])``: with the texts, every event again (what the history keeps)."""
 
     @property
     def ok(self) -> bool:
@@ -80,41 +83,75 @@ class TurnResult:
 
 
 class TurnLog(Protocol):
-    """Where turns are kept (mlxchat.history.log.ConversationLog). ``see`` gets every batch before
-    the sink does; ``record`` gets the result once, after the last event was written. Neither
-    raises (bar KeyboardInterrupt)."""
-
-    def see(self, batch: list[Event]) -> None: ...
+    """Where turns are kept (mlxchat.history.log.ConversationLog). ``record`` gets the result once,
+    after the last event was written (its ``outline`` holds the events); it never raises (bar
+    KeyboardInterrupt)."""
 
     def record(self, request: ChatRequest, result: TurnResult) -> None: ...
 
 
 class TurnRecorder:
-    """Collects a :class:`TurnResult` from the events as they pass. It keeps only what it needs (the
-    text, not the events): an answer's many small events are freed as soon as they are written,
-    which costs the collector far less than holding them."""
+    """Collects a :class:`TurnResult` from the events as they pass, in one loop over them (the
+    hot path: an answer is one event per token). It keeps only what it needs (the text, and where
+    each run of text begins, not the events): an answer's many small events are freed as soon as
+    they are written, which costs the collector far less than holding them."""
 
     def __init__(self) -> None:
         self.start: Start | None = None
         self._answer: list[str] = []
         self._reasoning: list[str] = []
         self.tool_calls: list[ToolCall] = []
+        self._outline: list[Any] = []
+        """Events other than text, and ``(type, index of its first piece)`` where a run of text begins."""
+        self._run: type | None = None
 
     def add(self, events: list[Event]) -> None:
+        kind = type(events[0]) if events else None
+        if kind is Response or kind is Thinking:
+            # The usual batch: pieces of one text and nothing else, taken in one comprehension.
+            texts = [e.content for e in events if type(e) is kind]
+            if len(texts) == len(events):
+                self._text(kind, texts)
+                return
         for event in events:
             cls = type(event)
-            if cls is Response:
-                self._answer.append(event.content)  # type: ignore[union-attr]
-            elif cls is Thinking:
-                self._reasoning.append(event.content)  # type: ignore[union-attr]
-            elif isinstance(event, ToolCall):
-                self.tool_calls.append(event)
-            elif isinstance(event, Start):
-                self.start = event
+            if cls is Response or cls is Thinking:
+                self._text(cls, [event.content])  # type: ignore[union-attr]
+                continue
+            self._run = None
+            self._outline.append(event)
+            if cls is ToolCall:
+                self.tool_calls.append(event)  # type: ignore[arg-type]
+            elif cls is Start:
+                self.start = event  # type: ignore[assignment]
+
+    def _text(self, kind: type, texts: list[str]) -> None:
+        pieces = self._answer if kind is Response else self._reasoning
+        if self._run is not kind:
+            self._run = kind
+            self._outline.append(("response" if kind is Response else "thinking", len(pieces)))
+        pieces += texts
 
     def result(self, end: TerminalEvent, messages: Sequence[dict[str, Any]] = ()) -> TurnResult:
         answer, reasoning = "".join(self._answer), "".join(self._reasoning)
-        return TurnResult(end, self.start, answer, reasoning, list(self.tool_calls), messages)
+        tool_calls = list(self.tool_calls)
+        return TurnResult(end, self.start, answer, reasoning, tool_calls, messages, outline=self._lengths())
+
+    def _lengths(self) -> list[Any]:
+        """The outline with each run of text as the lengths of its pieces (its end is where the
+        next run of the same type begins)."""
+        pieces = {"response": self._answer, "thinking": self._reasoning}
+        ends = {name: len(texts) for name, texts in pieces.items()}
+        out: list[Any] = []
+        for item in reversed(self._outline):
+            if type(item) is tuple:
+                name, first = item
+                out.append((name, list(map(len, pieces[name][first : ends[name]]))))
+                ends[name] = first
+            else:
+                out.append(item)
+        out.reverse()
+        return out
 
 
 def run_turn(
@@ -133,9 +170,8 @@ def run_turn(
     reader left (OutputClosed, which propagates) is logged as interrupted, with its partial text."""
     stream = ChatStream(request, now=now, client=client)
     recorder = TurnRecorder()
-    seen = sink if log is None else _Seen(sink, log)
     try:
-        result = play(stream.batches(), seen, messages=request.messages, recorder=recorder)
+        result = play(stream.batches(), sink, messages=request.messages, recorder=recorder)
     except OutputClosed:
         if log is not None:
             closed = Error("interrupted", "stdout was closed before the answer ended")
@@ -145,17 +181,6 @@ def run_turn(
     if log is not None:
         log.record(request, result)
     return result
-
-
-class _Seen:
-    """``sink``, with ``log`` seeing each batch first."""
-
-    def __init__(self, sink: Sink, log: TurnLog) -> None:
-        self.sink, self.log = sink, log
-
-    def write_batch(self, events: list[Event]) -> None:
-        self.log.see(events)
-        self.sink.write_batch(events)
 
 
 def play(

@@ -4,7 +4,7 @@ and the log its turns go to (``--no-log``, ``--log-attachments``). Rules in docs
 from __future__ import annotations
 
 import dataclasses
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from mlxchat.errors import UsageError
 
@@ -21,8 +21,7 @@ RECAP_LINES = 12
 """Lines of each answer shown (the rest is one line saying how much was left out)."""
 
 
-@dataclasses.dataclass(frozen=True)
-class HistoryFlags:
+class HistoryFlags(NamedTuple):  # not a dataclass: cheaper to create at import
     continue_latest: bool = False
     conversation_id: str | None = None
     no_log: bool = False

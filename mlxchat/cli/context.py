@@ -10,20 +10,29 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 
 import typer
 
 from mlxchat.terminal import Terminal
 
 
-@dataclass(frozen=True)
 class CliContext:
-    terminal: Terminal = field(default_factory=Terminal)
-    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
-    """The variables commands read (the terminal reads its own: NO_COLOR, FORCE_COLOR, TERM)."""
-    now: Callable[[], float] = time.time
-    """The wall clock (seconds since the epoch): the start event's timestamp."""
+    """Not a dataclass: it is made on every run, and generating a dataclass's methods at import
+    costs about a millisecond and a half (docs/development.md, performance)."""
+
+    __slots__ = ("environ", "now", "terminal")
+
+    def __init__(
+        self,
+        terminal: Terminal | None = None,
+        environ: Mapping[str, str] | None = None,
+        now: Callable[[], float] = time.time,
+    ) -> None:
+        self.terminal = Terminal() if terminal is None else terminal
+        self.environ = os.environ if environ is None else environ
+        """The variables commands read (the terminal reads its own: NO_COLOR, FORCE_COLOR, TERM)."""
+        self.now = now
+        """The wall clock (seconds since the epoch): the start event's timestamp."""
 
 
 def context_of(ctx: typer.Context) -> CliContext:

@@ -9,7 +9,6 @@ terminal event, so the events (and their NDJSON lines) are the ones the chat wro
 
 from __future__ import annotations
 
-import itertools
 import zlib
 from typing import Any
 
@@ -17,36 +16,11 @@ import orjson
 
 from mlxchat.chat.events import Done, Error, Event, Response, Thinking
 
-_TEXT: dict[type, str] = {Response: "response", Thinking: "thinking"}
 
-
-class Shape:
-    """A turn's events as they pass, without holding them (a long answer is many small objects):
-    each run of ``response`` or ``thinking`` events as the lengths of its chunks, every other event
-    (there are few) as itself."""
-
-    def __init__(self) -> None:
-        self.items: list[Any] = []
-        """Events, and ``(type name, [chunk lengths])`` for runs of text."""
-
-    def add(self, batch: list[Event]) -> None:
-        items = self.items
-        for cls, group in itertools.groupby(batch, key=type):
-            name = _TEXT.get(cls)
-            if name is None:
-                items.extend(group)
-                continue
-            lengths = [len(e.content) for e in group]  # type: ignore[union-attr]
-            last = items[-1] if items else None
-            if isinstance(last, tuple) and last[0] == name:
-                last[1].extend(lengths)
-            else:
-                items.append((name, lengths))
-
-
-def encode(shape: Shape) -> bytes:
-    """The skeleton, the terminal event left out (it is stored beside it)."""
-    items = shape.items
+def encode(outline: list[Any]) -> bytes:
+    """The skeleton of a turn's ``TurnResult.outline`` (mlxchat.chat.turn.TurnRecorder makes it as
+    the events pass), the terminal event left out (it is stored beside it)."""
+    items = outline
     if items and isinstance(items[-1], Done | Error):
         items = items[:-1]
     parts = [

@@ -19,7 +19,6 @@ from mlxchat import paths
 if TYPE_CHECKING:
     import sqlite3
 
-    from mlxchat.chat.events import Event
     from mlxchat.chat.request import ChatRequest
     from mlxchat.chat.turn import TurnResult
     from mlxchat.history.turn_row import TurnRow
@@ -125,11 +124,8 @@ class ConversationLog:
         *,
         last_user_is_prompt: bool = False,
     ) -> None:
-        from mlxchat.history.events_blob import Shape
         from mlxchat.servers.kinds import kind_of
 
-        self._shape = Shape()
-        """The events of the turn under way, as they pass."""
         self.writer = writer
         self.server_kind = kind_of(profile).name
         self.conversation_id = continuing.conversation_id if continuing else None
@@ -140,14 +136,9 @@ class ConversationLog:
         """A request made of messages only (a batch line's) has its last user message as its
         prompt; a chat's ``--messages`` without a prompt keeps them all as earlier messages."""
 
-    def see(self, batch: list[Event]) -> None:
-        self._shape.add(batch)
-
     def record(self, request: ChatRequest, result: TurnResult) -> None:
-        from mlxchat.history.events_blob import Shape
         from mlxchat.history.turn_row import Added, text_of, turn_row
 
-        shape, self._shape = self._shape, Shape()
         sent = list(request.messages)
         system = text_of(sent[0].get("content")) if sent and sent[0].get("role") == "system" else None
         rest = sent[1:] if system is not None else sent
@@ -159,9 +150,7 @@ class ConversationLog:
         )
         prompt = new[-1] if asked and new else None
         seed = new[:-1] if prompt is not None else new
-        row = turn_row(
-            request, result, Added(system, seed, prompt), server_kind=self.server_kind, shape=shape
-        )
+        row = turn_row(request, result, Added(system, seed, prompt), server_kind=self.server_kind)
         written = self.writer.write(row, self.conversation_id, self.previous_id)
         if written is None:
             return
@@ -206,16 +195,13 @@ def open_log(
 
 
 class BatchTryLog:
-    """The log of one try of a batch request, each request its own conversation: it sees the try's
-    events and holds its result; :meth:`keep` writes it, for the try whose result is the request's
-    (a try that is retried is dropped)."""
+    """The log of one try of a batch request, each request its own conversation: it holds the
+    try's result; :meth:`keep` writes it, for the try whose result is the request's (a try that is
+    retried is dropped)."""
 
     def __init__(self, log: ConversationLog) -> None:
         self._log = log
         self._held: tuple[ChatRequest, TurnResult] | None = None
-
-    def see(self, batch: list[Event]) -> None:
-        self._log.see(batch)
 
     def record(self, request: ChatRequest, result: TurnResult) -> None:
         self._held = (request, result)

@@ -104,10 +104,8 @@ class Added(NamedTuple):
     """The new user message; None when the turn sent only earlier messages."""
 
 
-def turn_row(
-    request: ChatRequest, result: TurnResult, added: Added, *, server_kind: str, shape: events_blob.Shape
-) -> TurnRow:
-    """The row for ``result``; ``shape`` is its events."""
+def turn_row(request: ChatRequest, result: TurnResult, added: Added, *, server_kind: str) -> TurnRow:
+    """The row for ``result`` (its ``outline`` holds its events)."""
     system, seed, prompt = added
     now = time.time()
     media: list[Media] = []
@@ -128,7 +126,7 @@ def turn_row(
             media += found
     end = result.end
     start = result.start or Start(request.profile, request.model, request.request_id, "", request.url)
-    shape.items = [_public_start(e) if isinstance(e, Start) else e for e in shape.items]
+    outline = [_public_start(e) if isinstance(e, Start) else e for e in result.outline]
     timing = end.timing if isinstance(end, Done) else None
     options = {k: v for k, v in request.body.items() if k not in BODY_KEYS_NOT_OPTIONS}
     return TurnRow(
@@ -155,7 +153,7 @@ def turn_row(
         request_id=start.request_id,
         completion_id=end.id if isinstance(end, Done) else None,
         end_event=orjson.dumps(end).decode(),
-        events=events_blob.encode(shape),
+        events=events_blob.encode(outline),
         attachments=rows,
         media=media,
     )
