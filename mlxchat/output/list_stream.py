@@ -178,11 +178,7 @@ class ListStream:
         return out
 
     def finish(self, text: str, width: int) -> list[str]:
-        self.update(text + "\n")
-        rows = self._head()
-        for at in range(len(self.items)):
-            rows += self._item_rows(at, width)
-        return rows + self._open(width)
+        return self.update(text + "\n").soft_rows(width)
 
 
 def _one_list(tokens: list[Token]) -> bool:

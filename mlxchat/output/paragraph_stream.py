@@ -155,11 +155,7 @@ class ParagraphStream:
         return out
 
     def finish(self, text: str, width: int) -> list[str]:
-        self.update(text + "\n")
-        self._at(width)
-        self._advance_cut()
-        self._settle()
-        return self._head() + self.rows + self._wrap(self.settled + self._open_text())
+        return self.update(text + "\n").soft_rows(width)
 
 
 def _starts_with(whole: Text, part: Text) -> bool:

@@ -222,9 +222,4 @@ class TableStream:
         return out
 
     def finish(self, text: str, width: int) -> list[str]:
-        self.update(text + "\n")
-        self._at(width)
-        rows = self._head()
-        for index in range(len(self.rows)):
-            rows += self._rows_of(index)
-        return [*rows, self._bottom]
+        return self.update(text + "\n").soft_rows(width)
