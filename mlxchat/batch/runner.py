@@ -24,7 +24,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from types import FrameType
-from typing import Any, Final, Protocol
+from typing import Any, Protocol
 
 from mlxchat.batch.idset import IdSet
 from mlxchat.batch.items import BadLine, Entry, Item
@@ -36,8 +36,8 @@ from mlxchat.chat.events import Event
 from mlxchat.chat.turn import TurnLog, run_turn
 from mlxchat.errors import OutputClosed, UsageError
 from mlxchat.profile import Profile
+from mlxchat.servers.interrupts import SIGNALS as STOP_SIGNALS
 
-STOP_SIGNALS: Final = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 POLL = 0.1
 """Seconds the dispatcher sleeps at most between looks at Ctrl-C and the retry queue."""
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from mlxchat.errors import UsageError
 from mlxchat.servers.identity import RUN_ID_ENV, Identity, group_members, holds_pid, reap, running, tree
+from mlxchat.servers.interrupts import SIGNALS as STOP_SIGNALS
 
 if TYPE_CHECKING:
     import psutil
@@ -54,9 +55,6 @@ def _default_stop_signals() -> None:
     for sig in STOP_SIGNALS:
         signal.signal(sig, signal.SIG_DFL)
     signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
-
-
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def spawn(argv: Sequence[str], *, env: dict[str, str], log_path: Path, cwd: Path, label: str) -> Spawned:
