@@ -116,7 +116,7 @@ def _openai_item(line: dict[str, Any], number: int, base: ChatOptions) -> Item:
         what = given if custom_id == "" else _json_type(custom_id)
         message = f"custom_id must be a non-empty string, not {what}"
         raise LineError(message, "openai", given if custom_id != "" else str(number))
-    fail = _failing("openai", custom_id)
+    fail = _Fail("openai", custom_id)
     _no_unknown_keys(obj, OPENAI_KEYS, fail)
     if obj.get("method", "POST") != "POST":
         raise fail(f"method must be POST, not {obj['method']!r}")
@@ -139,7 +139,7 @@ def _short_item(line: dict[str, Any], number: int, base: ChatOptions) -> Item:
     item_id = obj.get("id", number)
     if isinstance(item_id, bool) or not isinstance(item_id, str | int) or item_id == "":
         raise LineError("id must be a non-empty string or an integer")
-    fail = _failing("short", item_id)
+    fail = _Fail("short", item_id)
     _no_unknown_keys(obj, SHORT_KEYS, fail)
     prompt = _typed(obj, "prompt", str, "a string", fail)
     messages = _check_messages(obj.get("messages"), fail, required=False)
@@ -172,10 +172,6 @@ class _Fail:
 
     def __call__(self, message: str) -> LineError:
         return LineError(message, self.form, self.item_id)
-
-
-def _failing(form: Form, item_id: ItemId) -> _Fail:
-    return _Fail(form, item_id)
 
 
 def _no_unknown_keys(obj: dict[str, Any], known: tuple[str, ...], fail: _Fail) -> None:

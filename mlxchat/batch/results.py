@@ -17,7 +17,7 @@ from typing import Any
 import orjson
 
 from mlxchat.batch.events import BATCH_EVENT_TYPES
-from mlxchat.batch.items import BadLine, Entry, ItemId
+from mlxchat.batch.items import BadLine, Entry
 from mlxchat.chat.events import Error, Event
 from mlxchat.chat.turn import TurnResult
 from mlxchat.output.ndjson import event_line
@@ -195,7 +195,3 @@ def _result_line(obj: dict[str, Any]) -> ReadBack | None:
 
 def bad_line_outcome(bad: BadLine) -> Outcome:
     return Outcome(bad, problem=bad.message)
-
-
-def describe_id(item_id: ItemId | None) -> str:
-    return orjson.dumps(item_id).decode()
