@@ -39,11 +39,7 @@ class Source:
 
     @property
     def name(self) -> str:
-        if self.type == "stdin":
-            return STDIN_NAME
-        if self.type == "data":
-            return data_url_name(self.text)
-        return self.text
+        return display_name(self.text)
 
 
 def parse_source(text: str, what: str) -> Source:
