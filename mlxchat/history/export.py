@@ -25,12 +25,12 @@ def select_turn(detail: ConversationDetail, turn: int | None, *, upto: bool) -> 
 def messages_ndjson(con: sqlite3.Connection, detail: ConversationDetail) -> tuple[str, int]:
     """The conversation as ``chat --messages`` reads it (what ``-c`` would send before a new prompt,
     the system prompt first), and how many attachments were left out (bytes not kept)."""
-    from mlxchat.chat.conversation import ndjson
+    from mlxchat.chat.conversation import Conversation
     from mlxchat.history.queries import continuation
 
     resumed = continuation(con, detail.turns, detail.summary.id)
-    head = [{"role": "system", "content": resumed.system}] if resumed.system is not None else []
-    return ndjson([*head, *resumed.messages]).decode(), resumed.dropped
+    saved = Conversation(system=resumed.system, history=list(resumed.messages))
+    return saved.to_ndjson().decode(), resumed.dropped
 
 
 def events_ndjson(con: sqlite3.Connection, detail: ConversationDetail) -> str:
