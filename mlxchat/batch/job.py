@@ -173,7 +173,7 @@ def batch_done(tally: Tally, lanes: list[Lane], wall: float) -> BatchDone:
             "failed": lane.stats.failed,
             "retried": lane.stats.retried,
             "completion_tokens": lane.stats.completion_tokens,
-            "requests_per_second": round((lane.stats.ok + lane.stats.failed) / max(wall, 1e-9), 3),
+            "requests_per_second": round(lane.stats.done / max(wall, 1e-9), 3),
         }
         for lane in lanes
     ]

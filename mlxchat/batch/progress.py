@@ -142,7 +142,7 @@ def summary_lines(tally: Tally, lanes: list[Lane], wall: float) -> list[str]:
             stats = lane.stats
             lines.append(
                 f"  {lane.name}: {stats.ok} ok, {stats.failed} failed, {stats.retried} retried, "
-                f"{(stats.ok + stats.failed) / wall:,.1f} requests/s"
+                f"{stats.done / wall:,.1f} requests/s"
             )
     if tally.interrupted:
         waiting = tally.not_run - tally.abandoned_in_flight
