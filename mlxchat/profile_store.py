@@ -128,7 +128,7 @@ def update_profiles(change: Callable[[dict[str, Profile]], T]) -> T:
     try:
         lock.acquire()
     except LockUnavailable as exc:
-        raise paths.not_writable(exc.path.parent, exc.error) from None
+        raise paths.not_writable_from(exc) from None
     try:
         profiles = load_profiles()
         result = change(profiles)
@@ -191,4 +191,4 @@ def write_profiles(profiles: dict[str, Profile]) -> None:
     try:
         atomic_write(path, render(profiles).encode("utf-8"))
     except OSError as exc:
-        raise paths.not_writable(Path(exc.filename or path), exc) from None
+        raise paths.not_writable_from(exc, path) from None

@@ -127,7 +127,7 @@ def start_server(
     try:
         spec = kind_of(profile).launch_spec(profile)  # bad settings fail before anything else
     except OSError as exc:  # a directory it prepares (mlx-lm's HF cache) cannot be created
-        raise paths.not_writable(Path(exc.filename or paths.state_dir()), exc) from None
+        raise paths.not_writable_from(exc) from None
     began = time.monotonic()
     with Interrupts() as interrupts:
         lock = profile_lock(profile.name)
@@ -135,7 +135,7 @@ def start_server(
             # Briefly held by status (cleaning or marking a record) or by a stop: wait that out.
             lock.acquire(wait=BRIEF_LOCK_WAIT)
         except LockUnavailable as exc:
-            raise paths.not_writable(exc.path.parent, exc.error) from None
+            raise paths.not_writable_from(exc) from None
         except LockBusy:
             if not wait:
                 return StartOutcome(read_record(profile.name), already="starting")
@@ -187,7 +187,7 @@ class _Start:
                     record = _record_of(profile, spawned, log)
                     write_record(record)
                 except OSError as exc:  # writable a moment ago, but full now (a disk, a quota)
-                    raise paths.not_writable(Path(exc.filename or paths.state_dir()), exc) from None
+                    raise paths.not_writable_from(exc) from None
             if self.wait:
                 wait_ready(profile, record, spawned, window=self.window, progress=self.progress)
         except BaseException as exc:
