@@ -367,11 +367,10 @@ def _logs(
 
 def _no_log(name: str, path: Path) -> str:
     """Why there is no log to show: deleted under a running server, or never written (or deleted)."""
-    from mlxchat.servers.lifecycle import live_process
     from mlxchat.servers.records import read_record
 
     record = read_record(name)
-    if record is not None and live_process(record) is not None:
+    if record is not None and record.live_process() is not None:
         return (
             f"the log of {name} ({path}) was deleted while its server runs (pid {record.pid}): what it "
             f"writes now cannot be read; `mlxchat restart {name}` starts a new log"

@@ -86,14 +86,10 @@ class StartOutcome:
         return None
 
 
-def live_process(record: ServerRecord) -> psutil.Process | None:
-    return identity.find(record.identity)
-
-
 def is_running(profile: Profile) -> bool:
     """Cheap: a record exists and its process is alive (says nothing about readiness)."""
     record = read_record(profile.name)
-    return record is not None and live_process(record) is not None
+    return record is not None and record.live_process() is not None
 
 
 def start(
@@ -164,7 +160,7 @@ class _Start:
         notes: list[str] = []
         record = read_record(profile.name)
         if record is not None:
-            if live_process(record) is not None:
+            if record.live_process() is not None:
                 return self._found_alive(record)
             notes.append(_clean_previous(record))
         _refuse_taken_port(profile)
@@ -316,7 +312,7 @@ def _refuse_taken_port(profile: Profile) -> None:
         return
     holder = None
     for other in all_records().values():
-        if other.port == profile.port and other.profile != profile.name and live_process(other):
+        if other.port == profile.port and other.profile != profile.name and other.live_process():
             holder = f"profile {other.profile!r} (pid {other.pid})"
     holder = holder or port_holder(profile.port)
     where = f"{profile.host}:{profile.port}"
