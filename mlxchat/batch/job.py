@@ -68,19 +68,18 @@ def window(capacity: int) -> int:
 
 
 def check_running(profiles: list[Profile], start: Callable[[Profile], None] | None) -> None:
-    """Every local profile's server must run: started with ``start``, else UnreachableError (exit 3)."""
+    """Every local profile's server must run: ``start`` starts what needs it (it checks which, as
+    ``chat --start`` does), else a server that is not running is UnreachableError (exit 3)."""
     from mlxchat.servers import lifecycle
-    from mlxchat.servers.kinds import kind_of
 
     for profile in profiles:
-        if kind_of(profile).is_remote or lifecycle.is_running(profile):
-            continue
-        if start is None:
+        if start is not None:
+            start(profile)
+        elif lifecycle.needs_start(profile):
             raise UnreachableError(
                 f"the server of profile {profile.name} is not running",
                 hint=f"mlxchat start {profile.name}  (or give --start)",
             )
-        start(profile)
 
 
 def run_batch(

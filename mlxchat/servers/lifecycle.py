@@ -92,6 +92,11 @@ def is_running(profile: Profile) -> bool:
     return record is not None and record.live_process() is not None
 
 
+def needs_start(profile: Profile) -> bool:
+    """A local profile whose server is not running (``--start`` would start it)."""
+    return not kind_of(profile).is_remote and not is_running(profile)
+
+
 def start(
     profile: Profile, *, timeout: float = DEFAULT_TIMEOUT, wait: bool = True, progress: Progress | None = None
 ) -> ServerRecord:
