@@ -62,7 +62,8 @@ Already = Literal["running", "starting", "unhealthy"]
 @dataclass
 class StartOutcome:
     record: ServerRecord | None
-    """None only when ``wait=False`` found another start in progress."""
+    """None only when ``wait=False`` found another start in progress that has not launched yet
+    (``already`` is then ``starting``)."""
     already: Already | None = None
     """What this call found when it started nothing: ``running`` (and answering), ``starting`` (not
     ready yet) or ``unhealthy`` (it was ready once and does not answer now)."""
@@ -70,16 +71,17 @@ class StartOutcome:
 
     def problem(self, name: str) -> UnreachableError | None:
         """The error (exit 3, as `status NAME` says) when what was found is not a ready server."""
-        pid = f" (pid {self.record.pid})" if self.record is not None else ""
         if self.already == "starting":
+            pid = f" (pid {self.record.pid})" if self.record is not None else ""
             return UnreachableError(
-                f"{name} is starting{pid}, not ready yet",
+                f"{name} is starting{pid}, not ready yet"
+                + ("" if pid else ": another mlxchat is starting it"),
                 hint=f"`mlxchat start {name}` waits until it is ready; see `mlxchat status {name}`",
             )
         if self.already == "unhealthy":
             assert self.record is not None
             return UnreachableError(
-                f"{name} is unhealthy: its server runs{pid} but does not answer at "
+                f"{name} is unhealthy: its server runs (pid {self.record.pid}) but does not answer at "
                 f"{running_profile_url(self.record)}",
                 hint=f"see `mlxchat logs {name}`; `mlxchat restart {name}` starts it afresh",
             )
@@ -110,8 +112,7 @@ def start(
     problem = outcome.problem(profile.name)
     if problem is not None:
         raise problem
-    if outcome.record is None:
-        raise UnreachableError(f"{profile.name} is being started by another mlxchat; try again shortly")
+    assert outcome.record is not None  # only a start found in progress has none: a problem
     return outcome.record
 
 
