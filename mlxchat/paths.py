@@ -14,8 +14,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from mlxchat.errors import UsageError
+
+if TYPE_CHECKING:
+    from mlxchat.files import LockUnavailable
 
 APP_NAME = "mlxchat"
 HOME_ENV = "MLXCHAT_HOME"
@@ -58,6 +62,14 @@ def not_writable(path: Path, exc: OSError) -> UsageError:
     the reason (permissions, a read-only file system, a full disk or quota, a file in the way)."""
     reason = exc.strerror or type(exc).__name__
     return UsageError(f"cannot write to {path}: {reason}", hint=_way_out(exc.errno))
+
+
+def not_writable_from(exc: OSError | LockUnavailable, fallback: Path | None = None) -> UsageError:
+    """not_writable() for the place the failure names: the directory of a lock file that cannot be
+    opened, or the file an OSError names (else ``fallback``, by default the state directory)."""
+    if isinstance(exc, OSError):
+        return not_writable(Path(exc.filename or fallback or state_dir()), exc)
+    return not_writable(exc.path.parent, exc.error)
 
 
 def _way_out(code: int | None) -> str:

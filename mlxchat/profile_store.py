@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import difflib
 import tomllib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -71,32 +72,75 @@ def load_profiles() -> dict[str, Profile]:
             message = exc.message if exc.message.startswith(str(path)) else f"{path}: {exc.message}"
             raise ConfigError(message, hint=exc.hint) from None
         out[name] = profile
-    _refuse_clashes(out, path)
+    _refuse_hand_made_clash(out, path)
     return out
 
 
-def _refuse_clashes(profiles: dict[str, Profile], path: Path) -> None:
-    """ConfigError for what only a hand edit can produce: names that differ only in case (their
-    record, lock and log files would be one on a case-insensitive disk, the macOS default), and two
-    local profiles on one port (one server's /health could answer for the other's start)."""
+@dataclass(frozen=True)
+class Clash:
+    """Two profiles that may not be in one file: ``second`` shares ``first``'s name, ignoring case
+    (their record, lock and log files would be one on a case-insensitive disk, the macOS default),
+    or, both local, its ``port`` (one server's /health could answer for the other's start)."""
+
+    first: str
+    second: str
+    port: int | None = None
+    """The port both use; None when the names clash."""
+
+
+def find_clash(profiles: Iterable[Profile]) -> Clash | None:
+    """The first clash among ``profiles``, in their order (the one place of the rule)."""
     names: dict[str, str] = {}
     ports: dict[int, str] = {}
-    for name, profile in profiles.items():
-        other = names.setdefault(name.lower(), name)
-        if other != name:
-            raise ConfigError(
-                f"{path}: profiles {other!r} and {name!r} differ only in case",
-                hint="profile names are unique regardless of case (their files would clash on macOS): "
-                "rename or remove one in the file",
-            )
+    for profile in profiles:
+        other = names.setdefault(profile.name.lower(), profile.name)
+        if other != profile.name:
+            return Clash(other, profile.name)
         if kind_of(profile).is_remote or profile.port is None:
             continue
-        other = ports.setdefault(profile.port, name)
-        if other != name:
-            raise ConfigError(
-                f"{path}: profiles {other!r} and {name!r} both use port {profile.port}",
-                hint="each local profile needs a port of its own: change or remove one in the file",
-            )
+        other = ports.setdefault(profile.port, profile.name)
+        if other != profile.name:
+            return Clash(other, profile.name, profile.port)
+    return None
+
+
+def _refuse_hand_made_clash(profiles: dict[str, Profile], path: Path) -> None:
+    """ConfigError for a file edited by hand into a clash (no command writes one)."""
+    clash = find_clash(profiles.values())
+    if clash is None:
+        return
+    both = f"{path}: profiles {clash.first!r} and {clash.second!r}"
+    if clash.port is None:
+        raise ConfigError(
+            f"{both} differ only in case",
+            hint="profile names are unique regardless of case (their files would clash on macOS): "
+            "rename or remove one in the file",
+        )
+    raise ConfigError(
+        f"{both} both use port {clash.port}",
+        hint="each local profile needs a port of its own: change or remove one in the file",
+    )
+
+
+def _refuse_clash(loaded: dict[str, Profile], profiles: dict[str, Profile]) -> None:
+    """UsageError when a change makes a profile clash with another: checked on the whole file just
+    before it is written, under its lock, so two changes at once (two ``profile add``) cannot both
+    take one name or port. The profiles the change left alone come first: a clash names one of
+    them as the profile that has the name or port already."""
+    kept = [p for name, p in profiles.items() if loaded.get(name) is p]
+    changed = [p for name, p in profiles.items() if loaded.get(name) is not p]
+    clash = find_clash(kept + changed)
+    if clash is None:
+        return
+    if clash.port is None:
+        raise UsageError(
+            f"a profile named {clash.first!r} already exists: names may not differ only in case",
+            hint="profile names are unique regardless of case (their files would clash on macOS)",
+        )
+    raise UsageError(
+        f"port {clash.port} is already used by profile {clash.first!r}",
+        hint="choose another --port, or leave it out to get a free one",
+    )
 
 
 def profile_names() -> list[str]:
@@ -128,13 +172,14 @@ def update_profiles(change: Callable[[dict[str, Profile]], T]) -> T:
     try:
         lock.acquire()
     except LockUnavailable as exc:
-        raise paths.not_writable(exc.path.parent, exc.error) from None
+        raise paths.not_writable_from(exc) from None
     try:
         profiles = load_profiles()
+        loaded = dict(profiles)
         result = change(profiles)
         for profile in profiles.values():
             check_profile(profile)
-        _refuse_clashes(profiles, paths.profiles_file())
+        _refuse_clash(loaded, profiles)
         write_profiles(profiles)
         return result
     finally:
@@ -142,20 +187,13 @@ def update_profiles(change: Callable[[dict[str, Profile]], T]) -> T:
 
 
 def check_new_name(name: str, profiles: dict[str, Profile]) -> None:
-    """UsageError unless ``name`` is free. Names are compared ignoring case: a profile's record, lock
-    and log files are named after it, and on a case-insensitive file system (the macOS default)
-    ``Qwen`` and ``qwen`` would share them."""
-    for existing in profiles:
-        if existing == name:
-            raise UsageError(
-                f"a profile named {name!r} already exists",
-                hint=f"change it with `mlxchat profile edit {name} ...`, or remove it first",
-            )
-        if existing.lower() == name.lower():
-            raise UsageError(
-                f"a profile named {existing!r} already exists: names may not differ only in case",
-                hint="profile names are unique regardless of case (their files would clash on macOS)",
-            )
+    """UsageError when a profile of this very name exists (one that differs only in case is refused
+    when the file is written: _refuse_clash)."""
+    if name in profiles:
+        raise UsageError(
+            f"a profile named {name!r} already exists",
+            hint=f"change it with `mlxchat profile edit {name} ...`, or remove it first",
+        )
 
 
 def save_profile(profile: Profile) -> None:
@@ -191,4 +229,4 @@ def write_profiles(profiles: dict[str, Profile]) -> None:
     try:
         atomic_write(path, render(profiles).encode("utf-8"))
     except OSError as exc:
-        raise paths.not_writable(Path(exc.filename or path), exc) from None
+        raise paths.not_writable_from(exc, path) from None

@@ -135,6 +135,45 @@ def test_a_record_from_another_boot_proves_nothing(
         assert pid_alive(member)
 
 
+def test_a_live_process_named_by_a_record_of_another_boot_is_never_its_server(
+    run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
+) -> None:
+    """The record names a live process exactly (pid and create time), but was written before this
+    boot: status, logs and start all take the server for gone, and the process is left alone."""
+    port = add_standin_profile("ghost")
+    stranger = subprocess.Popen(["sleep", "600"])
+    try:
+        proc = psutil.Process(stranger.pid)
+
+        def place() -> None:
+            place_record(
+                mlxchat_home,
+                "ghost",
+                pid=proc.pid,
+                create_time=proc.create_time(),
+                cmdline=proc.cmdline(),
+                port=port,
+                boot_time=psutil.boot_time() - 7200.0,
+            )
+
+        place()
+        logs = run_cli("logs", "ghost")
+        assert logs.returncode == 0, logs.stderr
+        assert "no log for ghost" in logs.stderr
+        status = run_cli("status", "ghost", "--json")
+        assert [row["state"] for row in json.loads(status.stdout)] == ["crashed"]
+        place()
+        started = run_cli("start", "ghost")
+        assert started.returncode == 0, started.stderr
+        assert "was from before the machine last started" in started.stderr
+        assert recorded_pid(mlxchat_home, "ghost") != proc.pid
+        assert run_cli("stop", "ghost", "--grace", "2").returncode == 0
+        assert pid_alive(proc.pid)
+    finally:
+        stranger.kill()
+        stranger.wait()
+
+
 def test_the_children_a_killed_server_left_are_stopped_after_it(
     run_cli: RunCli, add_standin_profile: AddStandin, mlxchat_home: Path
 ) -> None:

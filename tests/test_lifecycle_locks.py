@@ -94,6 +94,28 @@ def test_a_stop_that_meets_a_start_before_its_record_stops_what_it_starts(
             server.wait()
 
 
+def test_start_no_wait_while_another_start_holds_the_lock_is_exit_3(
+    add_standin_profile: AddStandin, mlxchat_home: Path, run_cli: RunCli
+) -> None:
+    """Held longer than a brief hold, and no record written yet: another start is launching the
+    server. `start --no-wait` says so (as it does once the record exists), exit 3, and launches
+    nothing."""
+    from mlxchat.files import profile_lock
+
+    port = add_standin_profile("web")
+    lock = profile_lock("web")
+    lock.acquire()
+    try:
+        result = run_cli("start", "web", "--no-wait")
+    finally:
+        lock.release()
+    assert result.returncode == 3, result.stderr
+    assert "web is starting, not ready yet: another mlxchat is starting it" in result.stderr
+    assert "mlxchat status web" in result.stderr
+    assert processes_on_port(port) == []
+    assert not record_file(mlxchat_home, "web").exists()
+
+
 def test_start_no_wait_waits_out_a_brief_hold_of_the_lock(
     add_standin_profile: AddStandin, mlxchat_home: Path, run_cli: RunCli
 ) -> None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 import json
 import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -385,32 +387,29 @@ def test_names_helper_lists_profiles_for_completion(run_here: RunCli) -> None:
     assert run_here("profile", "names").stdout == "alpha\nbeta\n"
 
 
-def test_concurrent_adds_lose_nothing(run_cli: RunCli, mlxchat_home: Path) -> None:
-    import subprocess
-    import sys
-
-    env = {**os.environ, "MLXCHAT_HOME": str(mlxchat_home)}
+def _added_at_once(home: Path, *adds: list[str]) -> list[subprocess.CompletedProcess[str]]:
+    """Several ``profile add`` commands, each in its own process, all started before any ends."""
+    env = {**os.environ, "MLXCHAT_HOME": str(home)}
     procs = [
         subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "mlxchat",
-                "profile",
-                "add",
-                f"p{i}",
-                "--server",
-                "remote",
-                "--url",
-                f"http://h:{i + 1}/v1",
-            ],
+            [sys.executable, "-m", "mlxchat", "profile", "add", *args],
             env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
         )
-        for i in range(6)
+        for args in adds
     ]
-    assert [p.wait(60) for p in procs] == [0] * 6
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=60)
+        results.append(subprocess.CompletedProcess(p.args, p.returncode, out, err))
+    return results
+
+
+def test_concurrent_adds_lose_nothing(run_cli: RunCli, mlxchat_home: Path) -> None:
+    adds = [[f"p{i}", "--server", "remote", "--url", f"http://h:{i + 1}/v1"] for i in range(6)]
+    assert [r.returncode for r in _added_at_once(mlxchat_home, *adds)] == [0] * 6
     names = run_cli("profile", "names").stdout.split()
     assert names == [f"p{i}" for i in range(6)]
 
@@ -430,3 +429,57 @@ def test_data_into_a_closed_pipe_ends_quietly(run_cli: RunCli, mlxchat_home: Pat
         result = run_into_closed_pipe(mlxchat_home, *args)
         assert result.returncode == 0, (args, result.stderr)
         assert result.stderr == "", (args, result.stderr)
+
+
+def test_profiles_added_at_once_never_share_a_port_or_a_name(run_here: RunCli, mlxchat_home: Path) -> None:
+    """The rule holds whoever writes first: of three adds that ask for one port, and of three whose
+    names differ only in case, one wins and the others are refused with exit 2."""
+    port = str(free_port())
+    same_port = [
+        [f"p{i}", "--server", "command", "--command", "srv --port {port}", "--port", port] for i in range(3)
+    ]
+    same_name = [[name, "--server", "remote", "--url", "http://h:1/v1"] for name in ("Qwen", "qwen", "QWEN")]
+    results = _added_at_once(mlxchat_home, *same_port, *same_name)
+    for group in (results[:3], results[3:]):
+        assert sorted(r.returncode for r in group) == [0, 2, 2], [r.stderr for r in group]
+        assert all("Traceback" not in r.stderr for r in group)
+    assert sum("already used by profile" in r.stderr for r in results[:3]) == 2
+    assert sum("only in case" in r.stderr for r in results[3:]) == 2
+    listed = json.loads(run_here("profile", "list", "--json").stdout)
+    assert sorted((p["server"], p["name"].lower()[0], p["port"]) for p in listed) == [
+        ("command", "p", int(port)),
+        ("remote", "q", None),
+    ]
+
+
+HAND_EDITS = {
+    "names": ("[profiles.beta]", "[profiles.ALPHA]", "differ only in case"),
+    "ports": ("port = {beta}", "port = {alpha}", "both use port"),
+}
+
+
+@pytest.mark.parametrize("edit", HAND_EDITS)
+def test_a_file_edited_by_hand_into_a_clash_is_refused_and_kept(
+    run_here: RunCli, mlxchat_home: Path, edit: str
+) -> None:
+    ports = {}
+    for name in ("alpha", "beta"):
+        added = run_here("profile", "add", name, "--server", "command", "--command", "srv --port {port}")
+        assert added.returncode == 0, added.stderr
+        ports[name] = json.loads(run_here("profile", "show", name, "--json").stdout)["port"]
+    old, new, message = HAND_EDITS[edit]
+    for name, port in ports.items():
+        old, new = old.replace(f"{{{name}}}", str(port)), new.replace(f"{{{name}}}", str(port))
+    path = profiles_file(mlxchat_home)
+    assert old in path.read_text()
+    path.write_text(path.read_text().replace(old, new))
+    edited = path.read_bytes()
+    for args in (
+        ["profile", "list"],
+        ["profile", "add", "gamma", "--server", "remote", "--url", "http://h:1/v1"],
+    ):
+        result = run_here(*args)
+        assert result.returncode == 2, result.stderr
+        assert message in result.stderr and str(path) in result.stderr
+        assert "Traceback" not in result.stderr
+    assert path.read_bytes() == edited

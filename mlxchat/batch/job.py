@@ -8,7 +8,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Mapping
-from contextlib import ExitStack
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -68,19 +68,18 @@ def window(capacity: int) -> int:
 
 
 def check_running(profiles: list[Profile], start: Callable[[Profile], None] | None) -> None:
-    """Every local profile's server must run: started with ``start``, else UnreachableError (exit 3)."""
+    """Every local profile's server must run: ``start`` starts what needs it (it checks which, as
+    ``chat --start`` does), else a server that is not running is UnreachableError (exit 3)."""
     from mlxchat.servers import lifecycle
-    from mlxchat.servers.kinds import kind_of
 
     for profile in profiles:
-        if kind_of(profile).is_remote or lifecycle.is_running(profile):
-            continue
-        if start is None:
+        if start is not None:
+            start(profile)
+        elif lifecycle.needs_start(profile):
             raise UnreachableError(
                 f"the server of profile {profile.name} is not running",
                 hint=f"mlxchat start {profile.name}  (or give --start)",
             )
-        start(profile)
 
 
 def run_batch(
@@ -219,28 +218,17 @@ class _Total:
             pass
 
 
-class _InputFile:
-    def __init__(self, handle: BinaryIO, owned: bool) -> None:
-        self.handle, self.owned = handle, owned
-
-    def __enter__(self) -> BinaryIO:
-        return self.handle
-
-    def __exit__(self, *exc: object) -> None:
-        if self.owned:
-            self.handle.close()
-
-
-def _open_input(path: str | None, terminal: Terminal) -> _InputFile:
+def _open_input(path: str | None, terminal: Terminal) -> AbstractContextManager[BinaryIO]:
+    """The input, closed at the end when it is a file (stdin is left open)."""
     if path in (None, "-"):
         stream = terminal.stdin
         if stream is None:
             raise UsageError("stdin is closed: give the input with -i FILE")
         if path is None and terminal.stdin_isatty:
             raise UsageError("no input: give -i FILE, or pipe the request lines in")
-        return _InputFile(stream.buffer if hasattr(stream, "buffer") else stream, False)  # type: ignore[arg-type]
+        return nullcontext(stream.buffer if hasattr(stream, "buffer") else stream)  # type: ignore[arg-type]
     try:
-        return _InputFile(Path(path).open("rb"), True)
+        return Path(path).open("rb")
     except OSError as exc:
         raise UsageError(f"cannot read -i {path}: {exc.strerror or exc}") from None
 

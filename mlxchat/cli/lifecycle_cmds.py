@@ -101,21 +101,16 @@ class _ProgressView:
 
 def _report_start(term: Terminal, outcome: StartOutcome, name: str, waited: bool) -> None:
     """What a start found or did; a server found starting or unhealthy is exit 3 (as `status NAME`)."""
-    from mlxchat.errors import UnreachableError
     from mlxchat.servers.running import running_profile_url
     from mlxchat.urls import is_wildcard
 
     for note in outcome.notes:
         term.info(note)
-    record = outcome.record
-    if record is None:
-        raise UnreachableError(
-            f"{name} is starting: another mlxchat is starting it",
-            hint=f"`mlxchat start {name}` waits until it is ready; see `mlxchat status {name}`",
-        )
     problem = outcome.problem(name)
     if problem is not None:
         raise problem
+    record = outcome.record
+    assert record is not None  # a start found in progress without a record is a problem
     where = running_profile_url(record)
     if is_wildcard(record.host):
         where += f", listening on {record.host or '*'}"
@@ -367,11 +362,10 @@ def _logs(
 
 def _no_log(name: str, path: Path) -> str:
     """Why there is no log to show: deleted under a running server, or never written (or deleted)."""
-    from mlxchat.servers.lifecycle import live_process
     from mlxchat.servers.records import read_record
 
     record = read_record(name)
-    if record is not None and live_process(record) is not None:
+    if record is not None and record.live_process() is not None:
         return (
             f"the log of {name} ({path}) was deleted while its server runs (pid {record.pid}): what it "
             f"writes now cannot be read; `mlxchat restart {name}` starts a new log"

@@ -167,7 +167,7 @@ def carriers(run_id: str, since: float) -> Iterator[psutil.Process]:
 def members(evidence: Evidence, server: psutil.Process | None, *, scan: bool = True) -> list[psutil.Process]:
     """Every live process that is provably the server's (the module docstring's rule).
 
-    ``server`` is the live server process when there is one (identity.find). ``scan`` also reads
+    ``server`` is the live server process when there is one (ServerRecord.live_process). ``scan`` also reads
     the environments of processes newer than the server (for its run id): a few milliseconds.
     """
     if not evidence.same_boot():

@@ -62,7 +62,8 @@ Already = Literal["running", "starting", "unhealthy"]
 @dataclass
 class StartOutcome:
     record: ServerRecord | None
-    """None only when ``wait=False`` found another start in progress."""
+    """None only when ``wait=False`` found another start in progress that has not launched yet
+    (``already`` is then ``starting``)."""
     already: Already | None = None
     """What this call found when it started nothing: ``running`` (and answering), ``starting`` (not
     ready yet) or ``unhealthy`` (it was ready once and does not answer now)."""
@@ -70,30 +71,32 @@ class StartOutcome:
 
     def problem(self, name: str) -> UnreachableError | None:
         """The error (exit 3, as `status NAME` says) when what was found is not a ready server."""
-        pid = f" (pid {self.record.pid})" if self.record is not None else ""
         if self.already == "starting":
+            pid = f" (pid {self.record.pid})" if self.record is not None else ""
             return UnreachableError(
-                f"{name} is starting{pid}, not ready yet",
+                f"{name} is starting{pid}, not ready yet"
+                + ("" if pid else ": another mlxchat is starting it"),
                 hint=f"`mlxchat start {name}` waits until it is ready; see `mlxchat status {name}`",
             )
         if self.already == "unhealthy":
             assert self.record is not None
             return UnreachableError(
-                f"{name} is unhealthy: its server runs{pid} but does not answer at "
+                f"{name} is unhealthy: its server runs (pid {self.record.pid}) but does not answer at "
                 f"{running_profile_url(self.record)}",
                 hint=f"see `mlxchat logs {name}`; `mlxchat restart {name}` starts it afresh",
             )
         return None
 
 
-def live_process(record: ServerRecord) -> psutil.Process | None:
-    return identity.find(record.identity)
-
-
 def is_running(profile: Profile) -> bool:
     """Cheap: a record exists and its process is alive (says nothing about readiness)."""
     record = read_record(profile.name)
-    return record is not None and live_process(record) is not None
+    return record is not None and record.live_process() is not None
+
+
+def needs_start(profile: Profile) -> bool:
+    """A local profile whose server is not running (``--start`` would start it)."""
+    return not kind_of(profile).is_remote and not is_running(profile)
 
 
 def start(
@@ -109,8 +112,7 @@ def start(
     problem = outcome.problem(profile.name)
     if problem is not None:
         raise problem
-    if outcome.record is None:
-        raise UnreachableError(f"{profile.name} is being started by another mlxchat; try again shortly")
+    assert outcome.record is not None  # only a start found in progress has none: a problem
     return outcome.record
 
 
@@ -127,7 +129,7 @@ def start_server(
     try:
         spec = kind_of(profile).launch_spec(profile)  # bad settings fail before anything else
     except OSError as exc:  # a directory it prepares (mlx-lm's HF cache) cannot be created
-        raise paths.not_writable(Path(exc.filename or paths.state_dir()), exc) from None
+        raise paths.not_writable_from(exc) from None
     began = time.monotonic()
     with Interrupts() as interrupts:
         lock = profile_lock(profile.name)
@@ -135,7 +137,7 @@ def start_server(
             # Briefly held by status (cleaning or marking a record) or by a stop: wait that out.
             lock.acquire(wait=BRIEF_LOCK_WAIT)
         except LockUnavailable as exc:
-            raise paths.not_writable(exc.path.parent, exc.error) from None
+            raise paths.not_writable_from(exc) from None
         except LockBusy:
             if not wait:
                 return StartOutcome(read_record(profile.name), already="starting")
@@ -164,7 +166,7 @@ class _Start:
         notes: list[str] = []
         record = read_record(profile.name)
         if record is not None:
-            if live_process(record) is not None:
+            if record.live_process() is not None:
                 return self._found_alive(record)
             notes.append(_clean_previous(record))
         _refuse_taken_port(profile)
@@ -187,7 +189,7 @@ class _Start:
                     record = _record_of(profile, spawned, log)
                     write_record(record)
                 except OSError as exc:  # writable a moment ago, but full now (a disk, a quota)
-                    raise paths.not_writable(Path(exc.filename or paths.state_dir()), exc) from None
+                    raise paths.not_writable_from(exc) from None
             if self.wait:
                 wait_ready(profile, record, spawned, window=self.window, progress=self.progress)
         except BaseException as exc:
@@ -316,7 +318,7 @@ def _refuse_taken_port(profile: Profile) -> None:
         return
     holder = None
     for other in all_records().values():
-        if other.port == profile.port and other.profile != profile.name and live_process(other):
+        if other.port == profile.port and other.profile != profile.name and other.live_process():
             holder = f"profile {other.profile!r} (pid {other.pid})"
     holder = holder or port_holder(profile.port)
     where = f"{profile.host}:{profile.port}"

@@ -32,10 +32,8 @@ def _listen_errors(host: str) -> Iterator[None]:
     """A host no server here can listen on (not this machine's address, no such name) is bad input."""
     try:
         yield
-    except socket.gaierror as exc:
-        raise UsageError(f"cannot listen on {host}: {exc.strerror}", hint=_HOST_HINT) from None
     except OSError as exc:
-        if exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
+        if isinstance(exc, socket.gaierror) or exc.errno in (errno.EADDRNOTAVAIL, errno.EAFNOSUPPORT):
             raise UsageError(f"cannot listen on {host}: {exc.strerror}", hint=_HOST_HINT) from None
         raise
 
@@ -45,8 +43,14 @@ _HOST_HINT = "use 127.0.0.1 (this machine only), 0.0.0.0 (every address) or one 
 
 def check_listen_host(host: str) -> None:
     """UsageError (exit 2) unless a server on this machine could listen on ``host``."""
+    _any_port(host)
+
+
+def _any_port(host: str) -> int:
+    """A port the OS gives a listener on ``host`` now; UsageError when nothing here can listen there."""
     with _listen_errors(host), socket.socket(_family(bind_host(host)), socket.SOCK_STREAM) as s:
         s.bind((bind_host(host), 0))
+        return int(s.getsockname()[1])
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -80,9 +84,7 @@ def pick_free_port(host: str, taken: Iterable[int]) -> int:
         if port not in used and port_is_free(host, port):
             return port
     while True:
-        with _listen_errors(host), socket.socket(_family(bind_host(host)), socket.SOCK_STREAM) as s:
-            s.bind((bind_host(host), 0))
-            port = int(s.getsockname()[1])
+        port = _any_port(host)
         if port not in used:
             return port
 

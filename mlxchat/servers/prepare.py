@@ -1,8 +1,8 @@
 """Complete and check a profile against this machine before it is saved: resolve the model
 directory, detect model type and reasoning parser from it and whether its chat template opens
 ``<think>`` (``thinking_prefilled``), check parser names against the installed mlx-openai-server,
-check that this machine can listen on the host, assign a free port, refuse a port another profile
-uses.
+check that this machine can listen on the host, assign a free port (a port another profile uses is
+refused when the file is written: profile_store).
 
 Nothing is printed: notes (what was chosen) and warnings are returned for the CLI to show.
 """
@@ -138,14 +138,11 @@ def _parsers(profile: Profile, given: set[str], out: Notices) -> None:
 
 
 def _port(profile: Profile, others: dict[str, Profile], out: Notices) -> None:
-    used = {p.port: p.name for p in others.values() if p.port is not None and p.name != profile.name}
-    if profile.port is None:
-        from mlxchat.servers.ports import pick_free_port
+    """A free port for a profile without one."""
+    if profile.port is not None:
+        return
+    from mlxchat.servers.ports import pick_free_port
 
-        profile.port = pick_free_port(profile.host, used)
-        out.notes.append(f"port: {profile.port} (a free port, assigned)")
-    elif profile.port in used:
-        raise UsageError(
-            f"port {profile.port} is already used by profile {used[profile.port]!r}",
-            hint="choose another --port, or leave it out to get a free one",
-        )
+    used = [p.port for p in others.values() if p.port is not None and p.name != profile.name]
+    profile.port = pick_free_port(profile.host, used)
+    out.notes.append(f"port: {profile.port} (a free port, assigned)")

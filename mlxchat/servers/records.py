@@ -12,11 +12,15 @@ import contextlib
 import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mlxchat import paths
 from mlxchat.files import atomic_write
 from mlxchat.servers.identity import Evidence, Identity
+from mlxchat.servers.identity import find as find_process
+
+if TYPE_CHECKING:
+    import psutil
 from mlxchat.typed_json import FieldError, decode
 
 
@@ -70,6 +74,11 @@ class ServerRecord:
             run_id=self.run_id or None,
             boot=self.boot_time,
         )
+
+    def live_process(self) -> psutil.Process | None:
+        """The recorded server while it runs, or None: gone, a zombie, its pid reused, or the record
+        is from another boot (pids and clocks started over: a process that matches it is not it)."""
+        return find_process(self.identity) if self.evidence().same_boot() else None
 
     def remember(self, seen: tuple[Identity, ...]) -> bool:
         """Record these as the descendants alive now; True when that changed the record."""

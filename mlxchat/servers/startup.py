@@ -94,7 +94,7 @@ def wait_ready(
     while True:
         if spawned is not None and process.exited(spawned):
             raise StartFailed("exited", process.exit_status(spawned))
-        server = identity.find(record.identity)
+        server = record.live_process()
         if server is None:
             if spawned is None:
                 raise UnreachableError(
@@ -176,7 +176,7 @@ def clean_up(
     """A failed or interrupted start leaves nothing running and no record. Interrupts during the
     clean-up make it hurry (straight to SIGKILL) instead of abandoning it."""
     with interrupts.cleaning():
-        server = identity.find(record.identity)
+        server = record.live_process()
         members = identity.members(record.evidence(), server)
         if interrupted and notice is not None and members:
             notice(

@@ -95,9 +95,7 @@ def row_for(
             row.state = "running" if kind_of(profile).healthy(profile, timeout) else "unhealthy"
         return row
     _note_drift(row, profile, record)
-    from mlxchat.servers import identity
-
-    proc = identity.find(record.identity) if record.evidence().same_boot() else None
+    proc = record.live_process()
     if proc is None:
         _crashed(row, record)
         return row

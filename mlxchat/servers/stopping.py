@@ -98,7 +98,7 @@ def _stop(record: ServerRecord, grace: float) -> StopOutcome:
     evidence = record.evidence()
     if not evidence.same_boot():
         return _forget(record, StopOutcome(name, stopped=False, pid=record.pid, stale=True, other_boot=True))
-    server = identity.find(record.identity)
+    server = record.live_process()
     members = identity.members(evidence, server)
     if not members:
         return _forget(record, StopOutcome(name, stopped=False, pid=record.pid, stale=True))
