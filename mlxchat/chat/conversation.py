@@ -9,11 +9,11 @@ interactive chat's grows turn by turn (mlxchat.chat.lines parses what is typed t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 
 import orjson
 
+from mlxchat.chat.plain_record import PlainRecord
 from mlxchat.units import human_bytes
 
 Content: TypeAlias = str | list[dict[str, Any]]
@@ -23,22 +23,31 @@ NO_SYSTEM: Final = "-"
 """``/system -``: send no system message at all (not even the profile's)."""
 
 
-@dataclass
-class Pending:
+class Pending(PlainRecord):
     """An attachment waiting for the next message: its content parts and summaries, prepared."""
 
-    name: str
-    parts: list[dict[str, Any]]
-    summaries: list[dict[str, Any]]
+    __slots__ = ("name", "parts", "summaries")
+
+    def __init__(self, name: str, parts: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> None:
+        self.name: Final = name
+        self.parts: Final = parts
+        self.summaries: Final = summaries
 
 
-@dataclass
-class Conversation:
-    system: str | None = None
-    """The system prompt sent first in every request; None sends none."""
-    history: list[dict[str, Any]] = field(default_factory=list)
-    """Earlier messages, in order, without the system message."""
-    pending: list[Pending] = field(default_factory=list)
+class Conversation(PlainRecord):
+    __slots__ = ("history", "pending", "system")
+
+    def __init__(
+        self,
+        system: str | None = None,
+        history: list[dict[str, Any]] | None = None,
+        pending: list[Pending] | None = None,
+    ) -> None:
+        self.system = system
+        """The system prompt sent first in every request; None sends none."""
+        self.history: Final = [] if history is None else history
+        """Earlier messages, in order, without the system message."""
+        self.pending: Final = [] if pending is None else pending
 
     @classmethod
     def start(
