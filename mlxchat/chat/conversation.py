@@ -13,8 +13,7 @@ from typing import Any, Final, TypeAlias
 
 import orjson
 
-from mlxchat.chat.plain_record import PlainRecord
-from mlxchat.units import human_bytes
+from mlxchat.plain_record import PlainRecord
 
 Content: TypeAlias = str | list[dict[str, Any]]
 """A message's content: plain text, or OpenAI content parts (text, images, videos)."""
@@ -144,6 +143,7 @@ def _text_of(content: Any) -> str:
 
 def describe_attachment(summary: dict[str, Any]) -> str:
     """One line about a prepared attachment: ``photo.jpg (jpeg 6000x4000 -> jpeg 2048x1365, 387.0 KB)``."""
+    from mlxchat.units import human_bytes  # only a chat with attachments shows one
 
     def facts(d: dict[str, Any] | None) -> str:
         if not d:

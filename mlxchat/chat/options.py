@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
-from mlxchat.chat.plain_record import PlainRecord
 from mlxchat.errors import UsageError
+from mlxchat.plain_record import PlainRecord
 
 DEFAULT_IDLE_TIMEOUT: Final = 300.0
 """Seconds without a byte from the server before giving up (prompt processing can be slow)."""

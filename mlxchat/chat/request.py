@@ -15,8 +15,8 @@ from typing import Any, BinaryIO, Final
 from mlxchat.chat.attachments_policy import attachment_parts
 from mlxchat.chat.conversation import Content, Conversation
 from mlxchat.chat.options import ChatOptions
-from mlxchat.chat.plain_record import PlainRecord
 from mlxchat.errors import UsageError
+from mlxchat.plain_record import PlainRecord
 from mlxchat.profile import Profile
 from mlxchat.servers.kinds import kind_of
 

@@ -28,11 +28,11 @@ from mlxchat.chat.events import (
     ToolCall,
     exit_code_for,
 )
-from mlxchat.chat.plain_record import PlainRecord
 from mlxchat.chat.request import ChatRequest
 from mlxchat.chat.stream import ChatStream
 from mlxchat.errors import OutputClosed
 from mlxchat.exitcodes import ExitCode
+from mlxchat.plain_record import PlainRecord
 
 Batches = Generator[list[Event], None, None]
 

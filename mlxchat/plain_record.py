@@ -1,4 +1,5 @@
-"""The base of the chat path's records (options, request, conversation, result): plain classes.
+"""The base of the records every chat defines at import (its options, request, conversation and
+result; the terminal): plain classes.
 
 Every ``mlxchat chat`` defines these classes at import, so they are not dataclasses: a dataclass
 generates and compiles its ``__init__``, ``__repr__`` and ``__eq__`` when its class is created,
@@ -7,9 +8,9 @@ hand-written ``__init__`` costs next to nothing. :class:`PlainRecord` gives them
 dataclasses did: a ``repr`` naming each field (but the ``HIDDEN`` ones), equality field by field,
 and a copy with some fields changed.
 
-A subclass lists its fields in ``__slots__`` (sorted, as ruff wants), takes each as an ``__init__``
-parameter of the same name and sets it there; a field that never changes is declared ``Final``
-there, so mypy refuses an assignment.
+A subclass lists its fields in ``__slots__`` (sorted, as ruff wants) and sets them in its
+``__init__``, which takes each as a parameter of the same name (what ``_replaced`` relies on); a
+field that never changes is declared ``Final`` there, so mypy refuses an assignment.
 """
 
 from __future__ import annotations
