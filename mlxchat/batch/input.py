@@ -80,7 +80,7 @@ def _text_item(raw: bytes, number: int, base: ChatOptions) -> Item:
         prompt = raw.decode("utf-8").rstrip("\r\n")
     except UnicodeDecodeError:
         raise LineError("not UTF-8 text") from None
-    return Item(number, number, orjson.dumps(number), "short", dataclasses.replace(base, prompt=prompt))
+    return Item(number, number, orjson.dumps(number), "short", base.with_(prompt=prompt))
 
 
 def _json_item(raw: bytes, number: int, base: ChatOptions, drop_model: bool = False) -> Item:
@@ -153,8 +153,7 @@ def _short_item(line: dict[str, Any], number: int, base: ChatOptions) -> Item:
     if temperature is not None and not 0 <= temperature <= 2:
         raise fail("temperature must be a number from 0 to 2")
     no_think = _typed(obj, "no_think", bool, "true or false", fail)
-    options = dataclasses.replace(
-        base,
+    options = base.with_(
         prompt=prompt,
         messages=messages,
         system=_typed(obj, "system", str, "a string", fail) if "system" in obj else base.system,

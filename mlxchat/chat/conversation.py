@@ -9,12 +9,11 @@ interactive chat's grows turn by turn (mlxchat.chat.lines parses what is typed t
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any, Final, TypeAlias
 
 import orjson
 
-from mlxchat.units import human_bytes
+from mlxchat.plain_record import PlainRecord
 
 Content: TypeAlias = str | list[dict[str, Any]]
 """A message's content: plain text, or OpenAI content parts (text, images, videos)."""
@@ -23,22 +22,31 @@ NO_SYSTEM: Final = "-"
 """``/system -``: send no system message at all (not even the profile's)."""
 
 
-@dataclass
-class Pending:
+class Pending(PlainRecord):
     """An attachment waiting for the next message: its content parts and summaries, prepared."""
 
-    name: str
-    parts: list[dict[str, Any]]
-    summaries: list[dict[str, Any]]
+    __slots__ = ("name", "parts", "summaries")
+
+    def __init__(self, name: str, parts: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> None:
+        self.name: Final = name
+        self.parts: Final = parts
+        self.summaries: Final = summaries
 
 
-@dataclass
-class Conversation:
-    system: str | None = None
-    """The system prompt sent first in every request; None sends none."""
-    history: list[dict[str, Any]] = field(default_factory=list)
-    """Earlier messages, in order, without the system message."""
-    pending: list[Pending] = field(default_factory=list)
+class Conversation(PlainRecord):
+    __slots__ = ("history", "pending", "system")
+
+    def __init__(
+        self,
+        system: str | None = None,
+        history: list[dict[str, Any]] | None = None,
+        pending: list[Pending] | None = None,
+    ) -> None:
+        self.system = system
+        """The system prompt sent first in every request; None sends none."""
+        self.history: Final = [] if history is None else history
+        """Earlier messages, in order, without the system message."""
+        self.pending: Final = [] if pending is None else pending
 
     @classmethod
     def start(
@@ -135,6 +143,7 @@ def _text_of(content: Any) -> str:
 
 def describe_attachment(summary: dict[str, Any]) -> str:
     """One line about a prepared attachment: ``photo.jpg (jpeg 6000x4000 -> jpeg 2048x1365, 387.0 KB)``."""
+    from mlxchat.units import human_bytes  # only a chat with attachments shows one
 
     def facts(d: dict[str, Any] | None) -> str:
         if not d:

@@ -21,7 +21,8 @@ import orjson
 
 MAX_TEXT = 500
 MAX_EXCERPT = 200
-_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.I | re.S)
+_TITLE = rb"<title[^>]*>(.*?)</title>"
+"""Compiled on first use (re keeps it): only an HTML error page needs it."""
 
 
 def message_from_error(err: Any) -> str | None:
@@ -109,7 +110,7 @@ def body_excerpt(raw: bytes) -> str:
     if not text:
         return "an empty body"
     if text[:1] == b"<" and (b"<html" in text[:1024].lower() or b"<!doctype" in text[:1024].lower()):
-        title = _TITLE.search(text)
+        title = re.search(_TITLE, text, re.I | re.S)
         name = " ".join(title.group(1).decode("utf-8", "replace").split()) if title else ""
         return f"an HTML page ({name[:MAX_EXCERPT]})" if name else "an HTML page"
     line = text.splitlines()[0].decode("utf-8", "replace")

@@ -8,42 +8,99 @@ request. Also here: reading ``--messages`` (a JSON array or NDJSON of OpenAI mes
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import orjson
 
 from mlxchat.errors import UsageError
+from mlxchat.plain_record import PlainRecord
 
 DEFAULT_IDLE_TIMEOUT: Final = 300.0
 """Seconds without a byte from the server before giving up (prompt processing can be slow)."""
 ROLES: Final = ("system", "user", "assistant", "tool", "developer")
 
+if TYPE_CHECKING:
+    from typing import TypedDict, Unpack
 
-@dataclass(frozen=True)
-class ChatOptions:
-    prompt: str | None = None
-    """The prompt as given (``-`` already replaced by what stdin held)."""
-    stdin_text: str | None = None
-    """Text piped in beside the prompt: it goes before the prompt, a blank line between."""
-    messages: Sequence[dict[str, Any]] = ()
-    """Earlier messages to continue (``--messages``), a system message first if they have one."""
-    system: str | None = None
-    """``--system``: wins over a system message in ``messages`` and over the profile's; "" sends none."""
-    max_tokens: int | None = None
-    """None: the profile's, else the server's default."""
-    temperature: float | None = None
-    no_think: bool = False
-    """Ask the model not to reason first (``chat_template_kwargs.enable_thinking = false``)."""
-    images: Sequence[str] = ()
-    """Paths, URLs or ``-`` (stdin), attached to this turn's message."""
-    videos: Sequence[str] = ()
-    max_image_size: int | None = None
-    """None: the profile's ``max_image_size``, else 2048; 0 never resizes."""
-    fetch_images: bool = False
-    strict: bool = False
-    """Attachments for a text-only profile are an error instead of a warning."""
-    idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+    class OptionChanges(TypedDict, total=False):
+        """The fields :meth:`ChatOptions.with_` may change, with their types."""
+
+        prompt: str | None
+        stdin_text: str | None
+        messages: Sequence[dict[str, Any]]
+        system: str | None
+        max_tokens: int | None
+        temperature: float | None
+        no_think: bool
+        images: Sequence[str]
+        videos: Sequence[str]
+        max_image_size: int | None
+        fetch_images: bool
+        strict: bool
+        idle_timeout: float
+
+
+class ChatOptions(PlainRecord):
+    """Frozen (every field ``Final``): :meth:`with_` makes a changed copy."""
+
+    __slots__ = (
+        "fetch_images",
+        "idle_timeout",
+        "images",
+        "max_image_size",
+        "max_tokens",
+        "messages",
+        "no_think",
+        "prompt",
+        "stdin_text",
+        "strict",
+        "system",
+        "temperature",
+        "videos",
+    )
+
+    def __init__(  # noqa: PLR0913, PLR0917 (one parameter per field, as a dataclass had)
+        self,
+        prompt: str | None = None,
+        stdin_text: str | None = None,
+        messages: Sequence[dict[str, Any]] = (),
+        system: str | None = None,
+        max_tokens: int | None = None,
+        temperature: float | None = None,
+        no_think: bool = False,
+        images: Sequence[str] = (),
+        videos: Sequence[str] = (),
+        max_image_size: int | None = None,
+        fetch_images: bool = False,
+        strict: bool = False,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+    ) -> None:
+        self.prompt: Final = prompt
+        """The prompt as given (``-`` already replaced by what stdin held)."""
+        self.stdin_text: Final = stdin_text
+        """Text piped in beside the prompt: it goes before the prompt, a blank line between."""
+        self.messages: Final = messages
+        """Earlier messages to continue (``--messages``), a system message first if they have one."""
+        self.system: Final = system
+        """``--system``: wins over a system message in ``messages`` and over the profile's; "" sends none."""
+        self.max_tokens: Final = max_tokens
+        """None: the profile's, else the server's default."""
+        self.temperature: Final = temperature
+        self.no_think: Final = no_think
+        """Ask the model not to reason first (``chat_template_kwargs.enable_thinking = false``)."""
+        self.images: Final = images
+        """Paths, URLs or ``-`` (stdin), attached to this turn's message."""
+        self.videos: Final = videos
+        self.max_image_size: Final = max_image_size
+        """None: the profile's ``max_image_size``, else 2048; 0 never resizes."""
+        self.fetch_images: Final = fetch_images
+        self.strict: Final = strict
+        """Attachments for a text-only profile are an error instead of a warning."""
+        self.idle_timeout: Final = idle_timeout
+
+    def with_(self, **changes: Unpack[OptionChanges]) -> ChatOptions:
+        """A copy with ``changes`` in place of these values (the fields are checked by mypy)."""
+        return self._replaced(changes)
 
     @property
     def text(self) -> str:

@@ -10,42 +10,74 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, BinaryIO, Final
 
 from mlxchat.chat.attachments_policy import attachment_parts
 from mlxchat.chat.conversation import Content, Conversation
 from mlxchat.chat.options import ChatOptions
 from mlxchat.errors import UsageError
+from mlxchat.plain_record import PlainRecord
 from mlxchat.profile import Profile
 from mlxchat.servers.kinds import kind_of
 
 CONNECT_TIMEOUT: Final = 10.0
 
 
-@dataclass(frozen=True)
-class ChatRequest:
-    """One ``POST /chat/completions``, resolved: nothing about it is decided later."""
+class ChatRequest(PlainRecord):
+    """One ``POST /chat/completions``, resolved: nothing about it is decided later. Frozen (every
+    field ``Final``); the API key is left out of its ``repr``."""
 
-    profile: str
-    """The profile's name (the start event names it; error hints use it)."""
-    base_url: str
-    body: dict[str, Any]
-    """The JSON body: always streaming, always asking for usage."""
-    local: bool
-    """A server mlxchat starts: a refused connection means it is not running."""
-    thinking_prefilled: bool
-    """The output starts inside reasoning (the profile's template opens ``<think>``; not with no_think)."""
-    user_content: Content | None
-    """The content of the new user message, None when only earlier messages are sent."""
-    idle_timeout: float
-    connect_timeout: float = CONNECT_TIMEOUT
-    attachments: list[dict[str, Any]] = field(default_factory=list)
-    """Summaries of the images and videos sent (the start event lists them)."""
-    warnings: list[str] = field(default_factory=list)
-    """What was asked for and not done (attachments left out for a text-only profile)."""
-    api_key: str | None = field(default=None, repr=False)
-    request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    __slots__ = (
+        "api_key",
+        "attachments",
+        "base_url",
+        "body",
+        "connect_timeout",
+        "idle_timeout",
+        "local",
+        "profile",
+        "request_id",
+        "thinking_prefilled",
+        "user_content",
+        "warnings",
+    )
+    HIDDEN = ("api_key",)
+
+    def __init__(  # noqa: PLR0913, PLR0917 (one parameter per field, as a dataclass had)
+        self,
+        profile: str,
+        base_url: str,
+        body: dict[str, Any],
+        local: bool,
+        thinking_prefilled: bool,
+        user_content: Content | None,
+        idle_timeout: float,
+        connect_timeout: float = CONNECT_TIMEOUT,
+        attachments: list[dict[str, Any]] | None = None,
+        warnings: list[str] | None = None,
+        api_key: str | None = None,
+        request_id: str | None = None,
+    ) -> None:
+        self.profile: Final = profile
+        """The profile's name (the start event names it; error hints use it)."""
+        self.base_url: Final = base_url
+        self.body: Final = body
+        """The JSON body: always streaming, always asking for usage."""
+        self.local: Final = local
+        """A server mlxchat starts: a refused connection means it is not running."""
+        self.thinking_prefilled: Final = thinking_prefilled
+        """The output starts inside reasoning (the profile's template opens ``<think>``; not with
+        no_think)."""
+        self.user_content: Final = user_content
+        """The content of the new user message, None when only earlier messages are sent."""
+        self.idle_timeout: Final = idle_timeout
+        self.connect_timeout: Final = connect_timeout
+        self.attachments: Final = [] if attachments is None else attachments
+        """Summaries of the images and videos sent (the start event lists them)."""
+        self.warnings: Final = [] if warnings is None else warnings
+        """What was asked for and not done (attachments left out for a text-only profile)."""
+        self.api_key: Final = api_key
+        self.request_id: Final = uuid.uuid4().hex if request_id is None else request_id
 
     @property
     def url(self) -> str:

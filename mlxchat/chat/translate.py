@@ -27,8 +27,6 @@ from mlxchat.chat.events import (
     Timing,
 )
 from mlxchat.chat.http_errors import body_excerpt, error_in, message_from_error, status_from_error
-from mlxchat.chat.known_defects import known_defect_hint
-from mlxchat.chat.lenient_json import loads_lenient
 from mlxchat.chat.reasoning import ThinkSplitter
 from mlxchat.chat.sse import SSEDecoder, SSEError
 from mlxchat.chat.tool_calls import ToolCalls
@@ -92,7 +90,7 @@ class Translator:
                 if type(payload) is SSEError:  # orjson refuses it (a subclass): checked only here
                     self.error = _stream_error(payload)
                     return True
-                obj = loads_lenient(payload)  # bad UTF-8, a lone surrogate, 1e999: keep the text
+                obj = _lenient(payload)  # bad UTF-8, a lone surrogate, 1e999: keep the text
                 if obj is None:
                     if self._not_json(payload, out):
                         return True
@@ -309,7 +307,17 @@ def first_choice(choices: list[Any]) -> Any:
     return None
 
 
+def _lenient(payload: bytes) -> Any:
+    """What a payload orjson refused holds (mlxchat.chat.lenient_json), None if it is no JSON.
+    Imported here: a well-formed stream never comes this way."""
+    from mlxchat.chat.lenient_json import loads_lenient
+
+    return loads_lenient(payload)
+
+
 def _error_object(err: Any) -> Error:
+    from mlxchat.chat.known_defects import known_defect_hint  # only an error needs it
+
     message = message_from_error(err) or "the server reported an error without a message"
     return Error("server_error", message, status=status_from_error(err), hint=known_defect_hint(message))
 
@@ -319,7 +327,7 @@ def _stream_error(payload: bytes) -> Error:
     try:
         obj = _loads(bytes(payload))  # orjson takes no subclass of bytes
     except _JSONDecodeError:
-        obj = loads_lenient(bytes(payload))
+        obj = _lenient(bytes(payload))
         if obj is None:
             obj = payload.decode("utf-8", "replace")
     if isinstance(obj, dict):
@@ -336,7 +344,7 @@ def from_body(raw: bytes, translator: Translator, out: list[Event]) -> TerminalE
     try:
         obj = _loads(raw)
     except _JSONDecodeError:
-        obj = loads_lenient(raw)
+        obj = _lenient(raw)
     if obj is None:
         decoder = SSEDecoder()
         payloads = decoder.feed(raw) + decoder.finish()

@@ -14,8 +14,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Generator, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from mlxchat.chat.events import (
     Done,
@@ -33,6 +32,7 @@ from mlxchat.chat.request import ChatRequest
 from mlxchat.chat.stream import ChatStream
 from mlxchat.errors import OutputClosed
 from mlxchat.exitcodes import ExitCode
+from mlxchat.plain_record import PlainRecord
 
 Batches = Generator[list[Event], None, None]
 
@@ -43,22 +43,36 @@ class Sink(Protocol):
     def write_batch(self, events: list[Event]) -> None: ...
 
 
-@dataclass
-class TurnResult:
-    end: TerminalEvent
-    """How the turn ended: ``done``, or the ``error`` that ended it."""
-    start: Start | None = None
-    answer: str = ""
-    """The answer text as it streamed (reasoning and tool calls not in it)."""
-    reasoning: str = ""
-    tool_calls: list[ToolCall] = field(default_factory=list)
-    messages: Sequence[dict[str, Any]] = ()
-    """The messages that were sent (empty for replayed events)."""
-    retry_after: float | None = None
-    """Seconds the server asked to wait before a new try (its ``Retry-After``), when it said."""
-    outline: list[Any] = field(default_factory=list)
-    """The events in order, each run of ``response`` (or ``thinking``) events as
-    ``(type, [lengths of its pieces])``: with the texts, every event again (what the history keeps)."""
+class TurnResult(PlainRecord):
+    """What came of a turn. Only ``retry_after`` is set after it is made (by ``run_turn``)."""
+
+    __slots__ = ("answer", "end", "messages", "outline", "reasoning", "retry_after", "start", "tool_calls")
+
+    def __init__(  # noqa: PLR0913, PLR0917 (one parameter per field, as a dataclass had)
+        self,
+        end: TerminalEvent,
+        start: Start | None = None,
+        answer: str = "",
+        reasoning: str = "",
+        tool_calls: list[ToolCall] | None = None,
+        messages: Sequence[dict[str, Any]] = (),
+        retry_after: float | None = None,
+        outline: list[Any] | None = None,
+    ) -> None:
+        self.end: Final = end
+        """How the turn ended: ``done``, or the ``error`` that ended it."""
+        self.start: Final = start
+        self.answer: Final = answer
+        """The answer text as it streamed (reasoning and tool calls not in it)."""
+        self.reasoning: Final = reasoning
+        self.tool_calls: Final = [] if tool_calls is None else tool_calls
+        self.messages: Final = messages
+        """The messages that were sent (empty for replayed events)."""
+        self.retry_after = retry_after
+        """Seconds the server asked to wait before a new try (its ``Retry-After``), when it said."""
+        self.outline: Final = [] if outline is None else outline
+        """The events in order, each run of ``response`` (or ``thinking``) events as
+        ``(type, [lengths of its pieces])``: with the texts, every event again (what the history keeps)."""
 
     @property
     def ok(self) -> bool:

@@ -4,7 +4,10 @@ The command reads what the user gave (prompt, stdin, ``--messages``) into ChatOp
 starts a conversation (mlxchat.cli.interactive) or runs one turn: resolve, run_turn, exit code.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations`` here: typer reads the command's signature with
+# typing.get_type_hints on every run, and annotations kept as strings would be compiled there one
+# by one (a few million instructions for chat's options; docs/development.md, performance). Names
+# imported only for type checking are quoted instead.
 
 from collections.abc import Callable
 from pathlib import Path
@@ -193,13 +196,13 @@ def chat(  # noqa: PLR0917 (typer options)
 
 
 def _one_turn(  # noqa: PLR0917 (one turn's inputs)
-    profile: Profile,
-    context: CliContext,
-    options: ChatOptions,
-    output: OutputOptions,
+    profile: "Profile",
+    context: "CliContext",
+    options: "ChatOptions",
+    output: "OutputOptions",
     start_server: Callable[[], None] | None,
-    log: TurnLog | None,
-) -> ExitCode:
+    log: "TurnLog | None",
+) -> "ExitCode":
     from mlxchat.chat.request import resolve
     from mlxchat.chat.turn import run_turn
     from mlxchat.output import make_writer
@@ -221,7 +224,7 @@ def _one_turn(  # noqa: PLR0917 (one turn's inputs)
     return result.exit_code
 
 
-def _format(json_output: bool, output_format: OutputFormat | None, terminal: Terminal) -> OutputFormat:
+def _format(json_output: bool, output_format: OutputFormat | None, terminal: "Terminal") -> OutputFormat:
     from mlxchat.errors import UsageError
     from mlxchat.output import default_format
 
@@ -233,7 +236,7 @@ def _format(json_output: bool, output_format: OutputFormat | None, terminal: Ter
 
 
 def _read_inputs(
-    terminal: Terminal, prompt: str | None, messages_file: str | None, images: list[str]
+    terminal: "Terminal", prompt: str | None, messages_file: str | None, images: list[str]
 ) -> tuple[str | None, str | None, list[dict[str, Any]]]:
     """The prompt, the text piped in beside it, and the ``--messages``: stdin holds one of them at most."""
     from mlxchat.errors import UsageError
@@ -251,7 +254,7 @@ def _read_inputs(
     return prompt, _read_stdin(terminal) if piped and terminal.stdin is not None else None, messages
 
 
-def _read_messages(terminal: Terminal, messages_file: str | None) -> list[dict[str, Any]]:
+def _read_messages(terminal: "Terminal", messages_file: str | None) -> list[dict[str, Any]]:
     from mlxchat.chat.options import parse_messages
     from mlxchat.errors import UsageError
 
@@ -267,13 +270,13 @@ def _read_messages(terminal: Terminal, messages_file: str | None) -> list[dict[s
     return parse_messages(text, str(path))
 
 
-def _wants_session(messages_file: str | None, terminal: Terminal) -> bool:
+def _wants_session(messages_file: str | None, terminal: "Terminal") -> bool:
     from mlxchat.cli.interactive import wants_session
 
     return wants_session(None, messages_file, terminal.stdin_isatty, terminal.stdout_isatty)
 
 
-def _read_stdin(terminal: Terminal) -> str:
+def _read_stdin(terminal: "Terminal") -> str:
     from mlxchat.errors import UsageError
 
     stream = terminal.stdin
@@ -286,7 +289,7 @@ def _read_stdin(terminal: Terminal) -> str:
         raise UsageError("stdin is not UTF-8 text") from None
 
 
-def _binary_stdin(terminal: Terminal) -> BinaryIO:
+def _binary_stdin(terminal: "Terminal") -> BinaryIO:
     from mlxchat.errors import UsageError
 
     stream = terminal.stdin
@@ -295,7 +298,7 @@ def _binary_stdin(terminal: Terminal) -> BinaryIO:
     return stream.buffer
 
 
-def start_if_needed(profile: Profile, terminal: Terminal) -> None:
+def start_if_needed(profile: "Profile", terminal: "Terminal") -> None:
     from mlxchat.servers import lifecycle
     from mlxchat.servers.kinds import kind_of
 

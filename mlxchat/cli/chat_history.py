@@ -3,7 +3,6 @@ and the log its turns go to (``--no-log``, ``--log-attachments``). Rules in docs
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, NamedTuple
 
 from mlxchat.errors import UsageError
@@ -82,7 +81,7 @@ def continued(options: ChatOptions, resumed: Continuation | None) -> ChatOptions
     if resumed is None:
         return options
     system = options.system if options.system is not None else (resumed.system or "")
-    return dataclasses.replace(options, messages=tuple(resumed.messages), system=system)
+    return options.with_(messages=tuple(resumed.messages), system=system)
 
 
 def turn_log(

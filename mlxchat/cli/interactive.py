@@ -14,7 +14,6 @@ the session. Behaviour is documented in docs/interactive.md.
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 from collections.abc import Callable
 from pathlib import Path
 from types import ModuleType
@@ -83,7 +82,7 @@ class Session:
         self.options = options
         self.output = output
         self.conversation = start_conversation(options, profile)
-        self.turn_options = dataclasses.replace(options, messages=(), images=(), videos=(), stdin_text=None)
+        self.turn_options = options.with_(messages=(), images=(), videos=(), stdin_text=None)
         """Every turn's options but its text (the conversation holds the messages and attachments)."""
 
     def banner(self, seed_source: str | None) -> None:
@@ -203,9 +202,9 @@ class Session:
         if source == "-":
             raise UsageError(f"/{kind} cannot read stdin here: stdin is the conversation's terminal")
         if kind == "image":
-            options = dataclasses.replace(self.turn_options, images=(source,))
+            options = self.turn_options.with_(images=(source,))
         else:
-            options = dataclasses.replace(self.turn_options, videos=(source,))
+            options = self.turn_options.with_(videos=(source,))
         attached = attachment_parts(self.profile, options, warn=self.terminal.warn)
         self.conversation.attach(source, attached.parts, attached.summaries)
         if attached.parts:
@@ -237,7 +236,7 @@ class Session:
         from mlxchat.output import make_writer
 
         conversation = self.conversation
-        options = dataclasses.replace(self.turn_options, prompt=text)
+        options = self.turn_options.with_(prompt=text)
         request = resolve(options, self.profile, conversation)
         writer = make_writer(self.terminal, self.output)
         try:
