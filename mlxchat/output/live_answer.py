@@ -62,7 +62,7 @@ class WholeBlock:
         return self
 
     def _rows(self, text: str, width: int) -> list[str]:
-        rows, self.leaves_new_line = self.md.block_rows(text, width, self.new_line)
+        rows, self.leaves_new_line = self.md.block_rows([text], width, self.new_line)
         return rows[self.skip :]
 
     def soft_rows(self, width: int) -> list[str]:
@@ -98,16 +98,14 @@ class AnswerView:
         self._final: list[str] = []
 
     def feed(self, text: str) -> None:
-        for block in self.blocks.feed(text):
-            self._finished(block)
+        self._finished(self.blocks.feed(text))
         tail = self.blocks.tail
         if self.live and tail.strip():
             self.open = self._update(tail)
 
     def close(self) -> list[str]:
         """The stream ended (or was interrupted): what is left is the last block; all rows final."""
-        for block in self.blocks.close():
-            self._finished(block)
+        self._finished(self.blocks.close())
         final, self._final = self._final, []
         return final
 
@@ -130,23 +128,33 @@ class AnswerView:
             soft = soft[-limit:]
         return final, soft
 
-    def _finished(self, block: str) -> None:
+    def _finished(self, blocks: list[str]) -> None:
+        """Blocks that can no longer change, in order: the first ends the open block, if one is open;
+        the others are rendered together, by one Rich render of their source (a short block costs
+        little more than its share of one render: an instant answer finishes hundreds a frame)."""
+        if not blocks:
+            return
         width = self.md.width
         if self.open is not None:
-            # Every line is complete now, which may show the block to be something else.
-            self.open = self._update(block + "\n")
-            rows = self.open.finish(block, width)
-            if not self.open.valid:  # (found out while rendering it)
-                self.open = WholeBlock(self.md, self._new_line, self.open.committed)
-                rows = self.open.finish(block, width)
-            self._final += rows
-            # Streamed blocks (paragraphs, code, tables, lists) all leave a new line.
-            self._new_line = not isinstance(self.open, WholeBlock) or self.open.leaves_new_line
-            self.open = None
-        else:
-            rows, self._new_line = self.md.block_rows(block, width, self._new_line)
+            self._finish_open(blocks[0], width)
+            blocks = blocks[1:]
+        if blocks:
+            rows, self._new_line = self.md.block_rows(blocks, width, self._new_line)
             self._final += rows
         self._whole_for_good = False
+
+    def _finish_open(self, block: str, width: int) -> None:
+        assert self.open is not None
+        # Every line is complete now, which may show the block to be something else.
+        self.open = self._update(block + "\n")
+        rows = self.open.finish(block, width)
+        if not self.open.valid:  # (found out while rendering it)
+            self.open = WholeBlock(self.md, self._new_line, self.open.committed)
+            rows = self.open.finish(block, width)
+        self._final += rows
+        # Streamed blocks (paragraphs, code, tables, lists) all leave a new line.
+        self._new_line = not isinstance(self.open, WholeBlock) or self.open.leaves_new_line
+        self.open = None
 
     def _update(self, tail: str) -> OpenBlock:
         block = self.open

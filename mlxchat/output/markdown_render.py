@@ -115,13 +115,26 @@ class MarkdownRenderer:
         options = self.console.options.update(width=width, height=None)
         return self.console.render_lines(renderable, options, pad=False, new_lines=False)
 
-    def block_rows(self, text: str, width: int, new_line: bool) -> tuple[list[str], bool]:
-        """Blocks as Rich renders them within a whole text where the block before them left
-        ``new_line``; and what they leave for the block after them."""
-        tokens = self.parser.parse(text)
+    def block_rows(self, blocks: Sequence[str], width: int, new_line: bool) -> tuple[list[str], bool]:
+        """Finished blocks, one after another, as Rich renders them within a whole text where the
+        block before them left ``new_line``; and what they leave for the block after them."""
+        tokens = self.parse_blocks(blocks)
         rows = self.encode_lines(self.render(ParsedMarkdown(tokens, self.code_theme), width))
         lead = [""] if new_line and leads_on_previous(tokens) else []
         return lead + rows, leaves_new_line(tokens, new_line)
+
+    def parse_blocks(self, blocks: Sequence[str]) -> list[Token]:
+        """The tokens of each block parsed alone, one block's after another's. Parsed together, apart
+        by a blank line, they are the same tokens (where a block ends, the next could not go on with
+        it: mlxchat.output.markdown_blocks), for one parse's fixed cost, except where a link
+        reference definition reaches across blocks: those blocks are parsed one by one after all."""
+        if len(blocks) == 1:
+            return self.parser.parse(blocks[0])
+        env: dict[str, Any] = {}
+        tokens = self.parser.parse("\n\n".join(blocks), env)
+        if env.get("references"):
+            tokens = [token for block in blocks for token in self.parser.parse(block)]
+        return tokens
 
     def block_lines(self, text: str, width: int) -> list[str]:
         """One block (or several) rendered at ``width``, without empty lines at either end."""
