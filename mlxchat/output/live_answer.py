@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from mlxchat.output.code_stream import CodeStream, fence_of
-from mlxchat.output.list_stream import BEGUN, ListStream
+from mlxchat.output.list_stream import ListStream, begins_list
 from mlxchat.output.markdown_blocks import MarkdownBlocks, fence_start, text_line
 from mlxchat.output.markdown_render import MarkdownRenderer
 from mlxchat.output.paragraph_stream import ParagraphStream
@@ -185,6 +185,5 @@ class AnswerView:
             return None
         if text_line(first, bool(newline)):
             return ParagraphStream(self.md, self._new_line)
-        if BEGUN.match(first):
-            return ListStream(self.md, first, separated=True)
-        return None
+        marker = begins_list(first)
+        return ListStream(self.md, marker, separated=True) if marker is not None else None

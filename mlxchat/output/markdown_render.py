@@ -14,7 +14,7 @@ the whole text: what it renders for the block alone, and the empty row above it 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -47,29 +47,56 @@ class ParsedMarkdown(Markdown):
         self.inline_code_theme = code_theme
 
 
-class _KeptParagraph(Paragraph):
-    """A paragraph that renders nothing and keeps its text on the Markdown that made it."""
-
-    @classmethod
-    def create(cls, markdown: Markdown, token: Token) -> Paragraph:
-        element = cls(justify="left")
-        assert isinstance(markdown, _ParagraphText)
-        markdown.kept.append(element)
-        return element
-
-    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        return iter(())
+E = TypeVar("E", bound=MarkdownElement)
 
 
-class _ParagraphText(ParsedMarkdown):
-    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
-        **Markdown.elements,
-        "paragraph_open": _KeptParagraph,
-    }
+class _Keeping(ParsedMarkdown):
+    """The Markdown :func:`keep` renders (a subclass per kind of element sets ``elements``)."""
 
-    def __init__(self, tokens: list[Token]) -> None:
-        super().__init__(tokens)
-        self.kept: list[Paragraph] = []
+    kept: MarkdownElement | None = None
+
+
+def _render_nothing(self: MarkdownElement, console: Console, options: ConsoleOptions) -> RenderResult:
+    return iter(())
+
+
+def _silent(kind: type[MarkdownElement]) -> type[MarkdownElement]:
+    """``kind``, except that the first one a :class:`_Keeping` makes is kept on it and renders
+    nothing; the others (nested in it) are made and rendered as usual."""
+
+    def create(cls: type[MarkdownElement], markdown: Markdown, token: Token) -> MarkdownElement:
+        if not isinstance(markdown, _Keeping) or markdown.kept is not None:
+            return kind.create(markdown, token)
+        markdown.kept = super(silent, cls).create(markdown, token)  # type: ignore[misc]
+        return markdown.kept
+
+    members = {"create": classmethod(create), "__rich_console__": _render_nothing}
+    silent: type[MarkdownElement] = type(f"Kept{kind.__name__}", (kind,), members)
+    return silent
+
+
+_KEEPING: dict[tuple[type[MarkdownElement], tuple[str, ...]], type[_Keeping]] = {}
+
+
+def _keeping(kind: type[MarkdownElement], opened_by: tuple[str, ...]) -> type[_Keeping]:
+    """The Markdown that keeps a ``kind`` (made once per run)."""
+    if (kind, opened_by) not in _KEEPING:
+        elements = {**Markdown.elements, **dict.fromkeys(opened_by, _silent(kind))}
+        _KEEPING[kind, opened_by] = type(f"Keeping{kind.__name__}", (_Keeping,), {"elements": elements})
+    return _KEEPING[kind, opened_by]
+
+
+def keep(
+    console: Console, options: ConsoleOptions, tokens: list[Token], kind: type[E], *opened_by: str
+) -> E | None:
+    """The first ``kind`` element (opened by a token of one of the ``opened_by`` types) that Rich's
+    Markdown makes of ``tokens``, filled in as rendering fills it (a paragraph's text, a list's
+    items, a table's rows) but not rendered: what mlxchat renders piece by piece itself."""
+    markdown = _keeping(kind, opened_by)(tokens)
+    for _ in console.render(markdown, options):
+        pass
+    kept = markdown.kept
+    return kept if isinstance(kept, kind) else None
 
 
 def make_parser() -> MarkdownIt:
@@ -148,10 +175,8 @@ class MarkdownRenderer:
             *self.parser.parseInline(source),
             Token("paragraph_close", "p", -1, block=True),
         ]
-        markdown = _ParagraphText(tokens)
-        for _ in self.console.render(markdown, self.console.options):
-            pass
-        return markdown.kept[0].text if markdown.kept else Text()
+        paragraph = keep(self.console, self.console.options, tokens, Paragraph, "paragraph_open")
+        return Text() if paragraph is None else paragraph.text
 
     def wrap(self, text: Text, width: int) -> list[Text]:
         """``text`` wrapped into lines exactly as Rich wraps a paragraph."""
