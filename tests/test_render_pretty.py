@@ -18,6 +18,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
+from rich.text import Text
 
 from mlxchat.chat.events import Done, Error, Event, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
 from mlxchat.output.list_stream import ListStream
@@ -214,6 +215,29 @@ def test_a_list_with_nested_items_streams_item_by_item(text: str, size: int) -> 
         if len(view.blocks.tail) > 4 and view.blocks.tail[0] in "-1":  # (a bare "-" may become a rule)
             assert isinstance(view.open, ListStream) and view.open.valid
     assert same_links(rows + view.close()) == same_links(rich_rows(text + "\nDone.\n", 60))
+
+
+def test_a_frame_wraps_the_open_text_of_a_paragraph_once() -> None:
+    # A paragraph taller than the screen: each frame makes its top rows final, and the text that
+    # is not final yet is wrapped for the live rows once, not again for making rows final.
+    md = MarkdownRenderer(answer_console(40))
+    wrapped: list[str] = []
+    wrap = md.wrap
+
+    def counted(text: Text, width: int) -> list[Text]:
+        wrapped.append(text.plain)
+        return wrap(text, width)
+
+    md.wrap = counted  # type: ignore[method-assign]
+    view = AnswerView(md)
+    text = " ".join(f"word{i}" for i in range(600)) + ".\n"
+    rows: list[str] = []
+    for piece in chunks(text, 25):
+        wrapped.clear()
+        view.feed(piece)
+        rows += view.frame(40, 6)[0]
+        assert len(wrapped) == len(set(wrapped)), wrapped
+    assert same_links(rows + view.close()) == same_links(rich_rows(text, 40))
 
 
 def test_model_text_is_never_read_as_html() -> None:
