@@ -23,6 +23,7 @@ WORDS = [
     "a<b",
     "<div>",
     "[link](http://x.org)",
+    "![an image](http://x.org/i.png)",
     "x_y",
     "~~no~~",
 ]

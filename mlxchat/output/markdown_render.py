@@ -25,6 +25,7 @@ from rich.text import Text
 from mlxchat.output.block_spacing import leads_on_previous, leaves_new_line
 
 if TYPE_CHECKING:
+    from markdown_it.rules_core import StateCore
     from pygments.lexer import Lexer
     from rich.console import Console, ConsoleOptions, RenderResult
 
@@ -100,8 +101,38 @@ def keep(
 
 
 def make_parser() -> MarkdownIt:
-    """CommonMark with GitHub's tables and strikethrough, as Rich's, but HTML off."""
-    return MarkdownIt("commonmark", {"html": False}).enable("strikethrough").enable("table")
+    """CommonMark with GitHub's tables and strikethrough, as Rich's, but HTML off, and images shown
+    where they stand, as their text (:func:`_images_in_place`)."""
+    parser = MarkdownIt("commonmark", {"html": False}).enable("strikethrough").enable("table")
+    parser.core.ruler.after("inline", "images_in_place", _images_in_place)
+    return parser
+
+
+IMAGE_MARK = "🌆 "
+"""What Rich puts before an image's text."""
+
+
+def _images_in_place(state: StateCore) -> None:
+    """Each image becomes a link to its address whose text is Rich's mark and the image's alt text
+    (its file name when it has none): model text, shown, never fetched. Rich's Markdown prints an
+    image before the paragraph that holds it (``See ![a cat](cat.png) here.`` as ``🌆 a cat See
+    here.``); as a link it stays where it was written."""
+    for block in state.tokens:
+        if block.type == "inline" and block.children:
+            block.children = [piece for token in block.children for piece in _in_place(token)]
+
+
+def _in_place(token: Token) -> list[Token]:
+    if token.type != "image":
+        return [token]
+    source = str(token.attrs.get("src", ""))
+    text = token.children or [Token("text", "", 0, content=source.strip("/").rsplit("/", 1)[-1])]
+    return [
+        Token("link_open", "a", 1, attrs={"href": source}),
+        Token("text", "", 0, content=IMAGE_MARK),
+        *text,
+        Token("link_close", "a", -1),
+    ]
 
 
 class MarkdownRenderer:
