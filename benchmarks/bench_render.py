@@ -20,15 +20,16 @@ Figures, each against the floor measured in the same run:
 
 The paced streams mostly wait, so they run in ``--lanes`` lanes side by side (each lane its
 scenarios one after another; ``--lanes 1``: all one after another, quieter figures), NDJSON and
-pretty of every side at the same time on the same stream; their floors are measured first, three
-times, one process at a time. Those sent at once are all CPU: each of their processes (NDJSON and
-pretty of every side, and the floor) runs alone, in rounds (``--rounds``, 5 by default), each
-round in another order, so the load of the machine falls on all of them alike. ``--instructions``
-also counts, for those, the instructions each process executes (valgrind's cachegrind, once each:
-the count repeats to a part in a thousand however loaded the machine is; about two minutes a
-scenario): the same ratio, in instructions. ``--long`` uses the sizes the issue measured (2,000
-tokens at 50 tok/s, 40 s; an 800 KB paragraph, about 15 s before); the default keeps the whole
-benchmark at about a minute and a half.
+pretty of every side at the same time on the same stream, then the floor, three times, one after
+another in the lane, so it is measured under the load its stream was. Those sent at once are all
+CPU: each of their processes (NDJSON and pretty of every side, and the floor) runs alone, in
+rounds (``--rounds``, 5 by default), each round in another order, so the load of the machine
+falls on all of them alike. ``--instructions`` also counts, for those, the instructions each
+process executes (valgrind's cachegrind, once each: the count repeats to a part in a thousand
+however loaded the machine is; about two minutes a scenario): the same ratio and growth, in
+instructions. ``--long`` uses the sizes the issue measured (2,000 tokens at 50 tok/s, 40 s; an
+800 KB paragraph, about 15 s before); the default keeps the whole benchmark at about a minute
+and a half.
 
 ``python -m benchmarks.bench_render [--runs N] [--rounds N] [--lanes N] [--long] [--only TEXT]
 [--instructions]``
@@ -262,8 +263,6 @@ def _measure(setup: _Setup, cases: list[Scenario], runs: int, lanes: int, rounds
     if names:
         together(setup.commands(names[0]), setup.env)  # compiles the bytecode of each side
     paced = [name for name in names if measured[name].case.rate]
-    for name in paced:  # their floors, one process at a time
-        measured[name].floor.runs += [PtyRun(measured[name].floor_argv, setup.env).wait() for _ in range(3)]
     for _ in range(runs):
         threads = [
             threading.Thread(target=_lane, args=(setup, lane, measured))
@@ -292,12 +291,15 @@ def _lanes(names: list[str], measured: dict[str, Measured], count: int) -> list[
 
 
 def _lane(setup: _Setup, names: list[str], measured: dict[str, Measured]) -> None:
-    """Each scenario in turn, both formats of every side at the same time on the same stream."""
+    """Each scenario in turn, both formats of every side at the same time on the same stream; then
+    its floor, three times, one after another (under the load the other lanes put beside it too)."""
     for name in names:
+        m = measured[name]
         results = together(setup.commands(name), setup.env)
-        for k, side in enumerate(measured[name].sides.values()):
+        for k, side in enumerate(m.sides.values()):
             side.ndjson.runs.append(results[2 * k])
             side.pretty.runs.append(results[2 * k + 1])
+        m.floor.runs += [PtyRun(m.floor_argv, setup.env).wait() for _ in range(3)]
 
 
 def _alone(setup: _Setup, name: str, m: Measured, round_: int) -> None:
@@ -327,13 +329,24 @@ def _report(measured: dict[str, Measured]) -> bool:
     by_name = {m.case.name: m for m in measured.values()}
     for small, large in GROWTH:
         if small in by_name and large in by_name:
-            parts = []
-            for side in by_name[small].sides:
-                exponent = _exponent(by_name[small].sides[side].extra, by_name[large].sides[side].extra)
-                parts.append(f"{side} {exponent:.2f}")
-                if side == NOW:
-                    ok = ok and exponent <= 1.0
-            print(f"growth {small} -> {large}: exponent of the extra CPU {', '.join(parts)} (goal <= 1)")
+            ok = _growth(by_name[small], by_name[large]) and ok
+    return ok
+
+
+def _growth(small: Measured, large: Measured) -> bool:
+    """Print the growth exponent of the extra CPU (and of the extra instructions, when counted)."""
+    figures: list[tuple[str, Callable[[Measured, str], float]]] = [("CPU", lambda m, s: m.sides[s].extra)]
+    if small.floor_count and large.floor_count:
+        figures.append(("instructions", lambda m, s: m.counted_ratio(s) * m.floor_count))
+    ok = True
+    for what, extra in figures:
+        parts = []
+        for side in small.sides:
+            exponent = _exponent(extra(small, side), extra(large, side))
+            parts.append(f"{side} {exponent:.2f}")
+            ok = ok and (side != NOW or exponent <= 1.0)
+        names = f"{small.case.name} -> {large.case.name}"
+        print(f"growth {names}: exponent of the extra {what} {', '.join(parts)} (goal <= 1)")
     return ok
 
 

@@ -2,13 +2,17 @@
 
 Rich renders a list item by item (a bullet, or a number whose width follows the list's last
 number, then the item's own blocks), so a list's rows are its items' rows one after another. An
-item is finished once the next one has begun: a line with the list's marker at the list's indent.
-Each item is parsed and rendered alone, by Rich, as it renders inside the list. A numbered list
-that reaches 10 (100, ...) items renders the items still on screen again with the wider numbers;
-rows that already scrolled away keep the narrower ones.
+item is finished once the next one has begun: a line with the list's marker indented less than
+the item's text (CommonMark's rule, mlxchat.output.markdown_blocks.list_marker; indented as far,
+it begins a list nested in the item). A marker still without its text is left out of the item
+being written until it shows what it begins. Each item is parsed and rendered alone, by Rich, as
+it renders inside the list. A numbered list that reaches 10 (100, ...) items renders the items
+still on screen again with the wider numbers; rows that already scrolled away keep the narrower
+ones.
 
-Anything this does not follow (another kind of marker, which starts another list; an item line
-at another indent) hands the block back to a whole render (``valid`` turns False).
+Anything this does not follow (another kind of marker, which starts another list; lines that
+hold more than one item, or more than the list) hands the block back to a whole render
+(``valid`` turns False).
 """
 
 from __future__ import annotations

@@ -1,11 +1,13 @@
 """The answer while it streams: each finished block rendered once, the open block as it grows.
 
 The answer is split into blocks (mlxchat.output.markdown_blocks). A finished block is rendered once,
-whole, and its rows are final. The block still being written is rendered by the class that can go
-on from where it was for its kind: code blocks line by line (code_stream), paragraphs piece by piece
-(paragraph_stream), tables row by row (table_stream); any other block (lists, quotes, headings) is
-rendered whole again when it changed. A block that turns out to be something else on a later line
-(a paragraph that becomes a setext heading) is handed to the whole render from that line on.
+whole, and its rows are final; the blocks that finish in one frame are rendered together, by one
+parse and one Rich render. The block still being written is rendered by the class that can go on
+from where it was for its kind: code blocks line by line (code_stream), paragraphs piece by piece
+(paragraph_stream), tables row by row (table_stream), lists item by item (list_stream); any other
+block (quotes, headings) is rendered whole again when it changed. A block that turns out to be
+something else on a later line (a paragraph that becomes a setext heading) is handed to the whole
+render from that line on.
 
 :meth:`AnswerView.frame` gives the rows that became final and the live rows, at most ``height - 1``
 (the screen, less the row the cursor waits on). When the open block has more rows than that, the

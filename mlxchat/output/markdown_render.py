@@ -3,7 +3,10 @@
 Rich's ``Markdown`` builds a new markdown-it parser for every text it is given; a live answer renders
 hundreds of blocks and pieces, so :class:`MarkdownRenderer` parses with one parser and hands Rich the
 tokens. That parser has HTML off: model text is shown as text, so ``a<b and b>c`` and ``<div>`` stay
-visible instead of being dropped as HTML (Rich renders no HTML anyway).
+visible instead of being dropped as HTML (Rich renders no HTML anyway); and an image is shown as its
+text where it stands (never fetched). Blocks that finished together are parsed and rendered together
+(``block_rows``); :func:`keep` gives the element Rich would render for a paragraph, a list or a table
+without rendering it, for the classes that render those piece by piece.
 
 A rendered line is a string with its ANSI styles (``encode``), at most the width in cells: what the
 live display compares and writes. A block's rows (``block_rows``) are those Rich renders for it within
