@@ -39,23 +39,29 @@ CASES = {
 }
 
 
+def under_valgrind(argv: list[str], *options: str) -> list[str]:
+    """``argv`` (as benchmarks.against.mlxchat_in builds it) run by cachegrind: ``argv`` starts
+    with ``env VAR=...``, so valgrind goes after that, on python itself."""
+    split = next(i for i, arg in enumerate(argv) if arg == sys.executable)
+    return [*argv[:split], *CACHEGRIND, *options, *argv[split:]]
+
+
+def counted(report: str) -> int:
+    """The instructions in what cachegrind wrote at the end of a run."""
+    found = re.search(r"I\s+refs:\s+([\d,]+)", report)
+    if found is None:
+        raise RuntimeError(f"valgrind gave no count: {report[-500:]}")
+    return int(found.group(1).replace(",", ""))
+
+
 def instructions(argv: list[str], env: dict[str, str]) -> int:
     """Instructions one run of ``argv`` executes (after a run that fills the bytecode cache)."""
     full = process_env({**env, "PYTHONHASHSEED": "0"})  # the same hashes, so the same work
     subprocess.run(argv, env=full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-    # mlxchat_in starts with `env VAR=...`: valgrind goes after it, on python itself.
-    split = next(i for i, arg in enumerate(argv) if arg == sys.executable)
     done = subprocess.run(
-        [*argv[:split], *CACHEGRIND, *argv[split:]],
-        env=full,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
+        under_valgrind(argv), env=full, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
     )
-    found = re.search(r"I\s+refs:\s+([\d,]+)", done.stderr)
-    if found is None:
-        raise RuntimeError(f"valgrind gave no count: {done.stderr[-500:]}")
-    return int(found.group(1).replace(",", ""))
+    return counted(done.stderr)
 
 
 def main() -> None:

@@ -2,48 +2,50 @@
 
 Each scenario is a document from tests/standin/markdown_doc.py streamed by the stand-in's ``paced``
 scenario at a fixed number of tokens a second (0: all at once). ``mlxchat chat`` runs on it with
-``--json`` and with pretty output, each on its own pty, at the same time. With
-``MLXCHAT_BENCH_AGAINST=DIR`` (benchmarks/against.py; DIR a checkout of the code before, e.g.
-``git worktree add ../before COMMIT``) that checkout's ``mlxchat`` runs the same two beside them, so
-the figures of before and now come from one run, on the same stream. CPU is user+system time of
-the whole child process (os.wait4). The floor of a document is a whole ``python -c`` process that
-renders its final text once with Rich on a pty of the same size (median of 3, one at a time).
+``--json`` and with pretty output, each on its own pty. With ``MLXCHAT_BENCH_AGAINST=DIR``
+(benchmarks/against.py; DIR a checkout of the code before, e.g. ``git worktree add ../before
+COMMIT``) that checkout's ``mlxchat`` runs the same two, so the figures of before and now come from
+one run, on the same stream. CPU is user+system time of the whole child process (os.wait4). The
+floor of a document is a whole ``python -c`` process that renders its final text once with Rich on
+a pty of the same size.
 
 Figures, each against the floor measured in the same run:
-- extra CPU = (pretty - NDJSON) / floor. Goals: the project document at 50 and 200 tok/s <= 1.5x;
-  the 1,000-line code block and the 300-row table at 200 tok/s <= 2x; many short blocks, all at
-  once, <= 1.5x;
+- extra CPU = median over runs of (pretty - NDJSON), run on the same stream, / median floor. Goals:
+  the project document at 50 and 200 tok/s <= 1.5x; the 1,000-line code block and the 300-row
+  table at 200 tok/s <= 2x; many short blocks, all at once, <= 1.5x;
 - growth: the exponent of the extra CPU from a block of N to 2N (lines of code, characters of one
   paragraph); 1 is linear, the goal is <= 1;
 - bytes pretty wrote to the terminal / bytes of the one render (goal <= 2x);
 - frames: how many synchronized frames pretty drew, and how many a second.
 
 The paced streams mostly wait, so they run in ``--lanes`` lanes side by side (each lane its
-scenarios one after another; ``--lanes 1``: all one after another, quieter figures); those sent
-at once run one after another, ``3 * --runs`` times. ``--long`` uses the sizes the issue measured
-(2,000 tokens at 50 tok/s, 40 s; an 800 KB paragraph, about 15 s before); the default keeps the
-whole benchmark at about a minute.
+scenarios one after another; ``--lanes 1``: all one after another, quieter figures), NDJSON and
+pretty of every side at the same time on the same stream, then the floor, three times, one after
+another in the lane, so it is measured under the load its stream was. Those sent at once are all
+CPU: each of their processes (NDJSON and pretty of every side, and the floor) runs alone, in
+rounds (``--rounds``, 5 by default), each round in another order, so the load of the machine
+falls on all of them alike. ``--instructions`` also counts, for those, the instructions each
+process executes (valgrind's cachegrind, once each: the count repeats to a part in a thousand
+however loaded the machine is; about two minutes a scenario): the same ratio and growth, in
+instructions. ``--long`` uses the sizes the issue measured (2,000 tokens at 50 tok/s, 40 s; an
+800 KB paragraph, about 15 s before); the default keeps the whole benchmark at about a minute
+and a half.
 
-``python -m benchmarks.bench_render [--runs N] [--lanes N] [--long] [--only TEXT]``
+``python -m benchmarks.bench_render [--runs N] [--rounds N] [--lanes N] [--long] [--only TEXT]
+[--instructions]``
 """
 
 from __future__ import annotations
 
 import argparse
-import fcntl
 import math
-import os
-import pty
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import termios
 import threading
-import time
-from collections.abc import Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,13 +56,12 @@ if CHECKOUT not in sys.path:  # run as a script (python benchmarks/bench_x.py), 
     sys.path.insert(0, CHECKOUT)
 
 from benchmarks.against import REPO, mlxchat_in, other_checkout  # noqa: E402
+from benchmarks.pty_run import PtyRun, Run, instructions, together  # noqa: E402
 from benchmarks.timing import process_env  # noqa: E402
 from tests.fixtures.common import free_port  # noqa: E402
 from tests.fixtures.standin import standin_command, wait_until_listening  # noqa: E402
 from tests.standin.markdown_doc import document, token_chunks  # noqa: E402
 
-ROWS, COLS = 40, 100
-SYNC_BEGIN = b"\x1b[?2026h"
 FLOOR = (
     "import sys\nfrom rich.console import Console\nfrom rich.markdown import Markdown\n"
     "Console().print(Markdown(open(sys.argv[1], encoding='utf-8').read()))"
@@ -110,14 +111,6 @@ GROWTH = (
 
 
 @dataclass
-class Run:
-    cpu: float
-    written: int
-    frames: int
-    wall: float
-
-
-@dataclass
 class Samples:
     runs: list[Run] = field(default_factory=list)
 
@@ -125,117 +118,106 @@ class Samples:
         return float(statistics.median(float(getattr(run, attr)) for run in self.runs))
 
 
-class PtyRun:
-    """One whole process with stdout and stderr on a pseudo-terminal that is read as fast as it can be."""
-
-    def __init__(self, argv: Sequence[str], env: dict[str, str]) -> None:
-        self.master, slave = pty.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
-        self.written = 0
-        self.frames = 0
-        self.reader = threading.Thread(target=self._drain, daemon=True)
-        self.reader.start()
-        self.started = time.perf_counter()
-        self.argv = list(argv)
-        self.proc = subprocess.Popen(self.argv, stdin=slave, stdout=slave, stderr=slave, env=env)
-        os.close(slave)
-
-    def _drain(self) -> None:
-        tail = b""
-        while True:
-            try:
-                data = os.read(self.master, 1 << 16)
-            except OSError:
-                return
-            if not data:
-                return
-            self.written += len(data)
-            both = tail + data
-            self.frames += both.count(SYNC_BEGIN) - tail.count(SYNC_BEGIN)
-            tail = both[-len(SYNC_BEGIN) :]
-
-    def wait(self) -> Run:
-        _, status, usage = os.wait4(self.proc.pid, 0)
-        wall = time.perf_counter() - self.started
-        self.proc.returncode = os.waitstatus_to_exitcode(status)
-        self.reader.join(timeout=10)
-        os.close(self.master)
-        if self.proc.returncode != 0:
-            raise RuntimeError(f"{' '.join(self.argv)} exited with {self.proc.returncode}")
-        return Run(usage.ru_utime + usage.ru_stime, self.written, self.frames, wall)
-
-
-def together(commands: Sequence[Sequence[str]], env: dict[str, str]) -> list[Run]:
-    started = [PtyRun(argv, env) for argv in commands]
-    return [run.wait() for run in started]
-
-
 @dataclass
 class Side:
-    """One checkout's figures for one scenario."""
+    """One checkout's figures for one scenario (the n-th pretty run beside the n-th NDJSON run)."""
 
     ndjson: Samples = field(default_factory=Samples)
     pretty: Samples = field(default_factory=Samples)
+    counts: tuple[int, int] | None = None  # instructions of NDJSON and of pretty
 
     @property
     def extra(self) -> float:
-        """Pretty's CPU beyond NDJSON's, in seconds."""
-        return self.pretty.median("cpu") - self.ndjson.median("cpu")
+        """Pretty's CPU beyond NDJSON's, in seconds: the median of the runs' differences."""
+        pairs = zip(self.pretty.runs, self.ndjson.runs, strict=True)
+        return float(statistics.median(pretty.cpu - ndjson.cpu for pretty, ndjson in pairs))
 
 
 @dataclass
 class Measured:
     case: Scenario
+    doc: Path
     floor: Samples
     sides: dict[str, Side]
+    floor_count: int = 0
+
+    @property
+    def floor_argv(self) -> list[str]:
+        return [sys.executable, "-c", FLOOR, str(self.doc)]
 
     def ratio(self, side: str) -> float:
         return self.sides[side].extra / self.floor.median("cpu")
+
+    def counted_ratio(self, side: str) -> float:
+        ndjson, pretty = self.sides[side].counts or (0, 0)
+        return (pretty - ndjson) / self.floor_count
 
     def written(self, side: str) -> float:
         return self.sides[side].pretty.median("written") / self.floor.median("written")
 
     def ok(self) -> bool:
         goal = self.case.goal
-        return (goal is None or self.ratio(NOW) <= goal) and self.written(NOW) <= 2
+        counted = not self.floor_count or goal is None or self.counted_ratio(NOW) <= goal
+        return (goal is None or self.ratio(NOW) <= goal) and self.written(NOW) <= 2 and counted
 
     def lines(self) -> list[str]:
-        goal = self.case.goal
-        ratio, written = self.ratio(NOW), self.written(NOW)
-        verdict = "" if goal is None else f" (goal <= {goal}x{'' if ratio <= goal else ' MISSED'})"
-        head = f"{self.case.name}: extra CPU {ratio:.2f}x{verdict}"
-        if BEFORE in self.sides:
-            head += f", before {self.ratio(BEFORE):.2f}x"
-        head += f"; bytes {written:.2f}x{'' if written <= 2 else ' MISSED'} (goal <= 2x)"
-        if BEFORE in self.sides:
-            head += f", before {self.written(BEFORE):.2f}x"
-        out = [head]
+        cpu, written = (
+            self._figure("extra CPU", self.ratio, self.case.goal),
+            self._figure("bytes", self.written, 2),
+        )
+        out = [f"{self.case.name}: {cpu}; {written}"]
         for name, side in self.sides.items():
             pretty = side.pretty
             frames, wall = pretty.median("frames"), pretty.median("wall")
             shown = f"; {frames:.0f} frames ({frames / wall:.1f}/s)" if frames else ""
             out.append(
                 f"    {name}: pretty {pretty.median('cpu') * 1000:.0f} ms, ndjson "
-                f"{side.ndjson.median('cpu') * 1000:.0f} ms, one render "
-                f"{self.floor.median('cpu') * 1000:.0f} ms; {wall:.1f} s{shown}"
+                f"{side.ndjson.median('cpu') * 1000:.0f} ms (median of {len(pretty.runs)}), "
+                f"extra {side.extra * 1000:.0f} ms; one render {self.floor.median('cpu') * 1000:.0f} ms "
+                f"(of {len(self.floor.runs)}); {wall:.1f} s{shown}"
             )
+        if self.floor_count:
+            out.append("    " + self._figure("extra instructions", self.counted_ratio, self.case.goal))
+            for name, side in self.sides.items():
+                plain, fancy = side.counts or (0, 0)
+                out.append(
+                    f"    {name}: pretty {fancy / 1e6:,.0f} M, ndjson {plain / 1e6:,.0f} M, "
+                    f"one render {self.floor_count / 1e6:,.0f} M instructions"
+                )
         return out
+
+    def _figure(self, what: str, of: Callable[[str], float], goal: float | None) -> str:
+        """``what`` now against its goal, and before."""
+        value = of(NOW)
+        verdict = "" if goal is None else f" (goal <= {goal}x{'' if value <= goal else ' MISSED'})"
+        return f"{what} {value:.2f}x{verdict}" + (
+            f", before {of(BEFORE):.2f}x" if BEFORE in self.sides else ""
+        )
 
 
 def main(argv: list[str] | None = None) -> bool:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--runs", type=int, default=1, help="runs of each paced scenario (instant: 3x)")
+    parser.add_argument("--runs", type=int, default=1, help="runs of each paced scenario")
+    parser.add_argument("--rounds", type=int, default=5, help="runs of each process sent at once")
     parser.add_argument("--lanes", type=int, default=2, help="paced scenarios run in this many lanes")
     parser.add_argument("--long", action="store_true", help="the issue's sizes (about a minute more)")
     parser.add_argument("--only", default="", metavar="TEXT", help="only the scenarios whose name has TEXT")
+    parser.add_argument(
+        "--instructions", action="store_true", help="also count instructions of those sent at once"
+    )
     args = parser.parse_args(argv if argv is not None else [])
+    if args.instructions and shutil.which("valgrind") is None:
+        raise SystemExit("--instructions needs valgrind")
     home = Path(tempfile.mkdtemp(prefix="mlxchat-bench-"))
     port = free_port()
     server = subprocess.Popen(standin_command(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_until_listening(port, server)
         cases = [case for case in scenarios(args.long) if args.only in case.name]
-        measured = _measure(_Setup(home, port), cases, args.runs, max(1, args.lanes))
+        setup = _Setup(home, port)
+        measured = _measure(setup, cases, args.runs, max(1, args.lanes), max(1, args.rounds))
+        if args.instructions:
+            _count(setup, [m for m in measured.values() if not m.case.rate])
         return _report(measured)
     finally:
         server.kill()
@@ -271,14 +253,13 @@ class _Setup:
         return out
 
 
-def _measure(setup: _Setup, cases: list[Scenario], runs: int, lanes: int) -> dict[str, Measured]:
+def _measure(setup: _Setup, cases: list[Scenario], runs: int, lanes: int, rounds: int) -> dict[str, Measured]:
     names = setup.profiles(cases)
     measured: dict[str, Measured] = {}
-    for name, case in zip(names, cases, strict=True):  # the floors, one process at a time
+    for name, case in zip(names, cases, strict=True):
         doc = setup.home / f"{name}.md"
         doc.write_text(document(case.kind, case.size), encoding="utf-8")
-        floor = [PtyRun([sys.executable, "-c", FLOOR, str(doc)], setup.env).wait() for _ in range(3)]
-        measured[name] = Measured(case, Samples(floor), {side: Side() for side in setup.checkouts})
+        measured[name] = Measured(case, doc, Samples(), {side: Side() for side in setup.checkouts})
     if names:
         together(setup.commands(names[0]), setup.env)  # compiles the bytecode of each side
     paced = [name for name in names if measured[name].case.rate]
@@ -292,8 +273,9 @@ def _measure(setup: _Setup, cases: list[Scenario], runs: int, lanes: int) -> dic
         for thread in threads:
             thread.join()
     instant = [name for name in names if not measured[name].case.rate]
-    for _ in range(3 * runs):
-        _lane(setup, instant, measured)
+    for round_ in range(rounds):
+        for name in instant:
+            _alone(setup, name, measured[name], round_)
     return measured
 
 
@@ -309,12 +291,33 @@ def _lanes(names: list[str], measured: dict[str, Measured], count: int) -> list[
 
 
 def _lane(setup: _Setup, names: list[str], measured: dict[str, Measured]) -> None:
-    """Each scenario in turn, both formats of every side at the same time on the same stream."""
+    """Each scenario in turn, both formats of every side at the same time on the same stream; then
+    its floor, three times, one after another (under the load the other lanes put beside it too)."""
     for name in names:
+        m = measured[name]
         results = together(setup.commands(name), setup.env)
-        for k, side in enumerate(measured[name].sides.values()):
+        for k, side in enumerate(m.sides.values()):
             side.ndjson.runs.append(results[2 * k])
             side.pretty.runs.append(results[2 * k + 1])
+        m.floor.runs += [PtyRun(m.floor_argv, setup.env).wait() for _ in range(3)]
+
+
+def _alone(setup: _Setup, name: str, m: Measured, round_: int) -> None:
+    """One round of a scenario sent at once: each process alone, starting at another one each round."""
+    samples = [m.floor, *(s for side in m.sides.values() for s in (side.ndjson, side.pretty))]
+    argvs = [m.floor_argv, *setup.commands(name)]
+    at = round_ % len(argvs)
+    for argv, into in [*zip(argvs, samples, strict=True)][at:] + [*zip(argvs, samples, strict=True)][:at]:
+        into.runs.append(PtyRun(argv, setup.env).wait())
+
+
+def _count(setup: _Setup, instant: list[Measured]) -> None:
+    for m in instant:
+        profile = m.doc.stem
+        m.floor_count = instructions(m.floor_argv, setup.env)
+        commands = iter(setup.commands(profile))
+        for side in m.sides.values():
+            side.counts = (instructions(next(commands), setup.env), instructions(next(commands), setup.env))
 
 
 def _report(measured: dict[str, Measured]) -> bool:
@@ -326,13 +329,24 @@ def _report(measured: dict[str, Measured]) -> bool:
     by_name = {m.case.name: m for m in measured.values()}
     for small, large in GROWTH:
         if small in by_name and large in by_name:
-            parts = []
-            for side in by_name[small].sides:
-                exponent = _exponent(by_name[small].sides[side].extra, by_name[large].sides[side].extra)
-                parts.append(f"{side} {exponent:.2f}")
-                if side == NOW:
-                    ok = ok and exponent <= 1.0
-            print(f"growth {small} -> {large}: exponent of the extra CPU {', '.join(parts)} (goal <= 1)")
+            ok = _growth(by_name[small], by_name[large]) and ok
+    return ok
+
+
+def _growth(small: Measured, large: Measured) -> bool:
+    """Print the growth exponent of the extra CPU (and of the extra instructions, when counted)."""
+    figures: list[tuple[str, Callable[[Measured, str], float]]] = [("CPU", lambda m, s: m.sides[s].extra)]
+    if small.floor_count and large.floor_count:
+        figures.append(("instructions", lambda m, s: m.counted_ratio(s) * m.floor_count))
+    ok = True
+    for what, extra in figures:
+        parts = []
+        for side in small.sides:
+            exponent = _exponent(extra(small, side), extra(large, side))
+            parts.append(f"{side} {exponent:.2f}")
+            ok = ok and (side != NOW or exponent <= 1.0)
+        names = f"{small.case.name} -> {large.case.name}"
+        print(f"growth {names}: exponent of the extra {what} {', '.join(parts)} (goal <= 1)")
     return ok
 
 

@@ -14,6 +14,7 @@ from rich.console import Console
 from rich.markdown import Markdown
 
 from mlxchat.output.live_answer import AnswerView
+from mlxchat.output.markdown_blocks import MarkdownBlocks
 from mlxchat.output.markdown_render import MarkdownRenderer, make_parser
 
 
@@ -41,6 +42,18 @@ def one_shot_rows(text: str, width: int) -> list[str]:
     view = AnswerView(MarkdownRenderer(answer_console(width)), live=False)
     view.feed(text)
     return view.close()
+
+
+def block_by_block_rows(text: str, width: int) -> list[str]:
+    """mlxchat's rows for ``text`` when each finished block is rendered alone, one after another."""
+    md = MarkdownRenderer(answer_console(width))
+    splitter = MarkdownBlocks()
+    rows: list[str] = []
+    new_line = False
+    for block in [*splitter.feed(text), *splitter.close()]:
+        block_rows, new_line = md.block_rows([block], width, new_line)
+        rows += block_rows
+    return rows
 
 
 def rich_rows(text: str, width: int) -> list[str]:

@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mlxchat.output.markdown_blocks import MarkdownBlocks, text_line
+from mlxchat.output.markdown_blocks import ListMarker, MarkdownBlocks, list_marker, text_line
 
 DOC = (
     "# Title\n"
@@ -110,3 +110,21 @@ def test_what_counts_as_paragraph_text() -> None:
     for line in ["-", "1", "1.", "#", "``", "**", "=="]:
         assert text_line(line, complete=False) is None, line
         assert text_line(line, complete=True) is False, line
+
+
+def test_where_a_list_items_text_starts_follows_commonmark() -> None:
+    assert list_marker("- foo\n") == ListMarker(indent=0, kind="-", number=None, content=2, text=True)
+    assert list_marker("-   foo\n") == ListMarker(0, "-", None, 4, True)  # after the spaces (one to four)
+    assert list_marker("-     code\n") == ListMarker(0, "-", None, 2, True)  # five: one, then indented code
+    assert list_marker("-\n") == ListMarker(0, "-", None, 2, False)  # nothing after it: one
+    assert list_marker("-   \n") == ListMarker(0, "-", None, 2, False)
+    assert list_marker("  10) ten") == ListMarker(2, ")", 10, 6, True)
+    assert list_marker("   1.  one") == ListMarker(3, ".", 1, 7, True)
+    for line in ["-foo", "1.x", "    - code", "* * *", "- - -\n", "1234567890. big", "+"[1:]]:
+        assert list_marker(line) is None, line
+
+
+def test_an_item_nested_under_text_indented_past_the_marker_keeps_the_list_one_block() -> None:
+    # "-     code": the item's text starts at column 2 (the rest indents a code block), so "  + x"
+    # is a list nested in the item, and "- y" the outer list's next item: one list, one block.
+    assert split(["-     code\n  + x\n\n- y\n"]) == ["-     code\n  + x\n\n- y"]

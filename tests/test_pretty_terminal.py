@@ -14,7 +14,7 @@ import pytest
 
 from tests.chat_helpers import add_profile
 from tests.fixtures.standin import Standin
-from tests.standin.markdown_doc import HTML_TEXT, document, reasoning_text
+from tests.standin.markdown_doc import HTML_TEXT, IMAGES_TEXT, document, reasoning_text
 from tests.terminal_screen import PtyChat, Screen, rich_whole
 
 SYNC = b"\x1b[?2026h"
@@ -99,6 +99,20 @@ def test_model_text_is_shown_as_written(mlxchat_home: Path, standin: Standin) ->
         "",
         "<div> <b>not bold</b> <!-- a note --> </div>",
     ]
+
+
+def test_an_image_is_shown_as_its_text_where_it_stands(mlxchat_home: Path, standin: Standin) -> None:
+    chat = PtyChat(mlxchat_home, profile(mlxchat_home, standin, "paced:images:0:200"), "q")
+    screen = chat.finish()
+    assert chat.exitstatus == 0
+    # Model text, never fetched: Rich's mark and the alt text (or the file name), linked to the
+    # address, in the sentence where the model wrote it (Rich alone prints it before the sentence).
+    assert IMAGES_TEXT.startswith("See ![a cat on a mat](http://127.0.0.1:9/cat.png) here, then ![](")
+    assert screen.rows[0] == "See 🌆 a cat on a mat here, then 🌆 plan.svg."
+    assert screen.rows[2] == "🌆 a chart of sales"
+    assert "🌆 tiny" in screen.rows[-2]
+    assert b"\x1b]8;id=" in chat.output and b";http://127.0.0.1:9/cat.png\x1b\\" in chat.output
+    assert screen.rows == Screen.of(rich_whole(IMAGES_TEXT)).rows
 
 
 def test_frames_are_synchronized_and_drawn_only_when_something_changed(

@@ -18,12 +18,16 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
+from rich.text import Text
 
 from mlxchat.chat.events import Done, Error, Event, Response, Start, Thinking, ThinkingDone, Timing, ToolCall
+from mlxchat.output.list_stream import ListStream
+from mlxchat.output.live_answer import AnswerView
+from mlxchat.output.markdown_render import MarkdownRenderer
 from mlxchat.output.pretty import PrettyOptions, PrettyRenderer
 from tests.chat_helpers import add_profile
 from tests.fixtures.standin import Standin
-from tests.render_rows import incremental_rows, rich_rows, same_links
+from tests.render_rows import answer_console, incremental_rows, rich_rows, same_links
 from tests.standin.markdown_doc import document
 from tests.terminal_screen import PtyChat, Screen, rich_whole
 
@@ -158,9 +162,9 @@ PIECES = [
     + "".join(f"| {i:6d} | row {i:<18} |\n" for i in range(15)),
     # (Eight items: Rich sizes the numbers for one more than the last, so a numbered list that grows
     # to nine after its top scrolled away keeps the narrower numbers there, as a table keeps its
-    # narrower columns.)
+    # narrower columns; the paragraph after it keeps two of it from making one list of sixteen.)
     "1. one\n2. two\n   - nested\n   - nested **bold**\n3. three\n4. four\n5. five\n6. six\n7. seven\n"
-    "8. eight",
+    "8. eight\n\nAfter the list.",
     "".join(f"- item {i} with *some* words in it that wrap around a narrow terminal\n" for i in range(14)),
     "> A quote that goes on for a while " + "and on " * 12 + "\n> - with a list\n> - inside",
     "# Heading one",
@@ -183,6 +187,57 @@ def test_the_live_answer_ends_as_a_one_shot_render(
 ) -> None:
     text = joint.join(pieces) + "\n"
     assert same_links(incremental_rows(text, chunks, width, height)) == same_links(rich_rows(text, width))
+
+
+NESTED_LISTS = [
+    "-   foo, whose text starts at column 4\n"
+    "    - nested in foo\n"
+    "      1. and deeper\n"
+    "   - a sibling of foo (indented less than foo's text)\n"
+    "-   bar\n"
+    "    - nested in bar\n"
+    "- baz\n",
+    "1.  one\n    * nested in one\n\n      more of it\n2.  two\n9. nine\n10. ten\n    - in ten\n",
+]
+
+
+@pytest.mark.parametrize("size", [1, 5, 40])
+@pytest.mark.parametrize("text", NESTED_LISTS, ids=["bullets", "numbers"])
+def test_a_list_with_nested_items_streams_item_by_item(text: str, size: int) -> None:
+    # Each item ends where CommonMark ends it, and a marker that arrives before its text waits for
+    # it, so the list is never handed to a whole render.
+    view = AnswerView(MarkdownRenderer(answer_console(60)))
+    rows: list[str] = []
+    for piece in chunks(text + "\nDone.\n", size):
+        view.feed(piece)
+        final, _ = view.frame(60, 30)
+        rows += final
+        if len(view.blocks.tail) > 4 and view.blocks.tail[0] in "-1":  # (a bare "-" may become a rule)
+            assert isinstance(view.open, ListStream) and view.open.valid
+    assert same_links(rows + view.close()) == same_links(rich_rows(text + "\nDone.\n", 60))
+
+
+def test_a_frame_wraps_the_open_text_of_a_paragraph_once() -> None:
+    # A paragraph taller than the screen: each frame makes its top rows final, and the text that
+    # is not final yet is wrapped for the live rows once, not again for making rows final.
+    md = MarkdownRenderer(answer_console(40))
+    wrapped: list[str] = []
+    wrap = md.wrap
+
+    def counted(text: Text, width: int) -> list[Text]:
+        wrapped.append(text.plain)
+        return wrap(text, width)
+
+    md.wrap = counted  # type: ignore[method-assign]
+    view = AnswerView(md)
+    text = " ".join(f"word{i}" for i in range(600)) + ".\n"
+    rows: list[str] = []
+    for piece in chunks(text, 25):
+        wrapped.clear()
+        view.feed(piece)
+        rows += view.frame(40, 6)[0]
+        assert len(wrapped) == len(set(wrapped)), wrapped
+    assert same_links(rows + view.close()) == same_links(rich_rows(text, 40))
 
 
 def test_model_text_is_never_read_as_html() -> None:
@@ -216,7 +271,7 @@ PACED = [  # (kind, size, tokens a second): each streams for one to two seconds
     ("table", 80, 500),
     ("paragraph", 6000, 1000),
     ("blocks", 600, 400),
-    ("nested", 10, 300),
+    ("nested", 8, 300),  # (eight: Rich sizes the numbers for one more, so nine widen them, below)
     ("quotes", 5, 300),
     ("headings", 9, 300),
     ("shapes", 12, 300),
@@ -240,15 +295,16 @@ def test_paced_streams_end_as_one_shot_renders(mlxchat_home: Path, standin: Stan
             assert chat.output.count(b"\x1b[?2026h") >= 3, kind  # drawn live, frame by frame
 
 
-def test_a_table_taller_than_the_screen_ends_as_a_one_shot_render_on_screen(
-    mlxchat_home: Path, standin: Standin
+@pytest.mark.parametrize("kind, size", [("table", 150), ("nested", 12)])
+def test_a_block_taller_than_the_screen_that_widens_ends_as_a_one_shot_render_on_screen(
+    mlxchat_home: Path, standin: Standin, kind: str, size: int
 ) -> None:
-    # Its first column widens at row 100, after the first rows scrolled away: those keep the
-    # width they had; what is on the screen is the one-shot render.
-    add_profile(mlxchat_home, "p", server="remote", url=standin.base_url, model="paced:table:150:600")
+    # The table's first column widens at row 100, the list's numbers at item 10, after their first
+    # rows scrolled away: those keep the width they had; what is on the screen is the one-shot render.
+    add_profile(mlxchat_home, "p", server="remote", url=standin.base_url, model=f"paced:{kind}:{size}:600")
     chat = PtyChat(mlxchat_home, "p", "q")
     screen = chat.finish()
-    reference = Screen.of(rich_whole(document("table", 150)))
+    reference = Screen.of(rich_whole(document(kind, size)))
     assert screen.visible == reference.visible
     assert len(screen.rows) == len(reference.rows)
 

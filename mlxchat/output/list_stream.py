@@ -2,71 +2,50 @@
 
 Rich renders a list item by item (a bullet, or a number whose width follows the list's last
 number, then the item's own blocks), so a list's rows are its items' rows one after another. An
-item is finished once the next one has begun: a line with the list's marker at the list's indent.
-Each item is parsed and rendered alone, by Rich, as it renders inside the list. A numbered list
-that reaches 10 (100, ...) items renders the items still on screen again with the wider numbers;
-rows that already scrolled away keep the narrower ones.
+item is finished once the next one has begun: a line with the list's marker indented less than
+the item's text (CommonMark's rule, mlxchat.output.markdown_blocks.list_marker; indented as far,
+it begins a list nested in the item). A marker still without its text is left out of the item
+being written until it shows what it begins. Each item is parsed and rendered alone, by Rich, as
+it renders inside the list. A numbered list that reaches 10 (100, ...) items renders the items
+still on screen again with the wider numbers; rows that already scrolled away keep the narrower
+ones.
 
-Anything this does not follow (another kind of marker, which starts another list; an item line
-at another indent) hands the block back to a whole render (``valid`` turns False).
+Anything this does not follow (another kind of marker, which starts another list; lines that
+hold more than one item, or more than the list) hands the block back to a whole render
+(``valid`` turns False).
 """
 
 from __future__ import annotations
 
-import re
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
-from rich.markdown import ListElement, ListItem, Markdown, MarkdownElement
+from rich.markdown import ListElement, ListItem
 from rich.segment import Segment
 
-from mlxchat.output.markdown_render import ParsedMarkdown, strip_empty
+from mlxchat.output.markdown_blocks import ListMarker, item_may_begin, list_marker
+from mlxchat.output.markdown_render import keep, strip_empty
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
-    from rich.console import ConsoleOptions, RenderResult
 
     from mlxchat.output.markdown_render import MarkdownRenderer
 
-_ITEM = re.compile(r"^( {0,3})([-+*]|(\d{1,9})([.)]))([ \t]|$)")
-BEGUN = re.compile(r"^ {0,3}([-+*]|\d{1,9}[.)])[ \t]+\S")
-"""A line that begins a list item (with something in it: a bare ``-`` may still become a rule)."""
 
-
-class _KeptList(ListElement):
-    @classmethod
-    def create(cls, markdown: Markdown, token: Token) -> ListElement:
-        element = super().create(markdown, token)
-        assert isinstance(markdown, _ListItems) and isinstance(element, _KeptList)
-        markdown.kept.append(element)
-        return element
-
-    def __rich_console__(self, console: object, options: ConsoleOptions) -> RenderResult:
-        return iter(())
-
-
-class _ListItems(ParsedMarkdown):
-    elements: ClassVar[dict[str, type[MarkdownElement]]] = {
-        **Markdown.elements,
-        "bullet_list_open": _KeptList,
-        "ordered_list_open": _KeptList,
-    }
-
-    def __init__(self, tokens: list[Token]) -> None:
-        super().__init__(tokens)
-        self.kept: list[ListElement] = []
+def begins_list(line: str) -> ListMarker | None:
+    """The marker of ``line`` if it begins a list item with something in it (a bare ``-`` may
+    still become a rule)."""
+    marker = list_marker(line)
+    return marker if marker is not None and marker.text else None
 
 
 class ListStream:
-    def __init__(self, md: MarkdownRenderer, first_line: str, separated: bool) -> None:
-        match = _ITEM.match(first_line)
-        assert match is not None
+    def __init__(self, md: MarkdownRenderer, first: ListMarker, separated: bool) -> None:
         self.md = md
         self.separated = separated
         self.valid = True
-        self.indent = match.group(1)
-        self.content_indent = len(match.group(0)) + (0 if match.group(5) else 1)
-        self.marker = match.group(4) or match.group(2)  # the bullet, or the number's "." or ")"
-        self.start = int(match.group(3)) if match.group(3) else None
+        self.kind = first.kind
+        self.start = first.number
+        self.content_indent = first.content  # of the item being written
         self.items: list[str] = []  # finished items not yet committed
         self.done = 0  # finished items, committed ones included
         self.open_item = ""
@@ -83,27 +62,30 @@ class ListStream:
             self._line(tail, self._scanned, end)
             self._scanned = end
         partial = tail[self._scanned :]
-        if partial and BEGUN.match(partial) and self._is_item(partial):
-            self._close_item(tail, self._scanned)  # the next item has begun on this line
-        self.open_item = tail[self._item_start :]
+        held = 0
+        if begins_list(partial):
+            self._item_at(partial, tail, self._scanned)  # the next item may have begun on this line
+        elif item_may_begin(partial):
+            held = len(partial)  # ("-" alone: it shows once it tells whether it begins an item)
+        self.open_item = tail[self._item_start : len(tail) - held]
         return self
 
-    def _is_item(self, line: str) -> bool:
-        match = _ITEM.match(line)
-        if match is None:
-            return False
-        if match.group(1) != self.indent:
-            if len(match.group(1)) < self.content_indent:  # not nested in the item: unsure
-                self.valid = False
-            return False
-        if (match.group(4) or match.group(2)) != self.marker:
-            self.valid = False  # another kind of marker starts another list
-            return False
-        return True
-
     def _line(self, tail: str, start: int, end: int) -> None:
-        if start > self._item_start and self._is_item(tail[start:end]):
-            self._close_item(tail, start)
+        if start > self._item_start:
+            self._item_at(tail[start:end], tail, start)
+
+    def _item_at(self, line: str, tail: str, start: int) -> None:
+        """Close the item being written if ``line`` (at ``start``) begins the next one: the list's
+        marker, indented less than the item's text (indented as much, it begins an item nested in
+        it). Another kind of marker starts another list, which this does not follow."""
+        marker = list_marker(line)
+        if marker is None or marker.indent >= self.content_indent:
+            return
+        if marker.kind != self.kind:
+            self.valid = False
+            return
+        self.content_indent = marker.content
+        self._close_item(tail, start)
 
     def _close_item(self, tail: str, start: int) -> None:
         if start > self._item_start:
@@ -123,16 +105,13 @@ class ListStream:
         if not _one_list(tokens):  # the item's lines hold more than the item (a heading after it)
             self.valid = False
             return self.md.block_lines(source, width)
-        markdown = _ListItems(tokens)
         console = self.md.console
         options = console.options.update(width=width, height=None)
-        for _ in console.render(markdown, options):
-            pass
-        lists = markdown.kept
-        if len(lists) != 1 or len(lists[0].items) != 1:
+        kept = keep(console, options, tokens, ListElement, "bullet_list_open", "ordered_list_open")
+        if kept is None or len(kept.items) != 1:
             self.valid = False
             return self.md.block_lines(source, width)
-        item: ListItem = lists[0].items[0]
+        item: ListItem = kept.items[0]
         if self.start is None:
             rendered = item.render_bullet(console, options)
         else:

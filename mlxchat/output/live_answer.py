@@ -1,11 +1,13 @@
 """The answer while it streams: each finished block rendered once, the open block as it grows.
 
 The answer is split into blocks (mlxchat.output.markdown_blocks). A finished block is rendered once,
-whole, and its rows are final. The block still being written is rendered by the class that can go
-on from where it was for its kind: code blocks line by line (code_stream), paragraphs piece by piece
-(paragraph_stream), tables row by row (table_stream); any other block (lists, quotes, headings) is
-rendered whole again when it changed. A block that turns out to be something else on a later line
-(a paragraph that becomes a setext heading) is handed to the whole render from that line on.
+whole, and its rows are final; the blocks that finish in one frame are rendered together, by one
+parse and one Rich render. The block still being written is rendered by the class that can go on
+from where it was for its kind: code blocks line by line (code_stream), paragraphs piece by piece
+(paragraph_stream), tables row by row (table_stream), lists item by item (list_stream); any other
+block (quotes, headings) is rendered whole again when it changed. A block that turns out to be
+something else on a later line (a paragraph that becomes a setext heading) is handed to the whole
+render from that line on.
 
 :meth:`AnswerView.frame` gives the rows that became final and the live rows, at most ``height - 1``
 (the screen, less the row the cursor waits on). When the open block has more rows than that, the
@@ -19,7 +21,7 @@ from __future__ import annotations
 from typing import Protocol
 
 from mlxchat.output.code_stream import CodeStream, fence_of
-from mlxchat.output.list_stream import BEGUN, ListStream
+from mlxchat.output.list_stream import ListStream, begins_list
 from mlxchat.output.markdown_blocks import MarkdownBlocks, fence_start, text_line
 from mlxchat.output.markdown_render import MarkdownRenderer
 from mlxchat.output.paragraph_stream import ParagraphStream
@@ -62,7 +64,7 @@ class WholeBlock:
         return self
 
     def _rows(self, text: str, width: int) -> list[str]:
-        rows, self.leaves_new_line = self.md.block_rows(text, width, self.new_line)
+        rows, self.leaves_new_line = self.md.block_rows([text], width, self.new_line)
         return rows[self.skip :]
 
     def soft_rows(self, width: int) -> list[str]:
@@ -98,16 +100,14 @@ class AnswerView:
         self._final: list[str] = []
 
     def feed(self, text: str) -> None:
-        for block in self.blocks.feed(text):
-            self._finished(block)
+        self._finished(self.blocks.feed(text))
         tail = self.blocks.tail
         if self.live and tail.strip():
             self.open = self._update(tail)
 
     def close(self) -> list[str]:
         """The stream ended (or was interrupted): what is left is the last block; all rows final."""
-        for block in self.blocks.close():
-            self._finished(block)
+        self._finished(self.blocks.close())
         final, self._final = self._final, []
         return final
 
@@ -130,23 +130,33 @@ class AnswerView:
             soft = soft[-limit:]
         return final, soft
 
-    def _finished(self, block: str) -> None:
+    def _finished(self, blocks: list[str]) -> None:
+        """Blocks that can no longer change, in order: the first ends the open block, if one is open;
+        the others are rendered together, by one Rich render of their source (a short block costs
+        little more than its share of one render: an instant answer finishes hundreds a frame)."""
+        if not blocks:
+            return
         width = self.md.width
         if self.open is not None:
-            # Every line is complete now, which may show the block to be something else.
-            self.open = self._update(block + "\n")
-            rows = self.open.finish(block, width)
-            if not self.open.valid:  # (found out while rendering it)
-                self.open = WholeBlock(self.md, self._new_line, self.open.committed)
-                rows = self.open.finish(block, width)
-            self._final += rows
-            # Streamed blocks (paragraphs, code, tables, lists) all leave a new line.
-            self._new_line = not isinstance(self.open, WholeBlock) or self.open.leaves_new_line
-            self.open = None
-        else:
-            rows, self._new_line = self.md.block_rows(block, width, self._new_line)
+            self._finish_open(blocks[0], width)
+            blocks = blocks[1:]
+        if blocks:
+            rows, self._new_line = self.md.block_rows(blocks, width, self._new_line)
             self._final += rows
         self._whole_for_good = False
+
+    def _finish_open(self, block: str, width: int) -> None:
+        assert self.open is not None
+        # Every line is complete now, which may show the block to be something else.
+        self.open = self._update(block + "\n")
+        rows = self.open.finish(block, width)
+        if not self.open.valid:  # (found out while rendering it)
+            self.open = WholeBlock(self.md, self._new_line, self.open.committed)
+            rows = self.open.finish(block, width)
+        self._final += rows
+        # Streamed blocks (paragraphs, code, tables, lists) all leave a new line.
+        self._new_line = not isinstance(self.open, WholeBlock) or self.open.leaves_new_line
+        self.open = None
 
     def _update(self, tail: str) -> OpenBlock:
         block = self.open
@@ -177,6 +187,5 @@ class AnswerView:
             return None
         if text_line(first, bool(newline)):
             return ParagraphStream(self.md, self._new_line)
-        if BEGUN.match(first):
-            return ListStream(self.md, first, separated=True)
-        return None
+        marker = begins_list(first)
+        return ListStream(self.md, marker, separated=True) if marker is not None else None

@@ -23,6 +23,7 @@ slower to render.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(\s|$)")
@@ -31,25 +32,52 @@ _SETEXT = re.compile(r"^ {0,3}(=+|-+)[ \t]*$")
 _BLOCK_START = re.compile(r"^( {0,3}([-+*](\s|$)|\d{1,9}[.)](\s|$)|>|#{1,6}(\s|$)|```|~~~)| {4}|\t)")
 _MAYBE_BLOCK_START = re.compile(r"^ {0,3}(([-*_=+])([ \t]*\2)*[ \t]*|\d{1,9}[.)]?|#{1,6}|`{1,2}|~{1,2})$")
 _SPACE = re.compile(r"^\s*$")
-_LIST_ITEM = re.compile(r"^( {0,3})([-+*]|\d{1,9}([.)]))([ \t]{1,4}|$)")
+_LIST_ITEM = re.compile(r"^( {0,3})([-+*]|(\d{1,9})([.)]))(?=[ \t\n]|$)")
 _RULE = re.compile(r"^ {0,3}([-*_])([ \t]*\1){2,}[ \t]*$")
 _NUMBER_SO_FAR = re.compile(r"^ {0,3}\d{1,9}$")
 
 
-def list_kind(line: str) -> str | None:
+@dataclass(frozen=True)
+class ListMarker:
+    """The start of a list item, by CommonMark's rules."""
+
+    indent: int
+    """Spaces before the marker."""
+    kind: str
     """What makes another item of the same list: the bullet, or the number's ``.`` or ``)``."""
+    number: int | None
+    """The number of an item of a numbered list."""
+    content: int
+    """Where the item's text starts: a line indented less is not in the item."""
+    text: bool
+    """Whether text follows the marker on its line."""
+
+
+def list_marker(line: str) -> ListMarker | None:
+    """The list item that ``line`` begins, if it begins one. The item's text starts after the spaces
+    after the marker, when they are one to four; after one when there are more (the rest indent a
+    code block in the item) or when nothing follows the marker."""
     match = _LIST_ITEM.match(line)
     if match is None or _RULE.match(line.rstrip("\n")):
         return None
-    return match.group(3) or match.group(2)
+    after = line[match.end() :].rstrip("\n")
+    text = after.lstrip(" \t")
+    spaces = len(after) - len(text)
+    content = match.end() + (spaces if text and spaces <= 4 else 1)
+    number = int(match.group(3)) if match.group(3) else None
+    return ListMarker(len(match.group(1)), match.group(4) or match.group(2), number, content, bool(text))
 
 
-def content_indent(line: str) -> int:
-    """Where the text of the list item that ``line`` begins starts (lines indented less are not in it)."""
-    match = _LIST_ITEM.match(line)
-    assert match is not None
-    after = match.group(4)
-    return match.end(2) + (len(after) if after and after.strip(" \t") == "" and len(after) <= 4 else 1)
+def item_may_begin(partial: str) -> bool:
+    """Whether a line still being written may turn out to begin a list item: a marker with nothing
+    after it yet, or a number still without its ``.`` or ``)``."""
+    marker = list_marker(partial)
+    return (marker is not None and not marker.text) or bool(_NUMBER_SO_FAR.match(partial))
+
+
+def list_kind(line: str) -> str | None:
+    marker = list_marker(line)
+    return None if marker is None else marker.kind
 
 
 def text_line(line: str, complete: bool) -> bool | None:
@@ -108,9 +136,9 @@ class MarkdownBlocks:
         return [rest] if rest.strip() else []
 
     def _list_item(self, line: str) -> None:
-        kind = list_kind(line)
-        if kind is not None:
-            self._list, self._item_indent = kind, content_indent(line)
+        marker = list_marker(line)
+        if marker is not None:
+            self._list, self._item_indent = marker.kind, marker.content
 
     def _may_go_on(self, partial: str) -> bool:
         """Whether a line after a blank line, still being written, may be the open list's next item."""

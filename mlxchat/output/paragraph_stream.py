@@ -65,6 +65,7 @@ class ParagraphStream:
         self.committed = 0
         self._width = 0
         self._open = ("", Text())
+        self._live_rows: tuple[tuple[Text | None, Text | None, int], list[str]] = ((None, None, 0), [])
         self._plain_is_unstyled = not md.inline_text("a").spans
 
     def update(self, tail: str) -> ParagraphStream:
@@ -136,14 +137,26 @@ class ParagraphStream:
     def _head(self) -> list[str]:
         return [""] if self.separated and not self.committed else []
 
-    def soft_rows(self, width: int) -> list[str]:
+    def _decide(self, width: int) -> None:
         self._at(width)
         self._advance_cut()
         self._settle()
-        return self._head() + self.rows + self._wrap(self.settled + self._open_text())
+
+    def _live(self) -> list[str]:
+        """The rows of the text from the first undecided line on, wrapped once for each text."""
+        open_text = self._open_text()
+        (settled, shown, width), rows = self._live_rows
+        if settled is not self.settled or shown is not open_text or width != self._width:
+            rows = self._wrap(self.settled + open_text)
+            self._live_rows = ((self.settled, open_text, self._width), rows)
+        return rows
+
+    def soft_rows(self, width: int) -> list[str]:
+        self._decide(width)
+        return self._head() + self.rows + self._live()
 
     def commit(self, rows: int, width: int) -> list[str]:
-        self.soft_rows(width)
+        self._decide(width)
         head = self._head()
         take = min(len(self.rows), max(0, rows - len(head)))
         if not take:

@@ -10,44 +10,21 @@ had (a one-shot render of a table taller than the screen can differ there, and o
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING
 
 from rich import box
-from rich.markdown import Markdown, MarkdownElement, TableElement
+from rich.markdown import TableElement
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from mlxchat.output.markdown_render import ParsedMarkdown
+from mlxchat.output.markdown_render import keep
 
 if TYPE_CHECKING:
-    from markdown_it.token import Token
-    from rich.console import ConsoleOptions, RenderResult
-
     from mlxchat.output.markdown_render import MarkdownRenderer
 
 Row = list[Text]
-
-
-class _KeptTable(TableElement):
-    @classmethod
-    def create(cls, markdown: Markdown, token: Token) -> MarkdownElement:
-        element = cls()
-        assert isinstance(markdown, _TableCells)
-        markdown.kept.append(element)
-        return element
-
-    def __rich_console__(self, console: object, options: ConsoleOptions) -> RenderResult:
-        return iter(())
-
-
-class _TableCells(ParsedMarkdown):
-    elements: ClassVar[dict[str, type[MarkdownElement]]] = {**Markdown.elements, "table_open": _KeptTable}
-
-    def __init__(self, tokens: list[Token]) -> None:
-        super().__init__(tokens)
-        self.kept: list[TableElement] = []
 
 
 def _table(show_header: bool) -> Table:
@@ -85,12 +62,10 @@ class TableStream:
             self._widest.append((0, cell, 0, cell))
 
     def _parse(self, body: str) -> tuple[Row | None, list[Row]]:
-        markdown = _TableCells(self.md.parser.parse(self.head + body))
-        for _ in self.md.console.render(markdown, self.md.console.options):
-            pass
-        if not markdown.kept:
+        console, tokens = self.md.console, self.md.parser.parse(self.head + body)
+        table = keep(console, console.options, tokens, TableElement, "table_open")
+        if table is None:
             return None, []
-        table = markdown.kept[0]
         header = None
         if table.header is not None and table.header.row is not None:
             header = []

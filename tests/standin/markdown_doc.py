@@ -14,6 +14,7 @@ benchmark, so all of them see the same text. ``document(kind, size)`` builds one
 | ``quotes`` | quotes | block quotes with lists inside, between paragraphs |
 | ``headings`` | sections | every heading level, rules, and a JavaScript block with a long comment |
 | ``html`` | (any) | text that looks like HTML, inline and as a block |
+| ``images`` | (any) | Markdown images in a paragraph, alone, in a table |
 | ``shapes`` | list items | opens with a table; loose numbered lists past 9 items, rules before lists |
 """
 
@@ -167,6 +168,17 @@ def html_doc(_size: int) -> str:
     return HTML_TEXT
 
 
+IMAGES_TEXT = (
+    "See ![a cat on a mat](http://127.0.0.1:9/cat.png) here, then ![](http://127.0.0.1:9/docs/plan.svg).\n\n"
+    '![a chart *of sales*](chart.png "Sales")\n\n| picture |\n|---|\n| ![tiny](t.png) |\n'
+)
+
+
+def images_doc(_size: int) -> str:
+    """Images in a paragraph, alone, with and without alt text, in a table (shown as text, in place)."""
+    return IMAGES_TEXT
+
+
 def shapes_doc(items: int, seed: int = 1) -> str:
     """Where a block-by-block render and Rich's whole render part easily: a table first, loose lists
     (items apart by blank lines) whose numbers widen, a rule right before a list, a quote, a rule last."""
@@ -189,6 +201,7 @@ DOCUMENTS: dict[str, Callable[[int], str]] = {
     "quotes": quotes_doc,
     "headings": headings_doc,
     "html": html_doc,
+    "images": images_doc,
     "shapes": shapes_doc,
 }
 
