@@ -300,11 +300,8 @@ def _binary_stdin(terminal: "Terminal") -> BinaryIO:
 
 def start_if_needed(profile: "Profile", terminal: "Terminal") -> None:
     from mlxchat.servers import lifecycle
-    from mlxchat.servers.kinds import kind_of
 
-    if kind_of(profile).is_remote:
-        return
-    if lifecycle.is_running(profile):
+    if not lifecycle.needs_start(profile):
         return
     terminal.info(f"starting {profile.name}…")
     lifecycle.start(profile)
