@@ -13,7 +13,6 @@ import os
 import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
@@ -73,15 +72,24 @@ def color_wanted(is_tty: bool, env: Mapping[str, str] = os.environ) -> bool:
     return is_tty
 
 
-@dataclass
 class Terminal:
-    stdout: TextIO = field(default_factory=process_stdout)
-    stderr: TextIO = field(default_factory=lambda: sys.stderr)
-    stdin: TextIO = field(default_factory=lambda: sys.stdin)
-    env: Mapping[str, str] = field(default_factory=lambda: os.environ, repr=False)
-    """Where NO_COLOR, FORCE_COLOR and TERM are read."""
-    _err_console: Console | None = field(default=None, init=False, repr=False)
-    _out_console: Console | None = field(default=None, init=False, repr=False)
+    """The process's streams and environment (a plain class: ``history list`` and ``search`` start
+    without loading ``dataclasses``)."""
+
+    def __init__(
+        self,
+        stdout: TextIO | None = None,
+        stderr: TextIO | None = None,
+        stdin: TextIO | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> None:
+        self.stdout = process_stdout() if stdout is None else stdout
+        self.stderr = sys.stderr if stderr is None else stderr
+        self.stdin = sys.stdin if stdin is None else stdin
+        self.env = os.environ if env is None else env
+        """Where NO_COLOR, FORCE_COLOR and TERM are read."""
+        self._err_console: Console | None = None
+        self._out_console: Console | None = None
 
     @property
     def stdout_isatty(self) -> bool:

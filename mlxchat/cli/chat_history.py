@@ -12,7 +12,7 @@ if TYPE_CHECKING:
     from mlxchat.chat.options import ChatOptions
     from mlxchat.cli.context import CliContext
     from mlxchat.history.log import ConversationLog
-    from mlxchat.history.model import Continuation
+    from mlxchat.history.turns import Continuation
     from mlxchat.profile import Profile
     from mlxchat.terminal import Terminal
 

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
     from mlxchat.chat.request import ChatRequest
     from mlxchat.chat.turn import TurnResult
-    from mlxchat.history.model import Continuation
     from mlxchat.history.turn_row import TurnRow
+    from mlxchat.history.turns import Continuation
     from mlxchat.profile import Profile
 
 

@@ -13,10 +13,11 @@ from mlxchat import paths
 from mlxchat.errors import UsageError
 from mlxchat.history.database import close, connect, failure, transaction
 from mlxchat.history.ids import looks_like_id, normalise
-from mlxchat.history.model import Continuation, ConversationDetail, ConversationSummary, Turn
+from mlxchat.history.model import ConversationSummary
 
 if TYPE_CHECKING:
     from mlxchat.history.media import Lookup
+    from mlxchat.history.turns import Continuation, ConversationDetail, Turn
 
 
 @contextmanager
@@ -110,6 +111,8 @@ def _turn(row: tuple[Any, ...], attachments: list[dict[str, Any]]) -> Turn:
     (cid, turn, rid, previous, profile, model, started, ended, system, messages, prompt, parts,
      options, reasoning, answer, calls, status, finish, usage, ttft, thinking, total, request_id,
      completion_id, end) = row  # fmt: skip
+    from mlxchat.history.turns import Turn
+
     done = status == "done"
     return Turn(
         cid, turn, rid, previous, profile, model, started, ended, system, _loads(messages, []),
@@ -144,6 +147,8 @@ def conversation(con: sqlite3.Connection | None, text: str) -> ConversationDetai
     cid = find_id(con, text)
     assert con is not None
     row = con.execute(f"{_SUMMARY} WHERE c.id = ?", (cid,)).fetchone()
+    from mlxchat.history.turns import ConversationDetail
+
     return ConversationDetail(ConversationSummary._make(row), turns_of(con, cid))
 
 
@@ -165,6 +170,7 @@ def continuation(con: sqlite3.Connection, turns: list[Turn], conversation_id: st
     messages, and for each answered turn its prompt and its answer (without reasoning). Turns that
     ended in an error add their earlier messages only, as in an interactive session."""
     from mlxchat.history.media import restore_content, restore_messages
+    from mlxchat.history.turns import Continuation
 
     lookup = blob_lookup(con)
     dropped: list[str] = []
