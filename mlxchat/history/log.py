@@ -73,7 +73,7 @@ class HistoryWriter:
         finally:
             with self._lock:
                 if self._held is not None:
-                    close(self._held, self.path)
+                    close(self._held, self.path, wrote=True)
                     self._held = None
 
     @contextmanager
@@ -88,7 +88,7 @@ class HistoryWriter:
         try:
             yield con
         finally:
-            close(con, self.path)
+            close(con, self.path, wrote=True)
 
     def _fail(self, exc: Exception) -> None:
         from mlxchat.history.database import failure
