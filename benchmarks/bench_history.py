@@ -13,6 +13,10 @@ The large history is built through the code chats use (mlxchat.history.log), fro
 a prompt of one sentence, reasoning of 4 and an answer of 8, from a Zipf-distributed vocabulary,
 streamed one word per chunk, in conversations of 1 to 5 turns.
 
+With MLXCHAT_BENCH_AGAINST=DIR (benchmarks/against.py), every command also runs from that other
+checkout, interleaved with this one's (each checkout's chats in a history of their own; the large
+history is built by this checkout and read by both), and the ratios between the two are printed.
+
 Run: `python -m benchmarks.run history` (or `python benchmarks/bench_history.py [RESPONSES]`).
 """
 
@@ -25,6 +29,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from contextlib import ExitStack
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -32,6 +37,7 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:  # run as a script (python benchmarks/bench_x.py), not with -m
     sys.path.insert(0, str(REPO))
 
+from benchmarks.against import mlxchat_in, other_checkout, ratio_line  # noqa: E402
 from benchmarks.bench_stream import mlxchat_home, standin  # noqa: E402
 from benchmarks.timing import interleaved, median_ms  # noqa: E402
 
@@ -109,21 +115,53 @@ def _turn(
     return [*messages, {"role": "assistant", "content": result.answer.strip()}]
 
 
+def _mlxchat(checkout: Path, home: str, *args: str) -> list[str]:
+    """``python -m mlxchat ARGS`` from ``checkout``'s sources, with ``home`` as MLXCHAT_HOME."""
+    return ["env", f"MLXCHAT_HOME={home}", *mlxchat_in(checkout, *args)]
+
+
+def _sides() -> dict[str, Path]:
+    """This checkout, and MLXCHAT_BENCH_AGAINST's when it is given (benchmarks/against.py)."""
+    other = other_checkout()
+    return {"this": REPO} if other is None else {"this": REPO, "other": other}
+
+
+def _ms(samples: dict[str, list[float]], name: str) -> float:
+    return median_ms(samples[name])
+
+
 def chat_cost(runs: int) -> None:
+    """History on against --no-log, for each checkout, each with a history of its own."""
+    sides = _sides()
     cpu: dict[str, list[float]] = {}
-    with standin() as base_url, mlxchat_home(base_url, ["think-content"]) as env:
-        chat = [sys.executable, "-m", "mlxchat", "chat", "think-content", "What is 2+2?", "--json"]
-        samples = interleaved({"no-log": [*chat, "--no-log"], "history": chat}, runs=runs, env=env, cpu=cpu)
-    off, on = median_ms(samples["no-log"]), median_ms(samples["history"])
-    cpu_off, cpu_on = median_ms(cpu["no-log"]), median_ms(cpu["history"])
-    print(
-        f"`mlxchat chat --json`, whole command: history on median {on:.1f} ms, --no-log {off:.1f} ms: "
-        f"{on / off:.3f}x (goal: <= 1.05x); CPU {cpu_on:.1f} ms against {cpu_off:.1f} ms: "
-        f"{cpu_on / cpu_off:.3f}x"
-    )
+    with standin() as base_url, ExitStack() as stack:
+        commands: dict[str, Sequence[str]] = {}
+        for side, checkout in sides.items():
+            home = stack.enter_context(mlxchat_home(base_url, ["think-content"]))["MLXCHAT_HOME"]
+            chat = _mlxchat(checkout, home, "chat", "think-content", "What is 2+2?", "--json")
+            commands[f"{side} no-log"], commands[f"{side} history"] = [*chat, "--no-log"], chat
+        wall = interleaved(commands, runs=runs, cpu=cpu)
+    for side in sides:
+        on, off = _ms(wall, f"{side} history"), _ms(wall, f"{side} no-log")
+        cpu_on, cpu_off = _ms(cpu, f"{side} history"), _ms(cpu, f"{side} no-log")
+        print(
+            f"{side}: `mlxchat chat --json`, whole command: history on median {on:.1f} ms, --no-log "
+            f"{off:.1f} ms: {on / off:.3f}x (goal: <= 1.05x); CPU {cpu_on:.1f} ms against "
+            f"{cpu_off:.1f} ms: {cpu_on / cpu_off:.3f}x"
+        )
+    if "other" in sides:
+        for mode in ("history", "no-log"):
+            print(ratio_line(f"chat --json ({mode})", _pair(wall, mode), _pair(cpu, mode)))
+
+
+def _pair(samples: dict[str, list[float]], name: str) -> dict[str, list[float]]:
+    return {side: samples[f"{side} {name}"] for side in ("this", "other")}
 
 
 def large_history(responses: int, runs: int) -> None:
+    """list and search on a history of ``responses`` turns (built by this checkout; the other
+    checkout must read the same schema version), against the floor of any mlxchat command."""
+    sides = _sides()
     with tempfile.TemporaryDirectory() as home:
         db = Path(home) / "data" / "history.db"
         seconds, words = build(db, responses)
@@ -132,34 +170,43 @@ def large_history(responses: int, runs: int) -> None:
             f"built {responses:,} responses in {seconds:.1f} s; database {size / 1e6:.1f} MB, "
             f"{size / responses * 1000 / 1e6:.2f} MB per 1,000 responses"
         )
-        py = [sys.executable, "-m", "mlxchat"]
         rare, common = words[RARE_RANK], words[COMMON_RANK]
         commands: dict[str, Sequence[str]] = {
-            "version": [*py, "--version"],
-            "names": [*py, "profile", "names"],
-            "list": [*py, "history", "list", "-n", "20"],
-            "search-rare": [*py, "history", "search", rare],
-            "search-common": [*py, "history", "search", common],
-            "search-two": [*py, "history", "search", words[RARE_RANK // 3], words[COMMON_RANK * 5]],
+            "version": _mlxchat(REPO, home, "--version"),
+            "names": _mlxchat(REPO, home, "profile", "names"),
         }
+        two = [words[RARE_RANK // 3], words[COMMON_RANK * 5]]
+        queries = {"list": [], "search-rare": [rare], "search-common": [common], "search-two": two}
+        for side, checkout in sides.items():
+            for name, query in queries.items():
+                commands[f"{side} {name}"] = _mlxchat(checkout, home, *_READS[name], *query)
         cpu: dict[str, list[float]] = {}
-        samples = interleaved(commands, runs=runs, env={"MLXCHAT_HOME": home}, cpu=cpu)
-    floor, names = median_ms(samples["version"]), median_ms(samples["names"])
+        wall = interleaved(commands, runs=runs, cpu=cpu)
     print(
-        f"floor: mlxchat --version median {floor:.1f} ms, mlxchat profile names {names:.1f} ms "
-        f"(CPU {median_ms(cpu['names']):.1f} ms)"
+        f"floor: mlxchat --version median {_ms(wall, 'version'):.1f} ms (CPU {_ms(cpu, 'version'):.1f} ms), "
+        f"mlxchat profile names {_ms(wall, 'names'):.1f} ms (CPU {_ms(cpu, 'names'):.1f} ms)"
     )
-    for name, label in (
-        ("list", "history list -n 20"),
-        ("search-rare", f"history search (a rare word, rank {RARE_RANK})"),
-        ("search-common", f"history search (a common word, rank {COMMON_RANK})"),
-        ("search-two", "history search (two words)"),
-    ):
-        value, used = median_ms(samples[name]), median_ms(cpu[name])
-        print(
-            f"{label}: median {value:.1f} ms (goal <= 100 ms), {value / names:.2f}x profile names; "
-            f"CPU {used:.1f} ms, {used - median_ms(cpu['names']):+.1f} ms over profile names"
-        )
+    for side in sides:
+        for name, label in _LABELS.items():
+            value, used = _ms(wall, f"{side} {name}"), _ms(cpu, f"{side} {name}")
+            print(f"{side}: {label}: median {value:.1f} ms (goal <= 100 ms), CPU {used:.1f} ms")
+    if "other" in sides:
+        for name, label in _LABELS.items():
+            print(ratio_line(label, _pair(wall, name), _pair(cpu, name)))
+
+
+_READS = {
+    "list": ("history", "list", "-n", "20"),
+    "search-rare": ("history", "search"),
+    "search-common": ("history", "search"),
+    "search-two": ("history", "search"),
+}
+_LABELS = {
+    "list": "history list -n 20",
+    "search-rare": f"history search (a rare word, rank {RARE_RANK})",
+    "search-common": f"history search (a common word, rank {COMMON_RANK})",
+    "search-two": "history search (two words)",
+}
 
 
 def main(runs: int = 15) -> None:

@@ -87,6 +87,7 @@ def test_an_interrupted_answer_in_a_session_is_kept(
     question = f"stop me {uuid.uuid4().hex[:8]}"
     child.sendline(question)
     wait_for(server, f"stall: started: {question}")
+    child.expect_exact("The answer")  # on screen, not only sent: Ctrl-C must come after it arrived
     child.sendintr()
     child.expect_exact("interrupted")
     child.expect(PROMPT)

@@ -5,6 +5,7 @@ by the first schema version (tests/data/history-v1.sql, written by mlxchat at sc
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import subprocess
 import sys
@@ -50,6 +51,36 @@ def test_ten_parallel_chats_lose_no_row(run_here: RunCli, mlxchat_home: Path, se
     assert [t["turn"] for t in turns] == list(range(1, 12))
     assert sorted(t["prompt"] for t in turns[1:]) == sorted(f"follow-up {i}" for i in range(10))
     assert query(mlxchat_home, "PRAGMA integrity_check") == [("ok",)]
+
+
+def _wal_bytes(home: Path) -> int:
+    wal = db_path(home).with_name("history.db-wal")
+    return wal.stat().st_size if wal.exists() else 0
+
+
+def test_a_chat_that_leaves_a_large_wal_copies_it_into_the_database(
+    run_here: RunCli, mlxchat_home: Path, server: Standin
+) -> None:
+    """Every command is the first to open the history, and SQLite reads the whole WAL then: a chat
+    leaves it small (copying it into the database past 2 MB), not once per chat."""
+    name = remote(mlxchat_home, server, "think-content")
+    assert chat(run_here, name, "first").returncode == 0
+    path = db_path(mlxchat_home)
+    reader = sqlite3.connect(f"file:{path}?mode=ro", uri=True)  # the writer is not the last to close
+    reader.execute("PRAGMA schema_version").fetchone()
+    writer = sqlite3.connect(path)
+    writer.execute("PRAGMA wal_autocheckpoint = 0")
+    with writer:
+        rows = [(f"{i:064x}", os.urandom(1 << 20)) for i in range(3)]
+        writer.executemany("INSERT INTO blobs (sha256, data) VALUES (?, ?)", rows)
+    writer.close()
+    reader.close()
+    assert _wal_bytes(mlxchat_home) > 3 << 20
+    assert chat(run_here, name, "second").returncode == 0
+    assert _wal_bytes(mlxchat_home) == 0
+    assert chat(run_here, name, "third").returncode == 0
+    assert 0 < _wal_bytes(mlxchat_home) < 1 << 20  # a small WAL stays: no copy in every chat
+    assert [c["prompt"] for c in conversations(run_here)] == ["third", "second", "first"]
 
 
 def test_a_full_disk_warns_once_and_the_answer_is_still_written(

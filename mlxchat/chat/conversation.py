@@ -63,7 +63,7 @@ class Conversation(PlainRecord):
         seed_system: str | None = None
         if history and history[0].get("role") == "system":
             first = history.pop(0)
-            seed_system = _text_of(first.get("content"))
+            seed_system = text_of(first.get("content"))
         if system_option is not None:
             system = system_option or None
         elif seed_system is not None:
@@ -133,7 +133,8 @@ def ndjson(messages: Iterable[dict[str, Any]]) -> bytes:
     return b"".join(orjson.dumps(m) + b"\n" for m in messages)
 
 
-def _text_of(content: Any) -> str:
+def text_of(content: Any) -> str:
+    """The text of a message's content: a string as it is, the text of its parts joined."""
     if isinstance(content, str):
         return content
     if isinstance(content, list):

@@ -3,14 +3,15 @@ and the log its turns go to (``--no-log``, ``--log-attachments``). Rules in docs
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from mlxchat.errors import UsageError
 
 if TYPE_CHECKING:
     from mlxchat.chat.options import ChatOptions
     from mlxchat.cli.context import CliContext
-    from mlxchat.history.log import Continuation, ConversationLog
+    from mlxchat.history.log import ConversationLog
+    from mlxchat.history.turns import Continuation
     from mlxchat.profile import Profile
     from mlxchat.terminal import Terminal
 
@@ -20,11 +21,23 @@ RECAP_LINES = 12
 """Lines of each answer shown (the rest is one line saying how much was left out)."""
 
 
-class HistoryFlags(NamedTuple):  # not a dataclass: cheaper to create at import
-    continue_latest: bool = False
-    conversation_id: str | None = None
-    no_log: bool = False
-    log_attachments: bool = False
+class HistoryFlags:
+    """``-c``, ``--cid``, ``--no-log`` and ``--log-attachments`` as given (a plain class: nothing is
+    built when this module is imported, on every chat)."""
+
+    __slots__ = ("continue_latest", "conversation_id", "log_attachments", "no_log")
+
+    def __init__(
+        self,
+        continue_latest: bool = False,
+        conversation_id: str | None = None,
+        no_log: bool = False,
+        log_attachments: bool = False,
+    ) -> None:
+        self.continue_latest = continue_latest
+        self.conversation_id = conversation_id
+        self.no_log = no_log
+        self.log_attachments = log_attachments
 
 
 def check_flags(flags: HistoryFlags, messages_file: str | None) -> None:
@@ -87,10 +100,10 @@ def continued(options: ChatOptions, resumed: Continuation | None) -> ChatOptions
 def turn_log(
     profile: Profile, context: CliContext, flags: HistoryFlags, resumed: Continuation | None
 ) -> ConversationLog | None:
-    from mlxchat.history.log import open_log
-
     if flags.no_log:
         return None
+    from mlxchat.history.log import open_log
+
     return open_log(
         profile,
         environ=context.environ,

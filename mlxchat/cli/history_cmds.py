@@ -33,9 +33,9 @@ def _list(
     ctx: typer.Context, count: CountOpt = 20, profile: ProfileOpt = None, json_: JsonOpt = False
 ) -> None:
     """The latest conversations, the one with the most recent turn first."""
-    from mlxchat.cli.history_read import Scope, list_out
+    from mlxchat.cli.history_read import list_out
 
-    list_out(_terminal(ctx), Scope(count, profile, json_))
+    list_out(_terminal(ctx), (count, profile, json_))
 
 
 def _show(  # noqa: PLR0917 (typer options)
@@ -94,9 +94,9 @@ def _search(  # noqa: PLR0917 (typer options)
     ] = False,
 ) -> None:
     """Search prompts, answers and reasoning; the best matches first, the matches highlighted."""
-    from mlxchat.cli.history_read import Scope, search_out
+    from mlxchat.cli.history_read import search_out
 
-    search_out(_terminal(ctx), query, Scope(count, profile, json_), fts)
+    search_out(_terminal(ctx), query, (count, profile, json_), fts)
 
 
 def _rm(ctx: typer.Context, conversation_ids: IdsArg) -> None:

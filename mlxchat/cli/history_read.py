@@ -12,19 +12,16 @@ and exit codes are the same either way.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from mlxchat.terminal import Terminal
 
-
-class Scope(NamedTuple):
-    """What ``list`` and ``search`` show: how many, of which profile, as JSON or text."""
-
-    limit: int = 20
-    profile: str | None = None
-    json: bool = False
+Scope = tuple[int, str | None, bool]
+"""What ``list`` and ``search`` show: how many, of which profile, as JSON or text. (A plain tuple:
+a NamedTuple compiles its annotations when it is defined, which took as long as the query.)"""
 
 
 def list_out(term: Terminal, scope: Scope) -> None:
@@ -106,7 +103,7 @@ def _command(argv: list[str]) -> Callable[[Terminal], None] | None:
     words, opts = parsed
     profile = opts.get("profile")
     named = profile if isinstance(profile, str) else None
-    scope = Scope(int(str(opts.get("count", 20))), named, "json" in opts)
+    scope: Scope = (int(str(opts.get("count", 20))), named, "json" in opts)
     if argv[1] == "list":
         return None if words else (lambda term: list_out(term, scope))
     fts = "fts" in opts

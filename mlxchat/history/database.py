@@ -23,6 +23,9 @@ BUSY_TIMEOUT: Final = 5.0
 """Seconds a writer waits for another one (ten chats finishing at once take milliseconds)."""
 PAGE_SIZE: Final = 8192
 """Turns are a few KB each: 8 KB pages hold several (4 KB pages waste a third of the file)."""
+WAL_LIMIT: Final = 2 * 1024 * 1024
+"""Bytes of WAL a writer leaves for the next command (about 25 turns); past them, it lets SQLite
+copy the WAL into the database file and remove it as it closes (:func:`close`)."""
 
 _DAMAGED = {sqlite3.SQLITE_CORRUPT, sqlite3.SQLITE_NOTADB}
 _MESSAGES: Final = {
@@ -86,17 +89,20 @@ def connect(
     Raises HistoryError for everything that keeps it from being used."""
     path = path or paths.history_db()
     try:
-        if not path.exists():
+        try:
+            new = path.stat().st_size == 0
+        except (FileNotFoundError, NotADirectoryError):
             if not create:
                 return None
             _create_file(path)
+            new = True
         con = sqlite3.connect(
             uri(path, "rw"), uri=True, timeout=timeout, isolation_level=None, check_same_thread=False
         )
     except (OSError, sqlite3.Error) as exc:
         raise failure(exc, path) from None
     try:
-        _prepare(con, path)
+        _prepare(con, path, new)
     except BaseException as exc:
         con.close()
         if isinstance(exc, Exception):
@@ -105,9 +111,9 @@ def connect(
     return con
 
 
-def _prepare(con: sqlite3.Connection, path: Path) -> None:
-    if con.execute("PRAGMA page_count").fetchone()[0] == 0:
-        con.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # a new database: before anything is written
+def _prepare(con: sqlite3.Connection, path: Path, new: bool) -> None:
+    if new:
+        con.execute(f"PRAGMA page_size = {PAGE_SIZE}")  # before anything is written
     con.execute("PRAGMA foreign_keys = ON")
     con.execute("PRAGMA synchronous = NORMAL")  # WAL: safe on power loss, no fsync per commit
     if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
@@ -123,13 +129,22 @@ def _prepare(con: sqlite3.Connection, path: Path) -> None:
         migrate(con, path)
 
 
-def close(con: sqlite3.Connection, path: Path) -> None:
-    """Close ``con`` without copying the WAL into the database file.
+def close(con: sqlite3.Connection, path: Path, *, wrote: bool = False) -> None:
+    """Close ``con``, copying the WAL into the database file only when a writer leaves it larger
+    than WAL_LIMIT.
 
-    The last connection to close a WAL database checkpoints it: two fsyncs, 10-20 ms on a busy
-    disk, in every chat. A read-only connection held open meanwhile makes ``con`` not the last one,
-    and cannot checkpoint itself; SQLite checkpoints anyway once the WAL reaches 1,000 pages (in
-    the commit that gets there). Committed turns are in the WAL either way."""
+    The last connection to close a WAL database copies the WAL into the database file and removes
+    it: two fsyncs, 10-20 ms on a busy disk, which every chat would pay. A read-only connection
+    held open meanwhile makes ``con`` not the last one, and cannot checkpoint itself, so the turns
+    stay in the WAL (committed either way). But every command is the first to open the database
+    (nothing stays open), and SQLite then reads the whole WAL to index it, and forgets what an
+    earlier process had already copied: a WAL left to grow makes every command read all of it, and
+    every commit past SQLite's own limit (1,000 pages) copy all of it again. So a writer that leaves
+    more than WAL_LIMIT closes as the last connection (when no other program has the database
+    open; else a later one does), and the next command starts from an empty WAL."""
+    if wrote and _wal_size(path) > WAL_LIMIT:
+        con.close()
+        return
     keeper: sqlite3.Connection | None = None
     try:
         keeper = sqlite3.connect(uri(path, "ro"), uri=True)
@@ -139,6 +154,13 @@ def close(con: sqlite3.Connection, path: Path) -> None:
     con.close()
     if keeper is not None:
         keeper.close()
+
+
+def _wal_size(path: Path) -> int:
+    try:
+        return path.with_name(path.name + "-wal").stat().st_size
+    except OSError:
+        return 0
 
 
 def user_version(con: sqlite3.Connection) -> int:

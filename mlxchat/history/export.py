@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 from mlxchat.errors import UsageError
-from mlxchat.history.model import ConversationDetail
+from mlxchat.history.turns import ConversationDetail
 
 
 def select_turn(detail: ConversationDetail, turn: int | None, *, upto: bool) -> ConversationDetail:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from mlxchat import paths
 
@@ -22,22 +22,8 @@ if TYPE_CHECKING:
     from mlxchat.chat.request import ChatRequest
     from mlxchat.chat.turn import TurnResult
     from mlxchat.history.turn_row import TurnRow
+    from mlxchat.history.turns import Continuation
     from mlxchat.profile import Profile
-
-
-class Continuation(NamedTuple):
-    """A conversation to go on with: what its next request sends before the new prompt."""
-
-    conversation_id: str
-    system: str | None
-    messages: list[dict[str, Any]]
-    """The earlier turns as messages (answers without reasoning), without the system message."""
-    previous_id: int | None
-    """The last answered turn's response id (the new turn links to it)."""
-    dropped: int
-    """Attachments of earlier turns left out: their bytes were not kept."""
-    recap: list[tuple[str, str]]
-    """(prompt, answer) of the answered turns, for showing the last few."""
 
 
 class HistoryWriter:
@@ -59,7 +45,7 @@ class HistoryWriter:
         """Insert ``row``; the conversation id and the response id, or None when it was not kept.
 
         The database is opened for the turn and closed at once (unless :meth:`held`)."""
-        from mlxchat.history.inserts import insert_turn
+        from mlxchat.history.turn_row import insert_turn
 
         with self._lock:
             if self.failed:
@@ -87,7 +73,7 @@ class HistoryWriter:
         finally:
             with self._lock:
                 if self._held is not None:
-                    close(self._held, self.path)
+                    close(self._held, self.path, wrote=True)
                     self._held = None
 
     @contextmanager
@@ -102,7 +88,7 @@ class HistoryWriter:
         try:
             yield con
         finally:
-            close(con, self.path)
+            close(con, self.path, wrote=True)
 
     def _fail(self, exc: Exception) -> None:
         from mlxchat.history.database import failure
@@ -137,7 +123,8 @@ class ConversationLog:
         prompt; a chat's ``--messages`` without a prompt keeps them all as earlier messages."""
 
     def record(self, request: ChatRequest, result: TurnResult) -> None:
-        from mlxchat.history.turn_row import Added, text_of, turn_row
+        from mlxchat.chat.conversation import text_of
+        from mlxchat.history.turn_row import turn_row
 
         sent = list(request.messages)
         system = text_of(sent[0].get("content")) if sent and sent[0].get("role") == "system" else None
@@ -150,7 +137,7 @@ class ConversationLog:
         )
         prompt = new[-1] if asked and new else None
         seed = new[:-1] if prompt is not None else new
-        row = turn_row(request, result, Added(system, seed, prompt), server_kind=self.server_kind)
+        row = turn_row(request, result, (system, seed, prompt), server_kind=self.server_kind)
         written = self.writer.write(row, self.conversation_id, self.previous_id)
         if written is None:
             return

@@ -4,6 +4,8 @@ An image or video sent as a ``data:`` URL is stored as a reference, ``{"sha256":
 in place of ``{"url": "data:..."}``; the bytes themselves are kept (once per hash) only with
 ``--log-attachments``. Restoring puts the data URL back when the bytes were kept and leaves the part
 out when they were not. URLs the server fetched itself are kept as they were.
+
+Imported only for turns that hold content parts (a plain-text chat never loads it).
 """
 
 from __future__ import annotations
@@ -18,6 +20,18 @@ class Media(NamedTuple):
     sha256: str
     mime: str
     data: bytes
+
+
+def _media(part: Any) -> tuple[str, dict[str, Any]] | None:
+    """An image or video part's type and what is under it (``{"url": ...}`` or a reference)."""
+    kind = part.get("type") if isinstance(part, dict) else None
+    inner = part.get(kind) if isinstance(kind, str) and kind in MEDIA_PARTS else None
+    return (kind, inner) if isinstance(kind, str) and isinstance(inner, dict) else None
+
+
+def _reference(inner: dict[str, Any]) -> str | None:
+    """The hash a stored part refers to; None for a part that holds its URL."""
+    return str(inner["sha256"]) if "sha256" in inner and "url" not in inner else None
 
 
 def _decode_data_url(url: str) -> tuple[str, bytes] | None:
@@ -39,19 +53,18 @@ def strip_content(content: Any, found: list[Media]) -> Any:
         return content
     out: list[Any] = []
     for part in content:
-        kind = part.get("type") if isinstance(part, dict) else None
-        inner = part.get(kind) if kind in MEDIA_PARTS else None
-        decoded = _decode_data_url(inner.get("url", "")) if isinstance(inner, dict) else None
-        if decoded is None or not isinstance(inner, dict):
+        media = _media(part)
+        decoded = _decode_data_url(str(media[1].get("url", ""))) if media else None
+        if media is None or decoded is None:
             out.append(part)
             continue
         import hashlib
 
-        mime, data = decoded
-        media = Media(hashlib.sha256(data).hexdigest(), mime, data)
-        found.append(media)
+        (kind, inner), (mime, data) = media, decoded
+        item = Media(hashlib.sha256(data).hexdigest(), mime, data)
+        found.append(item)
         rest = {k: v for k, v in inner.items() if k != "url"}
-        out.append({**part, kind: {"sha256": media.sha256, "mime": mime, **rest}})
+        out.append({**part, kind: {"sha256": item.sha256, "mime": mime, **rest}})
     return out
 
 
@@ -59,17 +72,31 @@ def strip_messages(messages: Iterable[dict[str, Any]], found: list[Media]) -> li
     return [{**m, "content": strip_content(m["content"], found)} if "content" in m else m for m in messages]
 
 
-def references(content: Any) -> list[str]:
-    """The hashes a stored content refers to, in order."""
-    if not isinstance(content, list):
-        return []
-    hashes = []
-    for part in content:
-        kind = part.get("type") if isinstance(part, dict) else None
-        inner = part.get(kind) if kind in MEDIA_PARTS else None
-        if isinstance(inner, dict) and "sha256" in inner and "url" not in inner:
-            hashes.append(str(inner["sha256"]))
-    return hashes
+def attachment_rows(
+    content: list[Any], found: list[Media], summaries: Sequence[dict[str, Any]], first: int
+) -> list[tuple[Any, ...]]:
+    """The ``attachments`` rows of a new message's parts (``found``: what :func:`strip_content`
+    took from them): position, kind, name, source, sha256, sent type, sent size. Each part's summary
+    is the request's (in the same order as the parts); the parts sent as bytes add their hash."""
+    rows: list[tuple[Any, ...]] = []
+    by_data = iter(found)
+    parts = [media for media in map(_media, content) if media is not None]
+    for i, (kind, inner) in enumerate(parts):
+        item = next(by_data, None) if str(inner.get("url", "")).startswith("data:") else None
+        summary = summaries[i] if i < len(summaries) else {}
+        sent = summary.get("sent") or {}
+        rows.append(
+            (
+                first + i,
+                str(summary.get("kind", kind.removesuffix("_url"))),
+                summary.get("name"),
+                summary.get("source"),
+                item.sha256 if item else None,
+                item.mime if item else None,
+                len(item.data) if item else sent.get("bytes"),
+            )
+        )
+    return rows
 
 
 Lookup = Callable[[str], bytes | None]
@@ -78,25 +105,31 @@ Lookup = Callable[[str], bytes | None]
 
 def restore_content(content: Any, lookup: Lookup, dropped: list[str]) -> Any:
     """Stored content as it can be sent again: data URLs back where the bytes were kept; parts
-    whose bytes were not kept are left out (their hashes go to ``dropped``)."""
-    if not isinstance(content, list) or not references(content):
+    whose bytes were not kept are left out (their hashes go to ``dropped``). Content without a
+    reference comes back as it is (the same object)."""
+    if not isinstance(content, list):
         return content
     out: list[Any] = []
+    changed = False
     for part in content:
-        kind = part.get("type") if isinstance(part, dict) else None
-        inner = part.get(kind) if kind in MEDIA_PARTS else None
-        if not (isinstance(inner, dict) and "sha256" in inner and "url" not in inner):
+        media = _media(part)
+        sha256 = _reference(media[1]) if media else None
+        if media is None or sha256 is None:
             out.append(part)
             continue
-        data = lookup(str(inner["sha256"]))
+        changed = True
+        data = lookup(sha256)
         if data is None:
-            dropped.append(str(inner["sha256"]))
+            dropped.append(sha256)
             continue
         import base64
 
+        kind, inner = media
         rest = {k: v for k, v in inner.items() if k not in ("sha256", "mime")}
         url = f"data:{inner.get('mime', 'application/octet-stream')};base64,{base64.b64encode(data).decode()}"
         out.append({**part, kind: {"url": url, **rest}})
+    if not changed:
+        return content
     return out or ""
 
 

@@ -7,17 +7,17 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
-
-import orjson
+from typing import TYPE_CHECKING, Any
 
 from mlxchat import paths
 from mlxchat.errors import UsageError
 from mlxchat.history.database import close, connect, failure, transaction
 from mlxchat.history.ids import looks_like_id, normalise
-from mlxchat.history.log import Continuation
-from mlxchat.history.media import Lookup, restore_content, restore_messages
-from mlxchat.history.model import ConversationDetail, ConversationSummary, Turn
+from mlxchat.history.model import ConversationSummary
+
+if TYPE_CHECKING:
+    from mlxchat.history.media import Lookup
+    from mlxchat.history.turns import Continuation, ConversationDetail, Turn
 
 
 @contextmanager
@@ -60,23 +60,16 @@ def latest_of(con: sqlite3.Connection | None, profile: str) -> str | None:
     return str(row[0]) if row else None
 
 
-def _iso(seconds: float) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+_ISO = "strftime('%Y-%m-%dT%H:%M:%fZ', {}, 'unixepoch')"
+"""An ``updated`` or ``ended`` column (seconds since the epoch) as ISO-8601 UTC, to the millisecond."""
 
 
-_SUMMARY = """
-SELECT c.id, c.profile, c.server_kind, c.url, c.model, c.created, c.updated, c.turns,
+_SUMMARY = f"""
+SELECT c.id, c.profile, c.server_kind, c.url, c.model, c.created, {_ISO.format("c.updated")}, c.turns,
     (SELECT status FROM responses WHERE conversation_id = c.id ORDER BY turn DESC LIMIT 1),
     (SELECT prompt FROM responses WHERE conversation_id = c.id ORDER BY turn LIMIT 1)
 FROM conversations AS c
 """
-
-
-def _summary(row: sqlite3.Row | tuple[Any, ...]) -> ConversationSummary:
-    cid, profile, kind, url, model, created, updated, turns, status, prompt = row
-    return ConversationSummary(cid, profile, kind, url, model, created, _iso(updated), turns, status, prompt)
 
 
 def list_conversations(
@@ -87,7 +80,9 @@ def list_conversations(
         return []
     where, args = ("WHERE c.profile = ?", [profile]) if profile is not None else ("", [])
     sql = f"{_SUMMARY} {where} ORDER BY c.updated DESC LIMIT ?"
-    return [_summary(row) for row in con.execute(sql, [*args, -1 if limit is None else limit])]
+    return [
+        ConversationSummary._make(row) for row in con.execute(sql, [*args, -1 if limit is None else limit])
+    ]
 
 
 def conversation_ids(con: sqlite3.Connection | None, limit: int = 200) -> list[str]:
@@ -98,13 +93,17 @@ def conversation_ids(con: sqlite3.Connection | None, limit: int = 200) -> list[s
 
 
 _TURN_COLUMNS = (
-    "r.conversation_id, r.turn, r.id, r.previous_id, r.profile, r.model, r.started, r.ended, r.system,"
+    "r.conversation_id, r.turn, r.id, r.previous_id, r.profile, r.model, r.started, "
+    + _ISO.format("r.ended")
+    + ", r.system,"
     " r.messages, r.prompt, r.prompt_parts, r.options, r.reasoning, r.answer, r.tool_calls, r.status,"
     " r.finish_reason, r.usage, r.ttft, r.thinking, r.total, r.request_id, r.completion_id, r.end_event"
 )
 
 
 def _loads(text: str | None, default: Any) -> Any:
+    import orjson
+
     return orjson.loads(text) if text else default
 
 
@@ -112,9 +111,11 @@ def _turn(row: tuple[Any, ...], attachments: list[dict[str, Any]]) -> Turn:
     (cid, turn, rid, previous, profile, model, started, ended, system, messages, prompt, parts,
      options, reasoning, answer, calls, status, finish, usage, ttft, thinking, total, request_id,
      completion_id, end) = row  # fmt: skip
+    from mlxchat.history.turns import Turn
+
     done = status == "done"
     return Turn(
-        cid, turn, rid, previous, profile, model, started, _iso(ended), system, _loads(messages, []),
+        cid, turn, rid, previous, profile, model, started, ended, system, _loads(messages, []),
         prompt, _loads(parts, None) if parts else prompt, _loads(options, {}), reasoning, answer,
         _loads(calls, []), status, finish, _loads(usage, None),
         {"ttft": ttft, "thinking": thinking, "total": total} if done else None,
@@ -146,7 +147,9 @@ def conversation(con: sqlite3.Connection | None, text: str) -> ConversationDetai
     cid = find_id(con, text)
     assert con is not None
     row = con.execute(f"{_SUMMARY} WHERE c.id = ?", (cid,)).fetchone()
-    return ConversationDetail(_summary(row), turns_of(con, cid))
+    from mlxchat.history.turns import ConversationDetail
+
+    return ConversationDetail(ConversationSummary._make(row), turns_of(con, cid))
 
 
 def events_blob(con: sqlite3.Connection, response_id: int) -> bytes:
@@ -166,6 +169,9 @@ def continuation(con: sqlite3.Connection, turns: list[Turn], conversation_id: st
     """What the next request of a conversation sends before its prompt: every turn's earlier
     messages, and for each answered turn its prompt and its answer (without reasoning). Turns that
     ended in an error add their earlier messages only, as in an interactive session."""
+    from mlxchat.history.media import restore_content, restore_messages
+    from mlxchat.history.turns import Continuation
+
     lookup = blob_lookup(con)
     dropped: list[str] = []
     messages: list[dict[str, Any]] = []

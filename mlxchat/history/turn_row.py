@@ -1,69 +1,62 @@
-"""What one finished turn becomes in the database: :func:`turn_row` (pure: no I/O, unit-testable).
+"""Keeping one finished turn: what it becomes in the database (:func:`turn_row`, pure: no I/O,
+unit-testable) and the transaction that inserts it (:func:`insert_turn`).
 
 Kept: the messages the turn added to its conversation (earlier turns are linked, not repeated), the
 system prompt, the sampling options, reasoning, answer, tool calls, finish reason, usage, timing,
 request and completion ids, the terminal event, the events (mlxchat.history.events_blob), and the
 attachments as metadata (bytes only when asked). Never kept: the API key and the request headers
 (they are not in the request's body or its events), nor user names and passwords in URLs.
+
+This is the one module a chat imports to keep its turn (with mlxchat.history.database to open the
+file): rows are plain tuples in the columns' order, so nothing is built when it is imported.
 """
 
 from __future__ import annotations
 
+import sqlite3
 import time
 from collections.abc import Sequence
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 import orjson
 
-from mlxchat.chat.events import Done, Start
-from mlxchat.chat.request import ChatRequest
-from mlxchat.chat.turn import TurnResult
+from mlxchat.chat.conversation import text_of
+from mlxchat.chat.events import Done, Error, Start
 from mlxchat.history import events_blob
-from mlxchat.history.media import MEDIA_PARTS, Media, strip_content, strip_messages
+from mlxchat.history.database import transaction
+
+if TYPE_CHECKING:
+    from mlxchat.chat.request import ChatRequest
+    from mlxchat.chat.turn import TurnResult
+    from mlxchat.history.media import Media
 
 BODY_KEYS_NOT_OPTIONS = ("model", "messages", "stream", "stream_options")
 
-
-class AttachmentRow(NamedTuple):
-    position: int
-    kind: str
-    name: str | None
-    source: str | None
-    sha256: str | None
-    sent_type: str | None
-    sent_bytes: int | None
+Columns = tuple[Any, ...]
+"""One row's values, in the order of the statement that inserts it."""
+Added = tuple[str | None, Sequence[dict[str, Any]], dict[str, Any] | None]
+"""What a turn added to its conversation: the system prompt it was sent with (None: none), the
+messages before its prompt that no earlier turn kept (``--messages``), and the new user message
+(None when the turn sent only earlier messages)."""
 
 
-class TurnRow(NamedTuple):
-    """The columns of one ``responses`` row, and what goes beside it."""
+class TurnRow:
+    """What one turn writes: the columns of its conversation, of its response, of its attachments,
+    and the attachments' bytes (written only with ``--log-attachments``)."""
 
-    profile: str
-    server_kind: str
-    url: str
-    model: str
-    started: str
-    ended: float
-    system: str | None
-    messages: str
-    prompt: str | None
-    prompt_parts: str | None
-    options: str | None
-    reasoning: str
-    answer: str
-    tool_calls: str | None
-    status: str
-    finish_reason: str | None
-    usage: str | None
-    ttft: float | None
-    thinking: float | None
-    total: float | None
-    request_id: str
-    completion_id: str | None
-    end_event: str
-    events: bytes
-    attachments: list[AttachmentRow]
-    media: list[Media]
+    __slots__ = ("attachments", "conversation", "media", "response")
+
+    def __init__(
+        self, conversation: Columns, response: Columns, attachments: list[Columns], media: list[Media]
+    ) -> None:
+        self.conversation = conversation
+        """``_CONVERSATION``'s values after the id: profile, server kind, url, model, created, updated."""
+        self.response = response
+        """``_RESPONSE``'s values after the conversation id and the previous turn's id."""
+        self.attachments = attachments
+        """``_ATTACHMENT``'s values after the response id, one tuple per attachment."""
+        self.media = media
 
 
 def public_url(url: str) -> str:
@@ -79,83 +72,51 @@ def public_url(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
 
 
-def text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(
-            str(p.get("text", "")) for p in content if isinstance(p, dict) and p.get("type") == "text"
-        )
-    return ""
-
-
 def _json(value: Any) -> str | None:
     return orjson.dumps(value).decode() if value else None
 
 
-class Added(NamedTuple):
-    """What a turn added to its conversation."""
-
-    system: str | None
-    """The system prompt it was sent with (None: none)."""
-    seed: Sequence[dict[str, Any]]
-    """Messages before its prompt that no earlier turn kept (``--messages``)."""
-    prompt: dict[str, Any] | None
-    """The new user message; None when the turn sent only earlier messages."""
-
-
 def turn_row(request: ChatRequest, result: TurnResult, added: Added, *, server_kind: str) -> TurnRow:
-    """The row for ``result`` (its ``outline`` holds its events)."""
+    """The rows for ``result`` (its ``outline`` holds its events)."""
     system, seed, prompt = added
     now = time.time()
     media: list[Media] = []
-    messages = strip_messages(seed, media)
-    rows = [
-        AttachmentRow(i, _kind_of(m.mime), None, "messages", m.sha256, m.mime, len(m.data))
-        for i, m in enumerate(media)
-    ]
-    prompt_parts: Any = None
-    prompt_text: str | None = None
-    if prompt is not None:
-        content = prompt.get("content")
-        prompt_text = text_of(content)
+    messages: Any = seed
+    attachments: list[Columns] = []
+    content = prompt.get("content") if prompt is not None else None
+    prompt_parts: str | None = None
+    if isinstance(content, list) or any(isinstance(m.get("content"), list) for m in seed):
+        from mlxchat.history.media import attachment_rows, strip_content, strip_messages
+
+        messages = strip_messages(seed, media)
+        attachments = [
+            (i, _kind_of(m.mime), None, "messages", m.sha256, m.mime, len(m.data))
+            for i, m in enumerate(media)
+        ]
         if isinstance(content, list):
             found: list[Media] = []
-            prompt_parts = strip_content(content, found)
-            rows += _prompt_attachments(content, found, request.attachments, len(rows))
+            prompt_parts = _json(strip_content(content, found))
+            attachments += attachment_rows(content, found, request.attachments, len(attachments))
             media += found
     end = result.end
+    done = end if isinstance(end, Done) else None
+    timing = done.timing if done else None
     start = result.start or Start(request.profile, request.model, request.request_id, "", request.url)
     outline = [_public_start(e) if isinstance(e, Start) else e for e in result.outline]
-    timing = end.timing if isinstance(end, Done) else None
     options = {k: v for k, v in request.body.items() if k not in BODY_KEYS_NOT_OPTIONS}
+    url = public_url(request.base_url)
+    started = start.ts or _iso(now)
+    response = (
+        request.profile, request.model, started, now, system, orjson.dumps(messages).decode(),
+        None if prompt is None else text_of(content), prompt_parts, _json(options), result.reasoning,
+        result.answer, _json(result.tool_calls), end.code if isinstance(end, Error) else "done",
+        done.finish_reason if done else None, _json(done.usage) if done else None,
+        timing.ttft if timing else None, timing.thinking if timing else None,
+        timing.total if timing else None, start.request_id, done.id if done else None,
+        orjson.dumps(end).decode(), events_blob.encode(outline),
+    )  # fmt: skip
     return TurnRow(
-        profile=request.profile,
-        server_kind=server_kind,
-        url=public_url(request.base_url),
-        model=request.model,
-        started=start.ts or _iso(now),
-        ended=now,
-        system=system,
-        messages=orjson.dumps(messages).decode(),
-        prompt=prompt_text,
-        prompt_parts=_json(prompt_parts),
-        options=_json(options),
-        reasoning=result.reasoning,
-        answer=result.answer,
-        tool_calls=_json(result.tool_calls),
-        status="done" if isinstance(end, Done) else end.code,
-        finish_reason=end.finish_reason if isinstance(end, Done) else None,
-        usage=_json(end.usage) if isinstance(end, Done) else None,
-        ttft=timing.ttft if timing else None,
-        thinking=timing.thinking if timing else None,
-        total=timing.total if timing else None,
-        request_id=start.request_id,
-        completion_id=end.id if isinstance(end, Done) else None,
-        end_event=orjson.dumps(end).decode(),
-        events=events_blob.encode(outline),
-        attachments=rows,
-        media=media,
+        (request.profile, server_kind, url, request.model, started, now), response, attachments, media
     )
 
 
@@ -169,35 +130,54 @@ def _kind_of(mime: str) -> str:
     return "video" if mime.startswith("video/") else "image"
 
 
-def _prompt_attachments(
-    content: list[Any], found: list[Media], summaries: Sequence[dict[str, Any]], first: int
-) -> list[AttachmentRow]:
-    """One row per attachment of the new message: its summary (in the same order as its parts)
-    and, for the ones sent as bytes, their hash."""
-    rows = []
-    by_data = iter(found)
-    media_parts = [p for p in content if isinstance(p, dict) and p.get("type") in MEDIA_PARTS]
-    for i, part in enumerate(media_parts):
-        kind = str(part["type"]).removesuffix("_url")
-        url = str((part.get(part["type"]) or {}).get("url", ""))
-        media = next(by_data, None) if url.startswith("data:") else None
-        summary = summaries[i] if i < len(summaries) else {}
-        sent = summary.get("sent") or {}
-        rows.append(
-            AttachmentRow(
-                first + i,
-                str(summary.get("kind", kind)),
-                summary.get("name"),
-                summary.get("source"),
-                media.sha256 if media else None,
-                media.mime if media else None,
-                len(media.data) if media else sent.get("bytes"),
-            )
-        )
-    return rows
-
-
 def _iso(now: float) -> str:
     from mlxchat.chat.stream import utc_timestamp
 
     return utc_timestamp(now)
+
+
+_CONVERSATION = """
+INSERT INTO conversations (id, profile, server_kind, url, model, created, updated, turns)
+VALUES (?, ?, ?, ?, ?, ?, ?, 1)
+ON CONFLICT (id) DO UPDATE SET profile = excluded.profile, server_kind = excluded.server_kind,
+    url = excluded.url, model = excluded.model, updated = excluded.updated, turns = turns + 1
+"""
+_RESPONSE = """
+INSERT INTO responses (conversation_id, turn, previous_id, profile, model, started, ended, system,
+    messages, prompt, prompt_parts, options, reasoning, answer, tool_calls, status, finish_reason,
+    usage, ttft, thinking, total, request_id, completion_id, end_event, events)
+VALUES (?1, (SELECT COALESCE(MAX(turn), 0) + 1 FROM responses WHERE conversation_id = ?1),
+    ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24)
+"""
+_ATTACHMENT = """
+INSERT INTO attachments (response_id, position, kind, name, source, sha256, sent_type, sent_bytes)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+"""
+
+
+def insert_turn(
+    con: sqlite3.Connection,
+    row: TurnRow,
+    conversation_id: str | None,
+    *,
+    keep_bytes: bool,
+    previous_id: int | None = None,
+) -> tuple[str, int]:
+    """Insert ``row`` into ``conversation_id`` (a new conversation when None, or when it was removed
+    meanwhile) as its next turn, in one transaction; the conversation id and the new response id."""
+    if conversation_id is None:
+        from mlxchat.history.ids import new_id
+
+        conversation_id = new_id(row.conversation[-1])
+    with transaction(con):
+        con.execute(_CONVERSATION, (conversation_id, *row.conversation))
+        response_id = con.execute(_RESPONSE, (conversation_id, previous_id, *row.response)).lastrowid
+        assert response_id is not None
+        if row.attachments:
+            con.executemany(_ATTACHMENT, [(response_id, *a) for a in row.attachments])
+        if keep_bytes and row.media:
+            con.executemany(
+                "INSERT OR IGNORE INTO blobs (sha256, data) VALUES (?, ?)",
+                [(m.sha256, m.data) for m in row.media],
+            )
+    return conversation_id, response_id

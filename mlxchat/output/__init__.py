@@ -6,7 +6,6 @@ A writer whose stdout reader went away raises ``mlxchat.errors.OutputClosed``.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Protocol
 
@@ -21,15 +20,26 @@ class OutputFormat(StrEnum):
     ndjson = "ndjson"
 
 
-@dataclass(frozen=True)
 class OutputOptions:
-    fmt: OutputFormat = OutputFormat.text
-    show_thinking: bool = False
-    """Pretty: keep the reasoning text on screen once it is done (else it collapses to one line)."""
-    hide_thinking: bool = False
-    """Text: no reasoning at all on stderr. Pretty: the spinner without the reasoning under it."""
-    stats: bool = False
-    """Pretty: a footer with tokens, tokens/s and time to first token."""
+    """How a chat's events are shown (a plain class: importing this package, as ``history list``
+    does, loads no ``dataclasses``)."""
+
+    __slots__ = ("fmt", "hide_thinking", "show_thinking", "stats")
+
+    def __init__(
+        self,
+        fmt: OutputFormat = OutputFormat.text,
+        show_thinking: bool = False,
+        hide_thinking: bool = False,
+        stats: bool = False,
+    ) -> None:
+        self.fmt = fmt
+        self.show_thinking = show_thinking
+        """Pretty: keep the reasoning text on screen once it is done (else it collapses to one line)."""
+        self.hide_thinking = hide_thinking
+        """Text: no reasoning at all on stderr. Pretty: the spinner without the reasoning under it."""
+        self.stats = stats
+        """Pretty: a footer with tokens, tokens/s and time to first token."""
 
 
 class EventWriter(Protocol):

@@ -8,15 +8,16 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-import orjson
-
 if TYPE_CHECKING:
-    from mlxchat.history.model import ConversationDetail, ConversationSummary, SearchHit, Turn
+    from mlxchat.history.model import ConversationSummary, SearchHit
+    from mlxchat.history.turns import ConversationDetail, Turn
 
 PROMPT_WIDTH = 60
 
 
 def json_text(value: Any) -> str:
+    import orjson  # not for text output: importing it takes longer than ``history list``'s query
+
     return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode() + "\n"
 
 
