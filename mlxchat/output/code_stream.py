@@ -227,7 +227,7 @@ class CodeStream:
         if lines:
             lines[-1] = lines[-1].rstrip() + "\n"
         self.pieces = self.pieces[: len(lines)]
-        self._rows = [None] * len(lines)
+        self._rows = self._rows[: len(lines)]  # (lexed again below: the lines whose tokens changed)
         self._at(width)
         if lines:
             self._relex(lines)
