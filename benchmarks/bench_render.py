@@ -20,16 +20,16 @@ Figures, each against the floor measured in the same run:
 
 The paced streams mostly wait, so they run in ``--lanes`` lanes side by side (each lane its
 scenarios one after another; ``--lanes 1``: all one after another, quieter figures), NDJSON and
-pretty of every side at the same time on the same stream, then the floor, three times, one after
-another in the lane, so it is measured under the load its stream was. Those sent at once are all
-CPU: each of their processes (NDJSON and pretty of every side, and the floor) runs alone, in
-rounds (``--rounds``, 5 by default), each round in another order, so the load of the machine
-falls on all of them alike. ``--instructions`` also counts, for those, the instructions each
-process executes (valgrind's cachegrind, once each: the count repeats to a part in a thousand
-however loaded the machine is; about two minutes a scenario): the same ratio and growth, in
-instructions. ``--long`` uses the sizes the issue measured (2,000 tokens at 50 tok/s, 40 s; an
-800 KB paragraph, about 15 s before); the default keeps the whole benchmark at about a minute
-and a half.
+pretty of every side at the same time on the same stream, and the floor, three times, one after
+another in the lane while the stream runs, so it is measured under the load its stream is. Those
+sent at once are all CPU: each of their processes (NDJSON and pretty of every side, and the
+floor) runs alone, in rounds (``--rounds``, 5 by default), each round in another order, so the
+load of the machine falls on all of them alike. ``--instructions`` also counts, for those, the
+instructions each process executes (valgrind's cachegrind, once each: the count repeats to a part
+in a thousand however loaded the machine is; about two minutes a scenario): the same ratio and
+growth, in instructions. ``--long`` uses the sizes the issue measured (2,000 tokens at 50 tok/s,
+40 s; an 800 KB paragraph, about 15 s before); the default keeps the whole benchmark at about a
+minute and a half.
 
 ``python -m benchmarks.bench_render [--runs N] [--rounds N] [--lanes N] [--long] [--only TEXT]
 [--instructions]``
@@ -45,6 +45,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -290,16 +291,25 @@ def _lanes(names: list[str], measured: dict[str, Measured], count: int) -> list[
     return lanes
 
 
+FLOORS = 3
+"""Runs of a paced stream's floor, spread over the time it streams."""
+
+
 def _lane(setup: _Setup, names: list[str], measured: dict[str, Measured]) -> None:
-    """Each scenario in turn, both formats of every side at the same time on the same stream; then
-    its floor, three times, one after another (under the load the other lanes put beside it too)."""
+    """Each scenario in turn, both formats of every side at the same time on the same stream, and
+    its floor, ``FLOORS`` times one after another, spread over the time the stream takes, so the
+    floor runs under the load its stream's processes run under (the streams mostly wait)."""
     for name in names:
         m = measured[name]
-        results = together(setup.commands(name), setup.env)
+        started = [PtyRun(argv, setup.env) for argv in setup.commands(name)]
+        gap = m.case.seconds / (FLOORS + 1)
+        for _ in range(FLOORS):
+            time.sleep(gap)
+            m.floor.runs.append(PtyRun(m.floor_argv, setup.env).wait())
+        results = [run.wait() for run in started]
         for k, side in enumerate(m.sides.values()):
             side.ndjson.runs.append(results[2 * k])
             side.pretty.runs.append(results[2 * k + 1])
-        m.floor.runs += [PtyRun(m.floor_argv, setup.env).wait() for _ in range(3)]
 
 
 def _alone(setup: _Setup, name: str, m: Measured, round_: int) -> None:

@@ -128,3 +128,10 @@ def test_an_item_nested_under_text_indented_past_the_marker_keeps_the_list_one_b
     # "-     code": the item's text starts at column 2 (the rest indents a code block), so "  + x"
     # is a list nested in the item, and "- y" the outer list's next item: one list, one block.
     assert split(["-     code\n  + x\n\n- y\n"]) == ["-     code\n  + x\n\n- y"]
+
+
+def test_a_list_after_a_paragraph_in_the_same_block_keeps_its_nested_list() -> None:
+    # "7." cannot interrupt a paragraph, so the list that begins after the blank line is joined to
+    # the paragraph's block; the bullet nested in its item is no paragraph's interruption.
+    text = "model\n7. model\n\n8. model\n\n   model\n   - model\n\n     model"
+    assert split([text]) == [text]

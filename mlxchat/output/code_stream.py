@@ -13,6 +13,7 @@ construct that spans lines (a block comment, a heredoc) is highlighted as a one-
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from rich.cells import cell_len
@@ -25,6 +26,7 @@ from mlxchat.output.markdown_render import TAB_SIZE
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
+    from rich.style import Style
 
     from mlxchat.output.markdown_render import MarkdownRenderer
 
@@ -94,16 +96,37 @@ class CodeStream:
     def _render(self, lines: list[list[Piece]]) -> list[str]:
         """Rows for code lines, as Rich's Syntax renders them in a block: the text on the theme's
         background, wrapped at the width less a column of padding on either side."""
-        text = Text(justify="left", style=self.base, tab_size=TAB_SIZE, no_wrap=False)
-        style_for = self.theme.get_style_for_token
-        for number, pieces in enumerate(lines):
-            if number:
-                text.append("\n")
-            text.append_tokens((value.rstrip("\n"), style_for(kind)) for kind, value in pieces)
-        options = self.md.console.options.update(width=self._width - 2, height=None, justify="left")
+        texts = [self._text(pieces) for pieces in lines]
+        fits = self._width - 2
+        if all(cell_len(text.plain) <= fits for text in texts):
+            return [self._row(text, fits) for text in texts]
+        text = self._text(lines[0] if lines else [])
+        for pieces in lines[1:]:
+            text.append("\n")
+            text.append_tokens(self._tokens(pieces))
+        options = self.md.console.options.update(width=fits, height=None, justify="left")
         pad = Segment(" ", self.base)
         rows = self.md.console.render_lines(text, options, style=self.base, pad=True)
         return [self.md.encode([pad, *row, pad]) for row in rows]
+
+    def _text(self, pieces: list[Piece]) -> Text:
+        text = Text(justify="left", style=self.base, tab_size=TAB_SIZE, no_wrap=False)
+        text.append_tokens(self._tokens(pieces))
+        return text
+
+    def _tokens(self, pieces: list[Piece]) -> Iterator[tuple[str, Style]]:
+        style_for = self.theme.get_style_for_token
+        return ((value.rstrip("\n"), style_for(kind)) for kind, value in pieces)
+
+    def _row(self, text: Text, fits: int) -> str:
+        """The row of a line that fits: what Rich's wrapping makes of it (the line padded with the
+        background to the width), rendered without the machinery of a whole render, a third of
+        its cost, on every frame of a code block."""
+        text.truncate(fits, overflow="fold", pad=True)
+        pad = Segment(" ", self.base)
+        # (Rich renders a Text without spans in no style at all; in a block it is one span, styled.)
+        line = text.render(self.md.console, end="") if text.spans else [Segment(text.plain, self.base)]
+        return self.md.encode([pad, *line, pad])
 
     def _at(self, width: int) -> None:
         if width != self._width:
@@ -204,7 +227,7 @@ class CodeStream:
         if lines:
             lines[-1] = lines[-1].rstrip() + "\n"
         self.pieces = self.pieces[: len(lines)]
-        self._rows = [None] * len(lines)
+        self._rows = self._rows[: len(lines)]  # (lexed again below: the lines whose tokens changed)
         self._at(width)
         if lines:
             self._relex(lines)

@@ -191,6 +191,10 @@ class MarkdownBlocks:
         if self._lines and not self._continues(line, bool(fence)):
             self._flush(finished)
         first = not self._lines
+        if self._pending_blank:
+            # A paragraph never goes on after a blank line: the block is more than one now (a list
+            # after a paragraph, say), and what interrupts a paragraph may be inside its list item.
+            self._paragraph = False
         self._pending_blank = False
         self._lines.append(line)
         if fence:

@@ -217,6 +217,8 @@ class MarkdownRenderer:
         return list(text.wrap(self.console, width, justify="left", overflow="fold"))
 
     def text_line(self, line: Text) -> str:
+        if not line.spans:  # Rich renders a text without spans as its characters, unstyled
+            return line.plain
         return self.encode(line.render(self.console))
 
 
