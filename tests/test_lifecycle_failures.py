@@ -3,6 +3,7 @@ to a worker and exit; SIGTERM, SIGHUP and a second Ctrl-C during `start`. Real p
 
 from __future__ import annotations
 
+import json
 import signal
 import threading
 from pathlib import Path
@@ -108,3 +109,25 @@ def test_a_second_interrupt_during_the_clean_up_kills_the_half_started_server(
     assert wait_dead(pid)
     assert processes_on_port(port) == []
     assert not record_file(mlxchat_home, "deaf").exists()
+
+
+def test_a_start_under_nohup_outlives_its_closed_terminal(
+    add_standin_profile: AddStandin, mlxchat_home: Path, run_cli: RunCli
+) -> None:
+    # nohup mlxchat start NAME: SIGHUP starts ignored and must stay so (as batch leaves it).
+    add_standin_profile("hup", "--startup-delay", "2")
+    starter = cli_process(
+        mlxchat_home, "start", "hup", preexec_fn=lambda: signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    )
+    err = _Stderr(starter)
+    wait_for(
+        lambda: record_file(mlxchat_home, "hup").exists() or starter.poll() is not None, what="the launch"
+    )
+    starter.send_signal(signal.SIGHUP)
+    assert starter.wait(60) == 0, err.done()
+    assert "Traceback" not in err.done()
+    pid = recorded_pid(mlxchat_home, "hup")
+    status = run_cli("status", "--json")
+    assert [row["state"] for row in json.loads(status.stdout)] == ["running"], status.stdout
+    assert run_cli("stop", "hup").returncode == 0
+    assert wait_dead(pid)

@@ -36,7 +36,7 @@ from mlxchat.chat.events import Event
 from mlxchat.chat.turn import TurnLog, run_turn
 from mlxchat.errors import OutputClosed, UsageError
 from mlxchat.profile import Profile
-from mlxchat.servers.interrupts import SIGNALS as STOP_SIGNALS
+from mlxchat.servers import interrupts
 
 POLL = 0.1
 """Seconds the dispatcher sleeps at most between looks at Ctrl-C and the retry queue."""
@@ -149,7 +149,7 @@ class BatchRunner:
         workers = [threading.Thread(target=self._work, daemon=True) for _ in range(self.lanes.capacity)]
         for worker in workers:
             worker.start()
-        restore = self._catch_signals()
+        restore = interrupts.catch(self._on_signal)
         try:
             self._dispatch()
             self._drain()
@@ -249,20 +249,6 @@ class BatchRunner:
         self.writer.put(task.seq, None)
 
     # -- Ctrl-C, SIGTERM, SIGHUP -----------------------------------------------------------------
-
-    def _catch_signals(self) -> Callable[[], None]:
-        if threading.current_thread() is not threading.main_thread():
-            return lambda: None
-        previous = {}
-        for sig in STOP_SIGNALS:
-            if signal.getsignal(sig) is not signal.SIG_IGN:
-                previous[sig] = signal.signal(sig, self._on_signal)
-
-        def restore() -> None:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
-
-        return restore
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         # Only counted here: the dispatcher acts on it.

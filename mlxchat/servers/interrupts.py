@@ -8,20 +8,41 @@ as a KeyboardInterrupt (Interrupted), so the start stops what it launched. Two s
 - ``cleaning()``: stopping the half-started server. An interrupt then does not abandon the clean-up;
   it asks it to hurry (skip to SIGKILL), which ``hurry()`` tells.
 
-Signal handlers belong to the main thread; elsewhere (a start called from another thread) this
-does nothing and interrupts keep their usual effect.
+A signal the process started with ignored (``nohup``) stays ignored, here as in a batch
+(:func:`catch`). Signal handlers belong to the main thread; elsewhere (a start called from another
+thread) this does nothing and interrupts keep their usual effect.
 """
 
 from __future__ import annotations
 
 import signal
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import FrameType, TracebackType
 from typing import Any
 
 SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+Handler = Callable[[int, FrameType | None], Any]
+
+
+def catch(handler: Handler) -> Callable[[], None]:
+    """Route SIGNALS to ``handler`` and return what puts the previous handlers back. A signal the
+    process started with ignored stays ignored (``nohup mlxchat ...``: a closed terminal must not
+    stop it). Only in the main thread, which owns signal handlers; elsewhere nothing changes."""
+    saved: dict[int, Any] = {}
+    if threading.current_thread() is threading.main_thread():
+        for sig in SIGNALS:
+            if signal.getsignal(sig) is not signal.SIG_IGN:
+                saved[sig] = signal.signal(sig, handler)
+
+    def restore() -> None:
+        for sig, previous in saved.items():
+            signal.signal(sig, previous)
+        saved.clear()
+
+    return restore
 
 
 class Interrupted(KeyboardInterrupt):
@@ -40,23 +61,19 @@ class Interrupted(KeyboardInterrupt):
 
 class Interrupts:
     def __init__(self) -> None:
-        self._saved: dict[int, Any] = {}
+        self._restore: Callable[[], None] = lambda: None
         self._mode = "raise"
         self._pending: int | None = None
         self._hurry = False
 
     def __enter__(self) -> Interrupts:
-        if threading.current_thread() is threading.main_thread():
-            for sig in SIGNALS:
-                self._saved[sig] = signal.signal(sig, self._handle)
+        self._restore = catch(self._handle)
         return self
 
     def __exit__(
         self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        for sig, handler in self._saved.items():
-            signal.signal(sig, handler)
-        self._saved.clear()
+        self._restore()
 
     def _handle(self, signum: int, frame: FrameType | None) -> None:
         if self._mode == "defer":
