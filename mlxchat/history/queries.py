@@ -60,8 +60,10 @@ def latest_of(con: sqlite3.Connection | None, profile: str) -> str | None:
     return str(row[0]) if row else None
 
 
-_ISO = "strftime('%Y-%m-%dT%H:%M:%fZ', {}, 'unixepoch')"
-"""An ``updated`` or ``ended`` column (seconds since the epoch) as ISO-8601 UTC, to the millisecond."""
+_ISO = "strftime('%Y-%m-%dT%H:%M:%fZ', CAST({} * 1000 AS INTEGER) / 1000.0, 'unixepoch')"
+"""An ``updated`` or ``ended`` column (seconds since the epoch) as ISO-8601 UTC, to the millisecond,
+cut as chat.stream.utc_timestamp cuts the ``created`` and ``started`` beside it (strftime alone
+rounds: an instant would read 1 ms apart in the two)."""
 
 
 _SUMMARY = f"""
