@@ -100,10 +100,10 @@ class CodeStream:
         fits = self._width - 2
         if all(cell_len(text.plain) <= fits for text in texts):
             return [self._row(text, fits) for text in texts]
-        text = self._text(lines[0] if lines else [])
-        for pieces in lines[1:]:
+        text = texts[0]
+        for line in texts[1:]:
             text.append("\n")
-            text.append_tokens(self._tokens(pieces))
+            text.append_text(line)
         options = self.md.console.options.update(width=fits, height=None, justify="left")
         pad = Segment(" ", self.base)
         rows = self.md.console.render_lines(text, options, style=self.base, pad=True)
